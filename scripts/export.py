@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Export trained SkinNet weights as a skinscan model directory (model.pt + manifest.json).
+
+Steps: load weights (train.py's weights.npz) -> TorchScript (frozen for inference, keeping the
+`features`/`head` methods that `skinscan explain` uses for Grad-CAM) -> fit a temperature on the
+val split by minimising NLL -> write manifest.json (schema 1) with provenance and val metrics.
+
+Usage: /usr/bin/python3 scripts/export.py --weights RUN/weights.npz --out models/ham10000-skinnet \
+           [--train-log RUN/log] [--name ...] [--version ...]
+"""
+import argparse
+import csv
+import datetime
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skinnet import SkinNet  # noqa: E402
+from train import LABELS, MEAN, STD  # noqa: E402
+
+NAMES = {
+    "akiec": "Actinic keratosis / intraepithelial carcinoma (Bowen's disease)",
+    "bcc": "Basal cell carcinoma",
+    "bkl": "Benign keratosis-like lesion",
+    "df": "Dermatofibroma",
+    "mel": "Melanoma",
+    "nv": "Melanocytic nevus",
+    "vasc": "Vascular lesion",
+}
+MALIGNANT = ["akiec", "bcc", "mel"]
+CITATION = ("Tschandl P., Rosendahl C., Kittler H. The HAM10000 dataset, a large collection of multi-source "
+            "dermatoscopic images of common pigmented skin lesions. Scientific Data 5, 180161 (2018). "
+            "doi:10.1038/sdata.2018.161")
+
+
+def fit_temperature(logits, y):
+    """1-D golden-section search of log T minimising NLL: robust, no step size to tune."""
+    def nll(log_t):
+        return F.cross_entropy(logits / math.exp(log_t), y).item()
+    lo, hi = math.log(0.05), math.log(20.0)
+    phi = (math.sqrt(5) - 1) / 2
+    a, b = hi - phi * (hi - lo), lo + phi * (hi - lo)
+    fa, fb = nll(a), nll(b)
+    for _ in range(80):
+        if fa < fb:
+            hi, b, fb = b, a, fa
+            a = hi - phi * (hi - lo)
+            fa = nll(a)
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + phi * (hi - lo)
+            fb = nll(b)
+    return math.exp((lo + hi) / 2)
+
+
+def ece(probs, y, bins=15):
+    conf, pred = probs.max(1)
+    correct = (pred == y).float()
+    total = 0.0
+    edges = torch.linspace(0, 1, bins + 1)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            total += m.float().sum().item() / len(y) * abs(conf[m].mean().item() - correct[m].mean().item())
+    return total
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--weights", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--data", default=os.path.join(root, "..", "shared", "datasets", "ham10000"))
+    ap.add_argument("--splits", default=os.path.join(root, "datasets", "splits"))
+    ap.add_argument("--train-log", help="train.py output (stdout) whose last line is the run summary")
+    ap.add_argument("--name", default="ham10000-skinnet")
+    ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--size", type=int, default=224)
+    args = ap.parse_args()
+
+    weights = np.load(args.weights)
+    model = SkinNet(num_classes=len(LABELS))
+    model.load_state_dict({k: torch.from_numpy(weights[k].astype(np.float32) if weights[k].dtype == np.float16
+                                               else weights[k]) for k in weights.files})
+    model.eval()
+    scripted = torch.jit.freeze(torch.jit.script(model), preserved_attrs=["features", "head"])
+
+    # Val logits, preprocessed as skinscan does for this manifest (images here are already 224x224).
+    with open(os.path.join(args.data, "HAM10000_metadata.csv"), newline="") as f:
+        dx = {r["image_id"]: r["dx"] for r in csv.DictReader(f)}
+    images = os.path.join(args.data, "HAM10000_images")
+    ids = [i.strip() for i in open(os.path.join(args.splits, "val.txt")) if i.strip()]
+    ids = [i for i in ids if os.path.exists(os.path.join(images, i + ".jpg"))]
+    mean, std = torch.tensor(MEAN).view(3, 1, 1), torch.tensor(STD).view(3, 1, 1)
+    logits = []
+    with torch.inference_mode():
+        for s in range(0, len(ids), 64):
+            batch = []
+            for i in ids[s:s + 64]:
+                im = Image.open(os.path.join(images, i + ".jpg")).convert("RGB")
+                if im.size != (args.size, args.size):
+                    im = im.resize((args.size, args.size), Image.BILINEAR)
+                x = torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).permute(2, 0, 1)
+                batch.append((x - mean) / std)
+            logits.append(scripted(torch.stack(batch)))
+    logits = torch.cat(logits)
+    y = torch.tensor([LABELS.index(dx[i]) for i in ids])
+    temperature = fit_temperature(logits, y)
+    p1, pt = torch.softmax(logits, 1), torch.softmax(logits / temperature, 1)
+    pred = p1.argmax(1)
+    recalls = [((pred == c) & (y == c)).sum().item() / max(1, (y == c).sum().item()) for c in range(len(LABELS))]
+    val = {"split": "val", "n": len(ids), "accuracy": (pred == y).float().mean().item(),
+           "balanced_accuracy": float(np.mean(recalls)),
+           "nll": F.cross_entropy(logits, y).item(), "nll_calibrated": F.cross_entropy(logits / temperature, y).item(),
+           "ece": ece(p1, y), "ece_calibrated": ece(pt, y)}
+
+    training = {}
+    if args.train_log:
+        last = [ln for ln in open(args.train_log) if ln.startswith('{"args"')][-1]
+        s = json.loads(last)
+        training = {"recipe": {k: v for k, v in s["args"].items() if k not in ("data", "images", "out", "splits", "resume", "device", "threads", "time_budget")},
+                    "epochs": s["epochs_run"], "train_seconds": round(s["train_seconds"], 1),
+                    "device": s["device"], "torch": s["torch"]}
+
+    os.makedirs(args.out, exist_ok=True)
+    scripted.save(os.path.join(args.out, "model.pt"))
+    manifest = {
+        "schema_version": 1,
+        "name": args.name,
+        "version": args.version,
+        "description": "SkinNet (compact ResNet, 6.3M parameters) trained from scratch on HAM10000 dermoscopy images",
+        "labels": LABELS,
+        "label_names": NAMES,
+        "malignant": MALIGNANT,
+        "input": {"width": args.size, "height": args.size, "resize": "stretch", "color_order": "RGB",
+                  "scale": 255.0, "mean": MEAN, "std": STD},
+        "output": {"kind": "logits", "temperature": round(temperature, 6)},
+        "explain": {"features": "features", "head": "head"},
+        "provenance": {
+            "training_data": "HAM10000 (shared 5,984-image subset, one image per lesion, 224x224), CC BY-NC 4.0",
+            "citation": CITATION,
+            "split": "datasets/splits/{train,val,test}.txt: by lesion_id, stratified, seed 20261126 (scripts/make_splits.py)",
+            "trained_on": "train split; temperature fitted on val split",
+            "exported": datetime.date.today().isoformat(),
+            "training": training,
+        },
+        "metrics": {"val": val},
+    }
+    with open(os.path.join(args.out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    print(json.dumps({"temperature": temperature, "val": val}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""Train SkinNet from scratch on HAM10000 (CPU or GPU), resumable, deterministic given the seed.
+
+All images are decoded once and kept in memory as uint8; augmentation runs batched on the
+training device (one affine warp + colour jitter per batch), so an epoch costs forward +
+backward only. Logs one JSON line per epoch (train loss, val accuracy, val balanced
+accuracy) to OUT/log.jsonl and to stdout; checkpoints OUT/checkpoint.pt after every epoch.
+
+Smoke test:  /usr/bin/python3 scripts/train.py --epochs 1 --limit 64 --out /tmp/smoke
+Full run:    see models/ham10000-skinnet/MODEL_CARD.md for the exact command.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skinnet import SkinNet  # noqa: E402
+
+LABELS = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
+MEAN = [0.485, 0.456, 0.406]  # kept in the manifest; any fixed values work from scratch
+STD = [0.229, 0.224, 0.225]
+STORE = 224  # images are held in memory at this size (the shared copy is 224x224 already)
+
+
+def parse_args():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    g = ap.add_argument_group("data")
+    g.add_argument("--data", default=os.path.join(root, "..", "shared", "datasets", "ham10000"),
+                   help="folder with HAM10000_metadata.csv and HAM10000_images/ (default: %(default)s)")
+    g.add_argument("--images", default=None, help="image folder (default: DATA/HAM10000_images)")
+    g.add_argument("--splits", default=os.path.join(root, "datasets", "splits"))
+    g.add_argument("--limit", type=int, default=0, help="use only N train and N val images (smoke test)")
+    g = ap.add_argument_group("model and recipe")
+    g.add_argument("--size", type=int, default=224, help="input size (default: %(default)s)")
+    g.add_argument("--epochs", type=int, default=120)
+    g.add_argument("--batch-size", type=int, default=64)
+    g.add_argument("--lr", type=float, default=2e-3)
+    g.add_argument("--wd", type=float, default=0.05)
+    g.add_argument("--warmup", type=float, default=3, help="warm-up epochs")
+    g.add_argument("--cosine-epochs", type=float, default=0,
+                   help="length of the half-cosine lr decay (default: --epochs); when shorter than "
+                        "--epochs the cosine continues past its end and the lr rises again")
+    g.add_argument("--label-smoothing", type=float, default=0.1)
+    g.add_argument("--class-weight", choices=["none", "sqrt", "inv"], default="sqrt",
+                   help="loss weights from inverse class frequency (default: %(default)s)")
+    g.add_argument("--sampler", choices=["uniform", "balanced"], default="uniform",
+                   help="balanced: draw samples with probability 1/sqrt(class frequency)")
+    g.add_argument("--aug", choices=["strong", "flips"], default="strong")
+    g.add_argument("--ema", type=float, default=0.999, help="EMA decay of weights, 0 disables")
+    g.add_argument("--seed", type=int, default=0)
+    g = ap.add_argument_group("runtime")
+    g.add_argument("--device", default="auto")
+    g.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
+    g.add_argument("--time-budget", type=float, default=0,
+                   help="seconds: after epoch 1, shorten --epochs so the run fits (schedule rescaled)")
+    g.add_argument("--out", required=True, help="output folder (checkpoint, log, weights)")
+    g.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    return ap.parse_args()
+
+
+def load_split(args, name, labels_by_id, images_dir, rng):
+    with open(os.path.join(args.splits, f"{name}.txt")) as f:
+        ids = [line.strip() for line in f if line.strip()]
+    ids = [i for i in ids if os.path.exists(os.path.join(images_dir, i + ".jpg"))]
+    if args.limit:
+        ids = sorted(rng.choice(ids, size=min(args.limit, len(ids)), replace=False).tolist())
+
+    def decode(image_id):
+        with Image.open(os.path.join(images_dir, image_id + ".jpg")) as im:
+            im = im.convert("RGB")
+            if im.size != (STORE, STORE):
+                im = im.resize((STORE, STORE), Image.BILINEAR)
+            return np.asarray(im, dtype=np.uint8)
+
+    with ThreadPoolExecutor(max_workers=min(16, os.cpu_count() or 2)) as pool:
+        arrays = list(pool.map(decode, ids))
+    x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
+    y = torch.tensor([LABELS.index(labels_by_id[i]) for i in ids])
+    return ids, x, y
+
+
+def augment(x, size, strong, gen):
+    """uint8 NCHW batch on any device -> float batch in [0,1] of size x size, randomly warped."""
+    b, dev = x.shape[0], x.device
+    x = x.float() / 255.0
+
+    def u(lo, hi):
+        return (torch.rand(b, generator=gen) * (hi - lo) + lo)
+
+    if strong:
+        angle = u(0, 2 * math.pi)
+        side = u(0.6, 1.1)            # fraction of the image side that is sampled (zoom)
+        aspect = torch.exp(u(math.log(0.8), math.log(1.25)))
+        tx, ty = u(-0.15, 0.15), u(-0.15, 0.15)
+    else:
+        angle = torch.randint(0, 4, (b,), generator=gen).float() * (math.pi / 2)
+        side, aspect = torch.ones(b), torch.ones(b)
+        tx, ty = torch.zeros(b), torch.zeros(b)
+    flip = torch.where(torch.rand(b, generator=gen) < 0.5, -1.0, 1.0)
+    sx, sy = side * aspect.sqrt() * flip, side / aspect.sqrt()
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([torch.stack([cos * sx, -sin * sy, tx], 1),
+                         torch.stack([sin * sx, cos * sy, ty], 1)], 1).to(dev)
+    grid = F.affine_grid(theta, [b, 3, size, size], align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    if strong:
+        bright = u(0.7, 1.3).view(b, 1, 1, 1).to(dev)
+        contrast = u(0.7, 1.3).view(b, 1, 1, 1).to(dev)
+        sat = u(0.7, 1.3).view(b, 1, 1, 1).to(dev)
+        gain = (torch.rand(b, 3, 1, 1, generator=gen) * 0.2 + 0.9).to(dev)
+        x = x * bright * gain
+        mean = x.mean(dim=(1, 2, 3), keepdim=True)
+        x = (x - mean) * contrast + mean
+        grey = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+        x = (x - grey) * sat + grey
+        x = x.clamp(0, 1)
+    return x
+
+
+def normalise(x):
+    mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
+    return (x - mean) / std
+
+
+def eval_input(x, size):
+    x = x.float() / 255.0
+    if x.shape[-1] != size:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+    return normalise(x)
+
+
+@torch.no_grad()
+def evaluate(model, x, y, size, device, tta=False):
+    model.eval()
+    probs = []
+    for i in range(0, len(x), 256):
+        xb = eval_input(x[i:i + 256].to(device), size)
+        views = [xb] + ([xb.flip(3), xb.flip(2), xb.flip(2).flip(3)] if tta else [])
+        with autocast(device):
+            p = sum(torch.softmax(model(v).float(), 1) for v in views) / len(views)
+        probs.append(p.cpu())
+    p = torch.cat(probs)
+    pred = p.argmax(1)
+    acc = (pred == y).float().mean().item()
+    recalls = [((pred == c) & (y == c)).sum().item() / (y == c).sum().item()
+               for c in range(len(LABELS)) if (y == c).sum() > 0]
+    nll = F.nll_loss(torch.log(p.clamp_min(1e-12)), y).item()
+    return {"acc": acc, "bal_acc": float(np.mean(recalls)), "nll": nll}
+
+
+def autocast(device):
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast("cpu", enabled=False)
+
+
+class EMA:
+    """Exponential moving average of all float parameters and buffers."""
+
+    def __init__(self, model, decay):
+        self.decay = decay
+        self.shadow = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        self.updates = 0
+
+    @torch.no_grad()
+    def update(self, model):
+        self.updates += 1
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))  # fast start
+        for k, v in model.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.shadow[k].mul_(d).add_(v.detach(), alpha=1 - d)
+            else:
+                self.shadow[k].copy_(v)
+
+
+def main():
+    args = parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    torch.manual_seed(args.seed)
+    np_rng = np.random.default_rng(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
+
+    images_dir = args.images or os.path.join(args.data, "HAM10000_images")
+    with open(os.path.join(args.data, "HAM10000_metadata.csv"), newline="") as f:
+        labels_by_id = {r["image_id"]: r["dx"] for r in csv.DictReader(f)}
+    t0 = time.time()
+    _, xtr, ytr = load_split(args, "train", labels_by_id, images_dir, np_rng)
+    _, xva, yva = load_split(args, "val", labels_by_id, images_dir, np_rng)
+    print(f"loaded {len(xtr)} train / {len(xva)} val images in {time.time() - t0:.1f}s on {device}", flush=True)
+    if device.type == "cuda":
+        xtr, ytr = xtr.to(device), ytr.to(device)
+
+    counts = torch.bincount(ytr.cpu(), minlength=len(LABELS)).float().clamp_min(1)
+    weight = {"none": torch.ones(len(LABELS)), "sqrt": counts.rsqrt(), "inv": 1 / counts}[args.class_weight]
+    weight = (weight / (weight * counts).sum() * counts.sum()).to(device)  # mean weight per sample = 1
+    sample_p = counts.rsqrt()[ytr.cpu()]
+
+    model = SkinNet(num_classes=len(LABELS)).to(device).to(memory_format=torch.channels_last)
+    decay, no_decay = [], []
+    for n, p in model.named_parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
+    ema = EMA(model, args.ema) if args.ema > 0 else None
+    gen = torch.Generator().manual_seed(args.seed)
+    epochs, start_epoch = args.epochs, 0
+    cosine_epochs = args.cosine_epochs or args.epochs
+    ckpt_path = os.path.join(args.out, "checkpoint.pt")
+    if args.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location=device)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        if ema:
+            ema.shadow, ema.updates = ck["ema"], ck["ema_updates"]
+        gen.set_state(ck["gen"])
+        torch.set_rng_state(ck["torch_rng"])
+        epochs, start_epoch = ck["epochs"], ck["epoch"] + 1
+        cosine_epochs = ck["cosine_epochs"]
+        print(f"resumed at epoch {start_epoch}/{epochs}", flush=True)
+
+    steps_per_epoch = max(1, len(xtr) // args.batch_size)
+    log = open(os.path.join(args.out, "log.jsonl"), "a")
+    train_start = time.time()
+    epoch = start_epoch
+    while epoch < epochs:  # epochs may shrink after epoch 1 (--time-budget)
+        t_epoch = time.time()
+        model.train()
+        if args.sampler == "balanced":
+            order = torch.multinomial(sample_p, len(xtr), replacement=True, generator=gen)
+        else:
+            order = torch.randperm(len(xtr), generator=gen)
+        total_loss = 0.0
+        for step in range(steps_per_epoch):
+            progress = (epoch + step / steps_per_epoch)
+            lr = args.lr * (progress / args.warmup if progress < args.warmup else
+                            0.5 * (1 + math.cos(math.pi * (progress - args.warmup) / max(1e-9, cosine_epochs - args.warmup))))
+            for g in opt.param_groups:
+                g["lr"] = lr
+            idx = order[step * args.batch_size:(step + 1) * args.batch_size]
+            xb = normalise(augment(xtr[idx.to(xtr.device)], args.size, args.aug == "strong", gen))
+            xb = xb.contiguous(memory_format=torch.channels_last)
+            yb = ytr[idx.to(ytr.device)].to(device)
+            with autocast(device):
+                logits = model(xb)
+            loss = F.cross_entropy(logits.float(), yb, weight=weight, label_smoothing=args.label_smoothing)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if ema:
+                ema.update(model)
+            total_loss += loss.item()
+        eval_model = model
+        if ema:
+            eval_model = SkinNet(num_classes=len(LABELS)).to(device)
+            eval_model.load_state_dict(ema.shadow)
+        metrics = evaluate(eval_model, xva, yva, args.size, device)
+        row = {"epoch": epoch + 1, "epochs": epochs, "lr": lr, "train_loss": total_loss / steps_per_epoch,
+               "val_acc": metrics["acc"], "val_bal_acc": metrics["bal_acc"], "val_nll": metrics["nll"],
+               "epoch_s": time.time() - t_epoch}
+        print(json.dumps(row), flush=True)
+        log.write(json.dumps(row) + "\n")
+        log.flush()
+        if epoch == start_epoch == 0 and args.time_budget:
+            fit = max(1, int(args.time_budget / (time.time() - train_start)))
+            if fit < epochs:
+                print(f"time budget {args.time_budget:.0f}s: shortening run from {epochs} to {fit} epochs", flush=True)
+                epochs = fit
+                cosine_epochs = min(cosine_epochs, fit)
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
+                    "ema": ema.shadow if ema else None, "ema_updates": ema.updates if ema else 0,
+                    "gen": gen.get_state(), "torch_rng": torch.get_rng_state(),
+                    "epoch": epoch, "epochs": epochs, "cosine_epochs": cosine_epochs, "args": vars(args)}, ckpt_path + ".tmp")
+        os.replace(ckpt_path + ".tmp", ckpt_path)
+        epoch += 1
+
+    final = ema.shadow if ema else model.state_dict()
+    final_model = SkinNet(num_classes=len(LABELS)).to(device)
+    final_model.load_state_dict(final)
+    summary = {"args": vars(args), "epochs_run": epochs, "train_seconds": time.time() - train_start,
+               "device": str(device), "torch": torch.__version__,
+               "val": evaluate(final_model, xva, yva, args.size, device),
+               "val_tta_flips": evaluate(final_model, xva, yva, args.size, device, tta=True)}
+    print(json.dumps(summary), flush=True)
+    with open(os.path.join(args.out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+    # Weights as fp16 numpy arrays: portable across torch versions and half the size.
+    np.savez(os.path.join(args.out, "weights.npz"),
+             **{k: v.detach().cpu().numpy().astype(np.float16 if v.dtype.is_floating_point else v.cpu().numpy().dtype)
+                for k, v in final.items()})
+
+
+if __name__ == "__main__":
+    main()
