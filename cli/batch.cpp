@@ -1,0 +1,117 @@
+// cli/batch.cpp: `skinscan batch INPUT...`: streams predictions for many images as JSON Lines,
+// CSV or an ISIC 2018 submission, to stdout or atomically to --out.
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "common.hpp"
+#include "skin/error.hpp"
+#include "skin/output_file.hpp"
+#include "skin/pipeline.hpp"
+#include "skin/progress.hpp"
+#include "skin/writers.hpp"
+
+namespace cli {
+namespace {
+
+struct BatchOptions {
+  CommonOptions common;
+  ImageOptions image;
+  std::vector<std::string> inputs;
+  std::string format = "jsonl";
+  std::string out;
+  std::size_t batch_size = 32;
+  int decode_threads = 2;
+  std::size_t top_k = 3;
+};
+
+// Counting first costs one directory walk; only worth it when someone watches the bar.
+std::size_t count_inputs(const std::vector<std::string>& inputs) {
+  for (const auto& i : inputs)
+    if (i == "-") return 0;
+  skin::InputSource counter(inputs);
+  std::size_t n = 0;
+  while (counter.next()) ++n;
+  return n;
+}
+
+void run(const BatchOptions& o) {
+  const skin::OutputFormat format = skin::parse_output_format(o.format);
+  skin::Classifier classifier = load_classifier(o.common);
+  const skin::Manifest& m = classifier.manifest();
+  skin::OutputFile out(o.out);
+  auto writer = skin::make_writer(format, out, m, o.top_k);
+
+  const bool show_progress = !o.common.quiet && skin::stderr_is_terminal();
+  skin::Progress progress(show_progress, show_progress ? count_inputs(o.inputs) : 0);
+  skin::InputSource source(o.inputs, &std::cin);
+  skin::PipelineOptions po;
+  po.batch_size = o.batch_size;
+  po.decode_threads = o.decode_threads;
+  po.limits = o.image.limits();
+  po.stop = &interrupted();
+  install_interrupt_handler();
+
+  skin::PipelineStats stats = skin::classify_stream(
+      source, classifier, po,
+      [&](skin::Prediction&& p) {
+        if (!p.ok() && !o.common.quiet && (!writer->records_errors() || !out.is_stdout())) {
+          progress.finish();
+          std::fprintf(stderr, "skinscan: error: %s\n", p.error.c_str());
+        }
+        writer->write(p);
+      },
+      [&](const skin::PipelineStats& s) { progress.update(s.total, s.failed); });
+  progress.finish();
+
+  if (stats.interrupted) {
+    out.flush();
+    out.keep_partial();
+    if (!o.common.quiet)
+      std::fprintf(stderr, "skinscan: interrupted after %zu images; results so far are in %s\n", stats.total,
+                   out.is_stdout() ? "stdout" : out.partial_path().c_str());
+    exit_code() = kInterrupted;
+    return;
+  }
+  out.commit();
+  if (!o.common.quiet) {
+    std::string summary = fmt::format("skinscan: {} images, {} ok, {} failed in {:.1f}s ({:.1f} images/s)",
+                                      stats.total, stats.total - stats.failed, stats.failed, stats.seconds,
+                                      stats.seconds > 0 ? stats.total / stats.seconds : 0.0);
+    if (source.skipped()) summary += fmt::format("; {} non-image files skipped", source.skipped());
+    std::fprintf(stderr, "%s\n", summary.c_str());
+  }
+  exit_code() = stats.failed ? kItemsFailed : kOk;
+}
+
+}  // namespace
+
+void setup_batch(CLI::App& app) {
+  auto o = std::make_shared<BatchOptions>();
+  auto* sub = app.add_subcommand("batch", "Classify many images, streaming one result per image");
+  sub->add_option("inputs", o->inputs,
+                  "Image files, directories (searched recursively for images), or - to read paths from stdin")
+      ->required()->group("Input");
+  add_image_options(*sub, o->image);
+  sub->add_option("-f,--format", o->format, "Output format: jsonl, csv, or isic (ISIC 2018 Task 3 submission)")
+      ->check(CLI::IsMember({"jsonl", "csv", "isic"}))->capture_default_str()->group("Output");
+  sub->add_option("-o,--out", o->out, "Write to FILE (atomically: FILE.partial, renamed when done); default stdout")
+      ->group("Output");
+  sub->add_option("-k,--top-k", o->top_k, "Top labels per record (jsonl)")
+      ->check(CLI::Range(1, 1000))->capture_default_str()->group("Output");
+  sub->add_option("-b,--batch-size", o->batch_size, "Images per forward pass")
+      ->check(CLI::Range(1, 1024))->capture_default_str()->group("Runtime");
+  sub->add_option("--decode-threads", o->decode_threads, "Threads decoding images while the model runs")
+      ->check(CLI::Range(1, 64))->capture_default_str()->group("Runtime");
+  add_common_options(*sub, o->common);
+  sub->footer(std::string("Examples:\n"
+                          "  skinscan batch images/ > preds.jsonl\n"
+                          "  skinscan batch --format isic --out submission.csv ISIC2018_Task3_Test_Input/\n"
+                          "  find data -name '*.jpg' | skinscan batch --format csv -\n"
+                          "Failed images become error records (path, error) and the run goes on.\n") +
+              kExitCodesHelp);
+  sub->callback([o] { run(*o); });
+}
+
+}  // namespace cli

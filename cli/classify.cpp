@@ -1,0 +1,108 @@
+// cli/classify.cpp: `skinscan classify IMAGE...`: top-k labels per image for a reader, or one
+// JSON object with --json.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "common.hpp"
+#include "skin/pipeline.hpp"
+#include "skin/prediction.hpp"
+#include "skin/version.hpp"
+
+namespace cli {
+namespace {
+
+struct ClassifyOptions {
+  CommonOptions common;
+  ImageOptions image;
+  std::vector<std::string> images;
+  std::size_t top_k = 3;
+  bool json = false;
+};
+
+void print_text(const skin::Prediction& p, const skin::Manifest& m, std::size_t k) {
+  const auto top = skin::top_k(p.probabilities, k);
+  std::size_t label_width = 0, name_width = 0;
+  for (auto i : top) {
+    label_width = std::max(label_width, m.labels[i].size());
+    name_width = std::max(name_width, m.display_name(m.labels[i]).size());
+  }
+  std::string out = fmt::format("{}\n", p.path);
+  for (std::size_t rank = 0; rank < top.size(); ++rank) {
+    const auto i = top[rank];
+    out += fmt::format("  {}. {:<{}}  {:<{}}  {:5.1f}%\n", rank + 1, m.labels[i], label_width,
+                       m.display_name(m.labels[i]), name_width, 100.0 * p.probabilities[i]);
+  }
+  if (!m.malignant.empty()) {
+    double mal = skin::malignant_probability(p.probabilities, m);
+    out += fmt::format("  malignant ({}): {:.1f}%   benign: {:.1f}%\n", fmt::join(m.malignant, ", "), 100 * mal,
+                       100 * (1 - mal));
+  }
+  std::fputs(out.c_str(), stdout);
+}
+
+void run(const ClassifyOptions& o) {
+  skin::Classifier classifier = load_classifier(o.common);
+  const skin::Manifest& m = classifier.manifest();
+  skin::InputSource source(o.images, &std::cin);
+  skin::PipelineOptions po;
+  po.limits = o.image.limits();
+  po.batch_size = 16;
+
+  nlohmann::json results = nlohmann::json::array();
+  skin::PipelineStats stats = skin::classify_stream(source, classifier, po, [&](skin::Prediction&& p) {
+    if (!p.ok()) {
+      std::fprintf(stderr, "skinscan: error: %s\n", p.error.c_str());
+      if (o.json) results.push_back(skin::to_json(p, m, o.top_k));
+      return;
+    }
+    if (o.json) {
+      auto j = skin::to_json(p, m, o.top_k);
+      j["timing_ms"] = {{"decode", p.decode_ms}, {"inference", p.inference_ms}};
+      results.push_back(std::move(j));
+    } else {
+      print_text(p, m, o.top_k);
+    }
+  });
+
+  if (o.json) {
+    nlohmann::json doc = {
+        {"model", {{"name", m.name}, {"version", m.version}, {"directory", classifier.directory()},
+                   {"temperature", m.temperature}}},
+        {"skinscan", skin::version()},
+        {"results", results},
+        {"timing_ms", {{"total", stats.seconds * 1000.0}}},
+        {"disclaimer", kDisclaimer}};
+    std::cout << doc.dump(2) << "\n";
+  } else if (stats.total > stats.failed) {
+    std::printf("%s\n", kDisclaimer);
+  }
+  if (stats.failed && !o.common.quiet)
+    std::fprintf(stderr, "skinscan: %zu of %zu images failed\n", stats.failed, stats.total);
+  exit_code() = stats.failed ? kItemsFailed : kOk;
+}
+
+}  // namespace
+
+void setup_classify(CLI::App& app) {
+  auto o = std::make_shared<ClassifyOptions>();
+  auto* sub = app.add_subcommand("classify", "Classify images and print the top labels with probabilities");
+  sub->add_option("images", o->images, "Image files (format judged by content), or - for paths on stdin")
+      ->required()->group("Input");
+  add_image_options(*sub, o->image);
+  sub->add_option("-k,--top-k", o->top_k, "How many labels to show per image")
+      ->check(CLI::Range(1, 1000))->capture_default_str()->group("Output");
+  sub->add_flag("--json", o->json, "Print one JSON object with all probabilities, top-k, model and timing")
+      ->group("Output");
+  add_common_options(*sub, o->common);
+  sub->footer(std::string("Examples:\n"
+                          "  skinscan classify lesion.jpg\n"
+                          "  skinscan classify --json --top-k 7 a.jpg b.png | jq '.results[].label'\n"
+                          "  skinscan classify --model models/my-binary-model lesion.jpg\n") +
+              kExitCodesHelp);
+  sub->callback([o] { run(*o); });
+}
+
+}  // namespace cli

@@ -1,0 +1,61 @@
+// cli/common.cpp: shared option wiring, model loading and interrupt handling.
+#include "common.hpp"
+
+#include <csignal>
+#include <thread>
+
+#include "skin/model_locator.hpp"
+
+namespace cli {
+namespace {
+
+std::string g_program;
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) {
+  g_interrupted.store(true);
+  std::signal(SIGINT, SIG_DFL);
+}
+
+}  // namespace
+
+skin::ImageLimits ImageOptions::limits() const {
+  skin::ImageLimits l;
+  l.max_bytes = std::size_t(max_file_mb * 1024 * 1024);
+  l.max_width = l.max_height = max_dimension;
+  return l;
+}
+
+void add_common_options(CLI::App& sub, CommonOptions& o) {
+  sub.add_option("-m,--model", o.model,
+                 "Model directory (model.pt + manifest.json); default: $SKINSCAN_MODEL, else the bundled model")
+      ->group("Model");
+  sub.add_option("-t,--threads", o.threads, "Inference threads (0: all cores)")
+      ->check(CLI::Range(0, 1024))->capture_default_str()->group("Runtime");
+  sub.add_flag("-q,--quiet", o.quiet, "No progress bar and no summary on stderr")->group("Runtime");
+}
+
+void add_image_options(CLI::App& sub, ImageOptions& o) {
+  sub.add_option("--max-file-mb", o.max_file_mb, "Reject image files larger than this (MB)")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group("Input");
+  sub.add_option("--max-dimension", o.max_dimension, "Reject images wider or taller than this (pixels, from the header)")
+      ->check(CLI::Range(std::int64_t(1), std::int64_t(1) << 20))->capture_default_str()->group("Input");
+}
+
+skin::Classifier load_classifier(const CommonOptions& options) {
+  skin::set_threads(options.threads);
+  return skin::Classifier(skin::locate_model(options.model, g_program));
+}
+
+int& exit_code() {
+  static int code = kOk;
+  return code;
+}
+
+void set_program_path(const char* argv0) { g_program = argv0 ? argv0 : ""; }
+
+const std::atomic<bool>& interrupted() { return g_interrupted; }
+
+void install_interrupt_handler() { std::signal(SIGINT, on_sigint); }
+
+}  // namespace cli

@@ -1,0 +1,30 @@
+// cli/main.cpp: registers the subcommands, parses, and maps errors to exit codes.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "common.hpp"
+#include "skin/error.hpp"
+#include "skin/version.hpp"
+
+int main(int argc, char** argv) {
+  cli::set_program_path(argv[0]);
+  CLI::App app{"skinscan: classify dermatoscopic images with TorchScript models and evaluate them."};
+  app.set_version_flag("--version", skin::version_banner());
+  app.require_subcommand(1);
+  app.footer(std::string("Run 'skinscan SUBCOMMAND --help' for details and examples.\n") + cli::kExitCodesHelp);
+  cli::setup_classify(app);
+  cli::setup_batch(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? cli::kOk : cli::kUsageOrModel;
+  } catch (const skin::Error& e) {
+    std::fprintf(stderr, "skinscan: error: %s\n", e.what());
+    return e.kind() == skin::ErrorKind::input ? cli::kItemsFailed : cli::kUsageOrModel;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "skinscan: error: %s\n", e.what());
+    return cli::kUsageOrModel;
+  }
+  return cli::exit_code();
+}

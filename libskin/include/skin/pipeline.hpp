@@ -1,0 +1,37 @@
+// skin/pipeline.hpp: streaming classification. Worker threads read, validate, decode and
+// preprocess images while the calling thread runs batched inference; a bounded window of items
+// in flight keeps memory flat however many inputs there are. Results come out in input order.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <functional>
+
+#include "skin/classifier.hpp"
+#include "skin/image.hpp"
+#include "skin/input_source.hpp"
+#include "skin/prediction.hpp"
+
+namespace skin {
+
+struct PipelineOptions {
+  std::size_t batch_size = 32;
+  int decode_threads = 1;
+  std::size_t window = 0;  // items in flight; 0 means 4 * batch_size
+  ImageLimits limits;
+  const std::atomic<bool>* stop = nullptr;  // when it becomes true the run ends after the current batch
+};
+
+struct PipelineStats {
+  std::size_t total = 0;
+  std::size_t failed = 0;
+  double seconds = 0;
+  bool interrupted = false;
+};
+
+// Calls `sink` once per input item, in input order, as soon as its batch is done. `progress`,
+// if given, is called after each batch with the running totals.
+PipelineStats classify_stream(InputSource& source, Classifier& classifier, const PipelineOptions& options,
+                              const std::function<void(Prediction&&)>& sink,
+                              const std::function<void(const PipelineStats&)>& progress = {});
+
+}  // namespace skin

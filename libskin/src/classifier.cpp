@@ -1,0 +1,119 @@
+// classifier.cpp: TorchScript loading, contract checks and batched inference.
+#include "skin/classifier.hpp"
+
+#include <sys/stat.h>
+
+#include <cmath>
+
+#include <fmt/format.h>
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+
+#include "skin/classifier_impl.hpp"
+#include "skin/error.hpp"
+
+namespace skin {
+namespace {
+
+std::string first_line(const std::string& text) {
+  auto end = text.find('\n');
+  return text.substr(0, end);
+}
+
+}  // namespace
+
+void set_threads(int threads) {
+  if (threads > 0) at::set_num_threads(threads);
+}
+
+Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(std::make_unique<Impl>()) {
+  struct stat st {};
+  if (::stat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error(ErrorKind::model, fmt::format("{}: model directory not found", dir_));
+  manifest_ = load_manifest(dir_ + "/manifest.json");
+  const std::string model_path = dir_ + "/model.pt";
+  if (::stat(model_path.c_str(), &st) != 0)
+    throw Error(ErrorKind::model, fmt::format("{}: model file not found", model_path));
+  try {
+    impl_->module = torch::jit::load(model_path, torch::kCPU);
+  } catch (const c10::Error& e) {
+    throw Error(ErrorKind::model,
+                fmt::format("{}: not a loadable TorchScript model ({})", model_path, first_line(e.what_without_backtrace())));
+  }
+  impl_->module.eval();
+  for (const std::string* method : {&manifest_.features_method, &manifest_.head_method})
+    if (!method->empty() && !impl_->module.find_method(*method))
+      throw Error(ErrorKind::model, fmt::format("{}: manifest names method '{}' but the model does not export it",
+                                                model_path, *method));
+
+  // One forward pass on a blank image checks the input size and the output shape.
+  std::vector<float> blank(input_size(), 0.0f);
+  std::vector<float> scores;
+  try {
+    scores = raw_scores(blank.data(), 1);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::model, fmt::format("{}: {}", model_path, e.what()));
+  }
+}
+
+Classifier::~Classifier() = default;
+Classifier::Classifier(Classifier&&) noexcept = default;
+Classifier& Classifier::operator=(Classifier&&) noexcept = default;
+
+std::size_t Classifier::input_size() const {
+  return std::size_t(3) * manifest_.input.height * manifest_.input.width;
+}
+
+std::vector<float> Classifier::raw_scores(const float* inputs, std::size_t count) {
+  if (count == 0) return {};
+  c10::InferenceMode guard;
+  auto batch = torch::from_blob(const_cast<float*>(inputs),
+                                {std::int64_t(count), 3, manifest_.input.height, manifest_.input.width},
+                                torch::kFloat32);
+  torch::jit::IValue out;
+  try {
+    out = impl_->module.forward({batch});
+  } catch (const std::exception& e) {
+    throw Error(ErrorKind::model, fmt::format("forward pass failed on a {}x3x{}x{} input ({})", count,
+                                              manifest_.input.height, manifest_.input.width,
+                                              first_line(e.what())));
+  }
+  if (!out.isTensor()) throw Error(ErrorKind::model, "model output is not a single tensor");
+  auto scores = out.toTensor().to(torch::kFloat32).contiguous();
+  const auto labels = std::int64_t(manifest_.labels.size());
+  if (scores.dim() != 2 || scores.size(0) != std::int64_t(count))
+    throw Error(ErrorKind::model, fmt::format("model output has shape {}, expected [{}, {}]",
+                                              fmt::to_string(fmt::join(scores.sizes(), ", ")), count, labels));
+  if (scores.size(1) != labels)
+    throw Error(ErrorKind::model, fmt::format("manifest says {} labels, model outputs {}", labels, scores.size(1)));
+  return std::vector<float>(scores.data_ptr<float>(), scores.data_ptr<float>() + scores.numel());
+}
+
+std::vector<float> Classifier::predict(const float* inputs, std::size_t count) {
+  return scores_to_probabilities(raw_scores(inputs, count), count, manifest_);
+}
+
+std::vector<float> scores_to_probabilities(const std::vector<float>& scores, std::size_t count,
+                                           const Manifest& manifest) {
+  const std::size_t n = manifest.labels.size();
+  std::vector<float> probs(scores.size());
+  for (std::size_t i = 0; i < count; ++i) {
+    const float* s = scores.data() + i * n;
+    float* p = probs.data() + i * n;
+    double total = 0;
+    if (manifest.output_kind == OutputKind::logits) {
+      // Softmax in double with the max subtracted: exact enough for metrics at 1e-6.
+      double t = manifest.temperature, mx = s[0];
+      for (std::size_t c = 1; c < n; ++c) mx = std::max<double>(mx, s[c]);
+      std::vector<double> e(n);
+      for (std::size_t c = 0; c < n; ++c) total += e[c] = std::exp((double(s[c]) - mx) / t);
+      for (std::size_t c = 0; c < n; ++c) p[c] = float(e[c] / total);
+    } else {
+      for (std::size_t c = 0; c < n; ++c) total += std::max(0.0f, s[c]);
+      for (std::size_t c = 0; c < n; ++c) p[c] = total > 0 ? float(std::max(0.0f, s[c]) / total) : float(1.0 / n);
+    }
+  }
+  return probs;
+}
+
+}  // namespace skin

@@ -1,0 +1,65 @@
+// output_file.cpp: checked, atomic file output.
+#include "skin/output_file.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "skin/error.hpp"
+
+namespace skin {
+
+OutputFile::OutputFile(const std::string& path) : path_(path) {
+  if (path_.empty() || path_ == "-") {
+    path_ = "-";
+    file_ = stdout;
+    return;
+  }
+  file_ = std::fopen(partial_path().c_str(), "wb");
+  if (!file_) throw Error(ErrorKind::io, fmt::format("{}: cannot create file ({})", path_, std::strerror(errno)));
+}
+
+OutputFile::~OutputFile() {
+  if (file_ == stdout) {
+    std::fflush(stdout);
+    return;
+  }
+  if (file_) std::fclose(file_);
+  if (!committed_ && !keep_partial_) std::remove(partial_path().c_str());
+}
+
+void OutputFile::fail(const std::string& what, int err) {
+  throw Error(ErrorKind::io, fmt::format("{}: {} ({})", path_ == "-" ? "stdout" : path_, what, std::strerror(err)));
+}
+
+void OutputFile::write(std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) fail("write failed", errno);
+}
+
+void OutputFile::flush() {
+  if (std::fflush(file_) != 0 || std::ferror(file_)) fail("write failed", errno ? errno : EIO);
+}
+
+void OutputFile::commit() {
+  flush();
+  if (file_ == stdout) return;
+  if (::fsync(fileno(file_)) != 0 && errno != EINVAL) fail("sync failed", errno);
+  if (std::fclose(file_) != 0) {
+    file_ = nullptr;
+    fail("close failed", errno);
+  }
+  file_ = nullptr;
+  if (std::rename(partial_path().c_str(), path_.c_str()) != 0) fail("cannot move the finished file into place", errno);
+  committed_ = true;
+}
+
+void write_file_atomically(const std::string& path, std::string_view content) {
+  OutputFile out(path);
+  out.write(content);
+  out.commit();
+}
+
+}  // namespace skin

@@ -1,0 +1,181 @@
+// pipeline.cpp: decode workers + in-order batching consumer, joined by one mutex.
+#include "skin/pipeline.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <opencv2/core.hpp>
+
+#include "skin/error.hpp"
+#include "skin/preprocess.hpp"
+
+namespace skin {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+struct Slot {
+  Prediction prediction;
+  std::vector<float> input;
+};
+
+class Stream {
+ public:
+  Stream(InputSource& source, Classifier& classifier, const PipelineOptions& options)
+      : source_(source), classifier_(classifier), options_(options),
+        window_(options.window ? options.window : 4 * std::max<std::size_t>(1, options.batch_size)) {}
+
+  ~Stream() { shut_down(); }
+
+  void start() {
+    for (int i = 0; i < std::max(1, options_.decode_threads); ++i) workers_.emplace_back([this] { work(); });
+  }
+
+  // Takes up to batch_size decodable items (and any failed items between them) in input order.
+  std::vector<Slot> take_batch() {
+    std::vector<Slot> batch;
+    std::size_t decodable = 0;
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (decodable < std::max<std::size_t>(1, options_.batch_size)) {
+      ready_cv_.wait(lock, [&] { return ready_.count(consumed_) || (source_done_ && consumed_ == assigned_); });
+      auto node = ready_.extract(consumed_);
+      if (node.empty()) break;
+      ++consumed_;
+      work_cv_.notify_one();
+      if (node.mapped().prediction.ok()) ++decodable;
+      batch.push_back(std::move(node.mapped()));
+    }
+    return batch;
+  }
+
+  void shut_down() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+ private:
+  bool stop_requested() const { return options_.stop && options_.stop->load(); }
+
+  void work() {
+    for (;;) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      work_cv_.wait(lock, [&] { return stopping_ || source_done_ || assigned_ - consumed_ < window_; });
+      if (stopping_ || source_done_) return;
+      std::optional<InputItem> item;
+      if (!stop_requested()) item = source_.next();
+      if (!item) {
+        source_done_ = true;
+        ready_cv_.notify_all();
+        work_cv_.notify_all();
+        return;
+      }
+      const std::size_t seq = assigned_++;
+      lock.unlock();
+
+      Slot slot = prepare(*item);
+      lock.lock();
+      ready_.emplace(seq, std::move(slot));
+      ready_cv_.notify_all();
+    }
+  }
+
+  Slot prepare(const InputItem& item) {
+    Slot slot;
+    slot.prediction.path = item.path;
+    slot.prediction.id = image_id(item.path);
+    slot.prediction.error = item.error;
+    if (!item.error.empty()) return slot;
+    auto t0 = Clock::now();
+    try {
+      cv::Mat image = load_image(item.path, options_.limits);
+      slot.input.resize(classifier_.input_size());
+      preprocess_into(image, classifier_.manifest().input, slot.input.data());
+    } catch (const Error& e) {
+      slot.prediction.error = e.what();
+    } catch (const std::exception& e) {  // e.g. out of memory inside the decoder
+      slot.prediction.error = fmt::format("{}: {}", item.path, e.what());
+    }
+    slot.prediction.decode_ms = ms_since(t0);
+    return slot;
+  }
+
+  InputSource& source_;
+  Classifier& classifier_;
+  const PipelineOptions& options_;
+  const std::size_t window_;
+  std::mutex mutex_;
+  std::condition_variable work_cv_, ready_cv_;
+  std::map<std::size_t, Slot> ready_;
+  std::size_t assigned_ = 0, consumed_ = 0;
+  bool source_done_ = false, stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace
+
+PipelineStats classify_stream(InputSource& source, Classifier& classifier, const PipelineOptions& options,
+                              const std::function<void(Prediction&&)>& sink,
+                              const std::function<void(const PipelineStats&)>& progress) {
+  // The workers are the parallelism for decoding; OpenCV's own thread pool would only compete.
+  cv::setNumThreads(0);
+  const auto t0 = Clock::now();
+  PipelineStats stats;
+  Stream stream(source, classifier, options);
+  stream.start();
+  std::vector<float> inputs;
+  for (;;) {
+    if (options.stop && options.stop->load()) {
+      stats.interrupted = true;
+      break;
+    }
+    std::vector<Slot> batch = stream.take_batch();
+    if (batch.empty()) break;
+    inputs.clear();
+    for (const auto& slot : batch)
+      if (slot.prediction.ok()) inputs.insert(inputs.end(), slot.input.begin(), slot.input.end());
+    const std::size_t count = inputs.size() / classifier.input_size();
+    if (count > 0) {
+      auto t_batch = Clock::now();
+      try {
+        std::vector<float> probs = classifier.predict(inputs.data(), count);
+        const double per_item = ms_since(t_batch) / double(count);
+        std::size_t k = 0;
+        for (auto& slot : batch) {
+          if (!slot.prediction.ok()) continue;
+          auto begin = probs.begin() + std::ptrdiff_t(k++ * classifier.num_classes());
+          slot.prediction.probabilities.assign(begin, begin + std::ptrdiff_t(classifier.num_classes()));
+          slot.prediction.inference_ms = per_item;
+        }
+      } catch (const Error& e) {
+        for (auto& slot : batch)
+          if (slot.prediction.ok()) slot.prediction.error = fmt::format("{}: {}", slot.prediction.path, e.what());
+      }
+    }
+    for (auto& slot : batch) {
+      ++stats.total;
+      if (!slot.prediction.ok()) ++stats.failed;
+      sink(std::move(slot.prediction));
+    }
+    stats.seconds = ms_since(t0) / 1000.0;
+    if (progress) progress(stats);
+  }
+  stream.shut_down();
+  stats.seconds = ms_since(t0) / 1000.0;
+  return stats;
+}
+
+}  // namespace skin

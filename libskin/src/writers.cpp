@@ -1,0 +1,128 @@
+// writers.cpp: JSON Lines, CSV and ISIC submission writers.
+#include "skin/writers.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "skin/error.hpp"
+
+namespace skin {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// %.9g round-trips a float exactly.
+std::string number(double v) { return fmt::format("{:.9g}", v); }
+
+class JsonlWriter : public PredictionWriter {
+ public:
+  JsonlWriter(OutputFile& out, const Manifest& m, std::size_t k) : out_(out), manifest_(m), k_(k) {}
+  void write(const Prediction& p) override {
+    out_.write(to_json(p, manifest_, k_).dump() + "\n");
+    out_.flush();
+  }
+
+ private:
+  OutputFile& out_;
+  const Manifest& manifest_;
+  std::size_t k_;
+};
+
+class CsvWriter : public PredictionWriter {
+ public:
+  CsvWriter(OutputFile& out, const Manifest& m) : out_(out), manifest_(m) {
+    std::string header = "path,id,label,probability";
+    for (const auto& l : manifest_.labels) header += "," + csv_escape(l);
+    out_.write(header + ",malignant_probability,error\n");
+    out_.flush();
+  }
+  void write(const Prediction& p) override {
+    std::string row = csv_escape(p.path) + "," + csv_escape(p.id) + ",";
+    if (p.ok()) {
+      auto best = top_k(p.probabilities, 1)[0];
+      row += csv_escape(manifest_.labels[best]) + "," + number(p.probabilities[best]);
+      for (float v : p.probabilities) row += "," + number(v);
+      row += "," + (manifest_.malignant.empty() ? std::string() : number(malignant_probability(p.probabilities, manifest_)));
+      row += ",";
+    } else {
+      row += ",";
+      for (std::size_t i = 0; i < manifest_.labels.size(); ++i) row += ",";
+      row += "," + csv_escape(p.error);
+    }
+    out_.write(row + "\n");
+    out_.flush();
+  }
+
+ private:
+  OutputFile& out_;
+  const Manifest& manifest_;
+};
+
+class IsicWriter : public PredictionWriter {
+ public:
+  IsicWriter(OutputFile& out, const Manifest& m) : out_(out), indices_(isic_label_indices(m)) {
+    out_.write("image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\n");
+    out_.flush();
+  }
+  void write(const Prediction& p) override {
+    if (!p.ok()) return;
+    std::string row = csv_escape(p.id);
+    for (auto i : indices_) row += "," + number(p.probabilities[i]);
+    out_.write(row + "\n");
+    out_.flush();
+  }
+  bool records_errors() const override { return false; }
+
+ private:
+  OutputFile& out_;
+  std::vector<std::size_t> indices_;
+};
+
+}  // namespace
+
+OutputFormat parse_output_format(const std::string& name) {
+  if (name == "jsonl") return OutputFormat::jsonl;
+  if (name == "csv") return OutputFormat::csv;
+  if (name == "isic") return OutputFormat::isic;
+  throw Error(ErrorKind::usage, fmt::format("unknown output format '{}' (use jsonl, csv or isic)", name));
+}
+
+std::vector<std::size_t> isic_label_indices(const Manifest& manifest) {
+  std::vector<std::size_t> indices;
+  for (const char* column : kIsicColumns) {
+    auto it = std::find_if(manifest.labels.begin(), manifest.labels.end(),
+                           [&](const std::string& l) { return lower(l) == lower(column); });
+    if (it == manifest.labels.end())
+      throw Error(ErrorKind::usage, fmt::format("isic format needs the 7 HAM10000 classes; model '{}' has no '{}'",
+                                                manifest.name, lower(column)));
+    indices.push_back(std::size_t(it - manifest.labels.begin()));
+  }
+  return indices;
+}
+
+std::string csv_escape(const std::string& field) {
+  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::unique_ptr<PredictionWriter> make_writer(OutputFormat format, OutputFile& out, const Manifest& manifest,
+                                              std::size_t top_k) {
+  switch (format) {
+    case OutputFormat::jsonl: return std::make_unique<JsonlWriter>(out, manifest, top_k);
+    case OutputFormat::csv: return std::make_unique<CsvWriter>(out, manifest);
+    case OutputFormat::isic: return std::make_unique<IsicWriter>(out, manifest);
+  }
+  throw Error(ErrorKind::usage, "unknown output format");
+}
+
+}  // namespace skin
