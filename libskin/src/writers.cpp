@@ -50,7 +50,7 @@ class CsvWriter : public PredictionWriter {
       row += "," + (manifest_.malignant.empty() ? std::string() : number(malignant_probability(p.probabilities, manifest_)));
       row += ",";
     } else {
-      row += ",";
+      row += ",,";  // label, probability
       for (std::size_t i = 0; i < manifest_.labels.size(); ++i) row += ",";
       row += "," + csv_escape(p.error);
     }

@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# End-to-end tests of the skinscan binary. Each test_* function is one ctest (see ../CMakeLists.txt).
+# Needs: SKINSCAN (binary), SKINSCAN_FIXTURES (scripts/make_fixtures.py output), PYTHON; tests on
+# real data also need SKINSCAN_SHARED_DATA and exit 77 (skipped, loudly) when it is absent.
+set -u
+: "${SKINSCAN:?}" "${SKINSCAN_FIXTURES:?}" "${PYTHON:=/usr/bin/python3}"
+FX=$SKINSCAN_FIXTURES
+GOOD=$FX/images/good
+BAD=$FX/images/bad
+TINY7=$FX/models/tiny7
+TINY2=$FX/models/tiny2
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# run CMD...: captures stdout, stderr and the exit code in $WORK/out, $WORK/err, $rc.
+run() { "$@" >"$WORK/out" 2>"$WORK/err"; rc=$?; }
+expect_rc() { [ "$rc" = "$1" ] || { cat "$WORK/err" >&2; fail "exit code $rc, expected $1"; }; }
+expect_out() { grep -qF -- "$1" "$WORK/out" || { cat "$WORK/out" >&2; fail "stdout lacks: $1"; }; }
+expect_err() { grep -qF -- "$1" "$WORK/err" || { cat "$WORK/err" >&2; fail "stderr lacks: $1"; }; }
+py() { "$PYTHON" -c "$@" || fail "python check failed"; }
+need_shared() {
+  if [ ! -f "${SKINSCAN_SHARED_DATA:-/nonexistent}/HAM10000_metadata.csv" ]; then
+    echo "SKIPPED: shared HAM10000 data not found at ${SKINSCAN_SHARED_DATA:-unset}" >&2
+    exit 77
+  fi
+}
+
+test_version() {
+  run "$SKINSCAN" --version
+  expect_rc 0
+  expect_out "skinscan "
+  expect_out "LibTorch 1."
+  expect_out "OpenCV 4."
+}
+
+test_help_documents_exit_codes_and_examples() {
+  for sub in classify batch; do
+    run "$SKINSCAN" $sub --help
+    expect_rc 0
+    expect_out "Examples:"
+    expect_out "Exit codes: 0 all ok; 1 usage, model or output error; 2 some items failed"
+    expect_out "--threads"
+    expect_out "--quiet"
+    expect_out "--model"
+  done
+}
+
+test_usage_errors_exit_1() {
+  run "$SKINSCAN"
+  expect_rc 1
+  run "$SKINSCAN" batch --format xml "$GOOD"
+  expect_rc 1
+  run "$SKINSCAN" classify --no-such-option "$GOOD/plain.png"
+  expect_rc 1
+}
+
+test_classify_text() {
+  run "$SKINSCAN" classify -m "$TINY7" "$GOOD/plain.png" "$GOOD/baseline.jpg"
+  expect_rc 0
+  expect_out "$GOOD/plain.png"
+  expect_out "  1. "
+  expect_out "  3. "
+  expect_out "malignant (akiec, bcc, mel):"
+  expect_out "this is not a diagnosis"
+  [ "$(grep -c '^  [0-9]\. ' "$WORK/out")" = 6 ] || fail "expected 3 ranked lines per image"
+}
+
+test_classify_json() {
+  run "$SKINSCAN" classify --json --top-k 7 -m "$TINY7" "$GOOD/plain.png" "$GOOD/sixteen.png"
+  expect_rc 0
+  py "
+import json, math
+d = json.load(open('$WORK/out'))
+assert d['model']['name'] == 'tiny7', d['model']
+assert len(d['results']) == 2
+for r in d['results']:
+    assert len(r['top_k']) == 7 and len(r['probabilities']) == 7
+    assert abs(sum(r['probabilities'].values()) - 1) < 1e-5
+    assert r['timing_ms']['decode'] >= 0
+assert 'not a diagnosis' in d['disclaimer']
+"
+}
+
+test_classify_two_class_model() {
+  run "$SKINSCAN" classify --json -m "$TINY2" "$GOOD/cmyk.jpg"
+  expect_rc 0
+  py "
+import json
+r = json.load(open('$WORK/out'))['results'][0]
+assert set(r['probabilities']) == {'benign', 'malignant'}, r
+assert abs(r['malignant_probability'] - r['probabilities']['malignant']) < 1e-6
+"
+}
+
+test_classify_every_good_format() {
+  for f in "$GOOD"/*; do
+    run "$SKINSCAN" classify -m "$TINY7" "$f"
+    expect_rc 0
+  done
+}
+
+test_classify_bad_inputs_name_file_and_reason() {
+  check_bad() {
+    run "$SKINSCAN" classify -m "$TINY7" "$BAD/$1"
+    expect_rc 2
+    expect_err "skinscan: error: $BAD/$1: $2"
+  }
+  check_bad empty.jpg "file is empty"
+  check_bad truncated.jpg "truncated jpeg (no end-of-image marker)"
+  check_bad text.jpg "not a supported image"
+  check_bad bomb.png "dimensions 100000x100000 exceed the 8192x8192 limit"
+  check_bad huge_header.jpg "dimensions 60000x60000 exceed the 8192x8192 limit"
+  check_bad corrupt_body.png "corrupt png data"
+  check_bad missing.jpg "no such file or directory"
+  run "$SKINSCAN" classify -m "$TINY7" --max-file-mb 0.0001 "$GOOD/plain.png"
+  expect_rc 2
+  expect_err "byte limit"
+  # one bad among good ones: the good ones are still classified
+  run "$SKINSCAN" classify -m "$TINY7" "$GOOD/plain.png" "$BAD/empty.jpg"
+  expect_rc 2
+  expect_out "$GOOD/plain.png"
+}
+
+test_model_errors_exit_1() {
+  run "$SKINSCAN" classify -m "$FX/models/label_mismatch" "$GOOD/plain.png"
+  expect_rc 1
+  expect_err "manifest says 9 labels, model outputs 7"
+  run "$SKINSCAN" classify -m "$FX/models/bad_json" "$GOOD/plain.png"
+  expect_rc 1
+  expect_err "invalid JSON"
+  run "$SKINSCAN" batch -m "$FX/models/nowhere" "$GOOD"
+  expect_rc 1
+  expect_err "model directory not found"
+  SKINSCAN_MODEL="$FX/models/truncated_model" run "$SKINSCAN" classify "$GOOD/plain.png"
+  expect_rc 1
+  expect_err "not a loadable TorchScript model"
+}
+
+test_model_lookup_env_and_bundled() {
+  SKINSCAN_MODEL="$TINY2" run "$SKINSCAN" classify --json "$GOOD/plain.png"
+  expect_rc 0
+  expect_out '"name": "tiny2"'
+  run "$SKINSCAN" classify --json "$GOOD/plain.png"
+  expect_rc 0
+  expect_out '"name": "ham10000-skinnet"'
+}
+
+test_model_lookup_after_install() {
+  local build
+  build=$(dirname "$(dirname "$SKINSCAN")")
+  cmake --install "$build" --prefix "$WORK/prefix" >/dev/null || fail "cmake --install failed"
+  (cd / && "$WORK/prefix/bin/skinscan" classify --json "$GOOD/plain.png") >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  expect_rc 0
+  expect_out "\"directory\": \"$WORK/prefix/share/skinscan/models/ham10000-skinnet\""
+}
+
+test_batch_jsonl_streams_one_record_per_image() {
+  run "$SKINSCAN" batch -m "$TINY7" "$GOOD"
+  expect_rc 0
+  [ "$(wc -l <"$WORK/out")" = "$(ls "$GOOD" | wc -l)" ] || fail "one line per image expected"
+  py "
+import json
+for line in open('$WORK/out'):
+    r = json.loads(line)
+    assert 'error' not in r, r
+    assert abs(sum(r['probabilities'].values()) - 1) < 1e-5
+"
+  expect_err "skinscan: 16 images, 16 ok, 0 failed"
+}
+
+test_batch_mixed_folder_records_every_item() {
+  run "$SKINSCAN" batch --format csv -m "$TINY7" "$FX/images"
+  expect_rc 2
+  local n_files
+  n_files=$(find "$FX/images" -type f | wc -l)
+  [ "$(($(wc -l <"$WORK/out") - 1))" = "$n_files" ] || fail "every file must appear in the csv"
+  py "
+import csv
+rows = list(csv.DictReader(open('$WORK/out')))
+bad = [r for r in rows if r['error']]
+assert len(bad) == 8, [r['path'] for r in bad]
+assert all('/bad/' in r['path'] and r['error'].startswith(r['path'] + ': ') for r in bad)
+"
+  expect_err "8 failed"
+}
+
+test_batch_quiet_prints_nothing_on_stderr() {
+  run "$SKINSCAN" batch --quiet -m "$TINY7" "$GOOD"
+  expect_rc 0
+  [ ! -s "$WORK/err" ] || fail "--quiet must keep stderr empty: $(cat "$WORK/err")"
+}
+
+test_batch_reads_paths_from_stdin() {
+  find "$GOOD" -type f | sort >"$WORK/list"
+  "$SKINSCAN" batch -m "$TINY7" - <"$WORK/list" >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  expect_rc 0
+  [ "$(wc -l <"$WORK/out")" = "$(wc -l <"$WORK/list")" ] || fail "one record per stdin line"
+}
+
+test_batch_out_is_atomic() {
+  echo "previous good report" >"$WORK/report.jsonl"
+  run "$SKINSCAN" batch -m "$FX/models/label_mismatch" --out "$WORK/report.jsonl" "$GOOD"
+  expect_rc 1
+  [ "$(cat "$WORK/report.jsonl")" = "previous good report" ] || fail "failed run replaced the report"
+  run "$SKINSCAN" batch -m "$TINY7" --out "$WORK/report.jsonl" "$GOOD"
+  expect_rc 0
+  [ ! -s "$WORK/out" ] || fail "stdout must stay empty with --out"
+  [ "$(wc -l <"$WORK/report.jsonl")" = 16 ] || fail "report incomplete"
+  [ ! -e "$WORK/report.jsonl.partial" ] || fail "partial file left behind"
+  run "$SKINSCAN" batch -m "$TINY7" --out "$WORK/no/such/dir/r.jsonl" "$GOOD"
+  expect_rc 1
+  expect_err "$WORK/no/such/dir/r.jsonl: cannot create file"
+}
+
+test_batch_isic_needs_ham_labels() {
+  run "$SKINSCAN" batch --format isic -m "$TINY2" "$GOOD"
+  expect_rc 1
+  expect_err "isic format needs the 7 HAM10000 classes; model 'tiny2' has no 'mel'"
+  run "$SKINSCAN" batch --format isic -m "$TINY7" "$FX/images"
+  expect_rc 2
+  [ "$(head -1 "$WORK/out")" = "image,MEL,NV,BCC,AKIEC,BKL,DF,VASC" ] || fail "isic header"
+  [ "$(($(wc -l <"$WORK/out") - 1))" = 16 ] || fail "isic rows for the good images only"
+  expect_err "skinscan: error: $BAD/empty.jpg: file is empty"
+}
+
+test_real_data_isic_submission() {
+  need_shared
+  local images=$SKINSCAN_SHARED_DATA/HAM10000_images
+  ls "$images" | head -300 | sed "s|^|$images/|" >"$WORK/list"
+  "$SKINSCAN" batch --format isic - <"$WORK/list" >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  expect_rc 0
+  py "
+import csv
+rows = list(csv.DictReader(open('$WORK/out')))
+assert len(rows) == 300, len(rows)
+for r in rows:
+    s = sum(float(r[c]) for c in ['MEL','NV','BCC','AKIEC','BKL','DF','VASC'])
+    assert abs(s - 1) < 1e-5, (r['image'], s)
+    assert r['image'].startswith('ISIC_') and not r['image'].endswith('.jpg')
+"
+}
+
+test_real_data_default_model_is_plausible() {
+  need_shared
+  # 150 held-out test-split images: the bundled model must do far better than chance.
+  head -n 4000 "$SKINSCAN_SOURCE/datasets/splits/test.txt" | while read -r id; do
+    f=$SKINSCAN_SHARED_DATA/HAM10000_images/$id.jpg
+    [ -f "$f" ] && echo "$f"
+  done | head -150 >"$WORK/list"
+  "$SKINSCAN" batch --format csv - <"$WORK/list" >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  expect_rc 0
+  py "
+import csv
+dx = {r['image_id']: r['dx'] for r in csv.DictReader(open('$SKINSCAN_SHARED_DATA/HAM10000_metadata.csv'))}
+rows = list(csv.DictReader(open('$WORK/out')))
+acc = sum(dx[r['id']] == r['label'] for r in rows) / len(rows)
+print('accuracy on 150 test images:', acc)
+assert len(rows) == 150 and acc > 0.7, acc
+"
+}
+
+"$1"

@@ -1,0 +1,104 @@
+// image_test.cpp: format sniffing, header dimensions, and guarded decoding (skin/image.hpp).
+#include "skin/image.hpp"
+
+#include <doctest/doctest.h>
+
+#include "skin/error.hpp"
+#include "support.hpp"
+
+using skin::ImageFormat;
+
+namespace {
+ImageFormat sniff(const std::vector<std::uint8_t>& b) { return skin::sniff_format(b.data(), b.size()); }
+std::string load_error(const std::string& path, skin::ImageLimits limits = {}) {
+  try {
+    skin::load_image(path, limits);
+  } catch (const skin::Error& e) {
+    CHECK(e.kind() == skin::ErrorKind::input);
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("sniff_format judges content, not names") {
+  CHECK(sniff(test::read_bytes(test::image("good/baseline.jpg"))) == ImageFormat::jpeg);
+  CHECK(sniff(test::read_bytes(test::image("good/png_named.jpg"))) == ImageFormat::png);
+  CHECK(sniff(test::read_bytes(test::image("good/plain.bmp"))) == ImageFormat::bmp);
+  CHECK(sniff(test::read_bytes(test::image("good/plain.tiff"))) == ImageFormat::tiff);
+  CHECK(sniff(test::read_bytes(test::image("good/plain.webp"))) == ImageFormat::webp);
+  CHECK(sniff(test::read_bytes(test::image("good/plain.ppm"))) == ImageFormat::pnm);
+  CHECK(sniff(test::read_bytes(test::image("bad/text.jpg"))) == ImageFormat::unknown);
+  CHECK(sniff({}) == ImageFormat::unknown);
+  CHECK(sniff({0xFF, 0xD8}) == ImageFormat::unknown);  // too short to be sure
+}
+
+TEST_CASE("read_dimensions reads every supported header") {
+  for (const char* name : {"good/baseline.jpg", "good/progressive.jpg", "good/plain.png", "good/plain.bmp",
+                           "good/plain.tiff", "good/plain.webp", "good/plain.ppm", "good/cmyk.jpg"}) {
+    CAPTURE(name);
+    auto bytes = test::read_bytes(test::image(name));
+    auto dims = skin::read_dimensions(sniff(bytes), bytes.data(), bytes.size());
+    REQUIRE(dims.has_value());
+    CHECK(dims->width == 120);
+    CHECK(dims->height == 90);
+  }
+  SUBCASE("a header cut short gives nothing") {
+    auto bytes = test::read_bytes(test::image("good/plain.png"));
+    CHECK_FALSE(skin::read_dimensions(ImageFormat::png, bytes.data(), 20).has_value());
+  }
+}
+
+TEST_CASE("load_image decodes every pixel format to 8-bit BGR") {
+  for (const char* name : {"good/baseline.jpg", "good/progressive.jpg", "good/plain.png", "good/plain.bmp",
+                           "good/plain.tiff", "good/plain.webp", "good/plain.ppm", "good/grey.png", "good/grey.jpg",
+                           "good/alpha.png", "good/cmyk.jpg", "good/sixteen.png", "good/png_named.jpg",
+                           "good/no_extension"}) {
+    CAPTURE(name);
+    cv::Mat m = skin::load_image(test::image(name), {});
+    CHECK(m.type() == CV_8UC3);
+    CHECK(m.cols == 120);
+    CHECK(m.rows == 90);
+  }
+  SUBCASE("16-bit data is scaled, not clipped") {
+    cv::Mat m = skin::load_image(test::image("good/sixteen.png"), {});
+    double lo, hi;
+    cv::minMaxLoc(m.reshape(1), &lo, &hi);
+    CHECK(hi > 200);  // the gradient reaches 238 * 257 in 16 bits
+  }
+  SUBCASE("CMYK is converted to the same colours") {
+    cv::Mat rgb = skin::load_image(test::image("good/baseline.jpg"), {});
+    cv::Mat cmyk = skin::load_image(test::image("good/cmyk.jpg"), {});
+    CHECK(cv::norm(rgb, cmyk, cv::NORM_L1) / double(rgb.total() * 3) < 12.0);
+  }
+  SUBCASE("EXIF orientation is applied") {
+    cv::Mat m = skin::load_image(test::image("good/exif_rotated.jpg"), {});
+    CHECK(m.cols == 90);
+    CHECK(m.rows == 120);
+  }
+  SUBCASE("a 1x1 image is fine") {
+    CHECK(skin::load_image(test::image("good/one_pixel.png"), {}).total() == 1);
+  }
+}
+
+TEST_CASE("bad images get one-line errors that name the file and the reason") {
+  const std::string bad = test::image("bad/");
+  CHECK(load_error(bad + "empty.jpg") == bad + "empty.jpg: file is empty");
+  CHECK(load_error(bad + "truncated.jpg") == bad + "truncated.jpg: truncated jpeg (no end-of-image marker)");
+  CHECK(load_error(bad + "text.jpg") ==
+        bad + "text.jpg: not a supported image (content is not jpeg, png, bmp, tiff, webp or pnm)");
+  CHECK(load_error(bad + "bomb.png") == bad + "bomb.png: dimensions 100000x100000 exceed the 8192x8192 limit");
+  CHECK(load_error(bad + "huge_header.jpg") == bad + "huge_header.jpg: dimensions 60000x60000 exceed the 8192x8192 limit");
+  CHECK(load_error(bad + "zero_width.png") == bad + "zero_width.png: invalid dimensions 0x10");
+  CHECK(load_error(bad + "corrupt_body.png") == bad + "corrupt_body.png: corrupt png data (decoder failed)");
+  CHECK(load_error(bad + "missing.jpg") == bad + "missing.jpg: No such file or directory");
+  CHECK(load_error(test::image("good")) == test::image("good") + ": is a directory");
+  SUBCASE("limits are configurable") {
+    skin::ImageLimits small;
+    small.max_bytes = 100;
+    CHECK(load_error(test::image("good/plain.png"), small).find("over the 100 byte limit") != std::string::npos);
+    skin::ImageLimits narrow;
+    narrow.max_width = narrow.max_height = 64;
+    CHECK(load_error(test::image("good/plain.png"), narrow).find("exceed the 64x64 limit") != std::string::npos);
+  }
+}

@@ -1,0 +1,26 @@
+// support.hpp: paths to generated fixtures and small file helpers for unit tests.
+#pragma once
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+namespace test {
+
+inline std::string fixtures() {
+  const char* dir = std::getenv("SKINSCAN_FIXTURES");
+  REQUIRE_MESSAGE(dir != nullptr, "SKINSCAN_FIXTURES is not set: run through ctest");
+  return dir;
+}
+inline std::string image(const std::string& name) { return fixtures() + "/images/" + name; }
+inline std::string model(const std::string& name) { return fixtures() + "/models/" + name; }
+
+inline std::vector<std::uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace test
