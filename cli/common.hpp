@@ -16,12 +16,13 @@ enum ExitCode : int {
   kOk = 0,
   kUsageOrModel = 1,   // bad arguments, unusable model, output cannot be written
   kItemsFailed = 2,    // the run finished but some items failed (each is reported)
+  kGateFailed = 3,     // evaluate: a --fail-under/--fail-over gate failed
   kInterrupted = 130,  // stopped by Ctrl-C; results so far are kept
 };
 
 inline constexpr const char* kExitCodesHelp =
     "Exit codes: 0 all ok; 1 usage, model or output error; 2 some items failed (each reported);\n"
-    "130 interrupted (results written so far are kept).";
+    "3 an evaluate gate failed; 130 interrupted (results written so far are kept).";
 
 inline constexpr const char* kDisclaimer =
     "Research use only: this is not a diagnosis. Have any lesion that worries you examined by a dermatologist.";
@@ -54,5 +55,6 @@ void install_interrupt_handler();
 
 void setup_classify(CLI::App& app);
 void setup_batch(CLI::App& app);
+void setup_evaluate(CLI::App& app);
 
 }  // namespace cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.footer(std::string("Run 'skinscan SUBCOMMAND --help' for details and examples.\n") + cli::kExitCodesHelp);
   cli::setup_classify(app);
   cli::setup_batch(app);
+  cli::setup_evaluate(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -83,6 +83,7 @@ def main():
     ap.add_argument("--name", default="ham10000-skinnet")
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--limit", type=int, default=0, help="fit the temperature on the first N val images (smoke test)")
     args = ap.parse_args()
 
     weights = np.load(args.weights)
@@ -98,6 +99,8 @@ def main():
     images = os.path.join(args.data, "HAM10000_images")
     ids = [i.strip() for i in open(os.path.join(args.splits, "val.txt")) if i.strip()]
     ids = [i for i in ids if os.path.exists(os.path.join(images, i + ".jpg"))]
+    if args.limit:
+        ids = ids[:args.limit]
     mean, std = torch.tensor(MEAN).view(3, 1, 1), torch.tensor(STD).view(3, 1, 1)
     logits = []
     with torch.inference_mode():

@@ -1,0 +1,36 @@
+// skin/dataset.hpp: labelled image collections in the layouts researchers hold them:
+// HAM10000 (metadata CSV + image folders), ISIC 2018 Task 3 ground truth (one-hot CSV + image
+// folder) and ImageFolder (one sub-folder per class). Items whose image file is absent are
+// kept with an empty path so they can be reported as missing, never dropped silently.
+#pragma once
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace skin {
+
+struct LabeledItem {
+  std::string id;
+  std::string label;
+  std::string path;  // empty when no image file was found
+};
+
+struct Dataset {
+  std::string layout;  // "ham10000", "isic", "imagefolder"
+  std::string root;
+  std::vector<LabeledItem> items;  // sorted by id
+};
+
+enum class Layout { automatic, ham10000, isic, imagefolder };
+Layout parse_layout(const std::string& name);  // throws Error(usage)
+
+// `labels_csv` and `images_dir` override what is found under `root` (either may be empty).
+Dataset load_dataset(const std::string& root, Layout layout, const std::string& labels_csv = {},
+                     const std::string& images_dir = {});
+
+// Image ids, one per line (blank lines and '#' comments ignored; extensions stripped).
+std::unordered_set<std::string> read_id_list(const std::string& path);
+// Keeps only the items whose id is listed.
+void restrict_to(Dataset& dataset, const std::unordered_set<std::string>& ids);
+
+}  // namespace skin

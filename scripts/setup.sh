@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages skinscan needs (only those missing) and builds it in Release into build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packages=(build-essential cmake ninja-build pkg-config
+          libtorch-dev libopencv-dev libcli11-dev libfmt-dev nlohmann-json3-dev doctest-dev
+          python3-torch python3-torchvision python3-numpy python3-pil python3-sklearn)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build
