@@ -14,14 +14,14 @@ namespace cli {
 // Documented in README and --help.
 enum ExitCode : int {
   kOk = 0,
-  kUsageOrModel = 1,   // bad arguments, unusable model, output cannot be written
+  kUsageOrModel = 1,   // bad arguments, unusable model or dataset file, output cannot be written
   kItemsFailed = 2,    // the run finished but some items failed (each is reported)
   kGateFailed = 3,     // evaluate: a --fail-under/--fail-over gate failed
   kInterrupted = 130,  // stopped by Ctrl-C; results so far are kept
 };
 
 inline constexpr const char* kExitCodesHelp =
-    "Exit codes: 0 all ok; 1 usage, model or output error; 2 some items failed (each reported);\n"
+    "Exit codes: 0 all ok; 1 usage, model, data file or output error; 2 some items failed (each reported);\n"
     "3 an evaluate gate failed; 130 interrupted (results written so far are kept).";
 
 inline constexpr const char* kDisclaimer =

@@ -21,8 +21,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? cli::kOk : cli::kUsageOrModel;
   } catch (const skin::Error& e) {
+    // Per-item failures never get here (they are recorded and counted); whatever is thrown
+    // stopped the whole run.
     std::fprintf(stderr, "skinscan: error: %s\n", e.what());
-    return e.kind() == skin::ErrorKind::input ? cli::kItemsFailed : cli::kUsageOrModel;
+    return cli::kUsageOrModel;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "skinscan: error: %s\n", e.what());
     return cli::kUsageOrModel;

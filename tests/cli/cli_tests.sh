@@ -35,11 +35,11 @@ test_version() {
 }
 
 test_help_documents_exit_codes_and_examples() {
-  for sub in classify batch; do
+  for sub in classify batch evaluate; do
     run "$SKINSCAN" $sub --help
     expect_rc 0
     expect_out "Examples:"
-    expect_out "Exit codes: 0 all ok; 1 usage, model or output error; 2 some items failed"
+    expect_out "Exit codes: 0 all ok; 1 usage, model, data file or output error; 2 some items failed"
     expect_out "--threads"
     expect_out "--quiet"
     expect_out "--model"
@@ -261,6 +261,105 @@ rows = list(csv.DictReader(open('$WORK/out')))
 acc = sum(dx[r['id']] == r['label'] for r in rows) / len(rows)
 print('accuracy on 150 test images:', acc)
 assert len(rows) == 150 and acc > 0.7, acc
+"
+}
+
+make_imagefolder() {
+  mkdir -p "$WORK/folder/mel" "$WORK/folder/nv"
+  cp "$GOOD/plain.png" "$GOOD/baseline.jpg" "$GOOD/grey.png" "$WORK/folder/mel/"
+  cp "$GOOD/cmyk.jpg" "$GOOD/sixteen.png" "$WORK/folder/nv/"
+  cp "$BAD/empty.jpg" "$WORK/folder/nv/broken.jpg"
+}
+
+test_evaluate_report_and_per_image() {
+  make_imagefolder
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --out "$WORK/report.json" --per-image "$WORK/per.csv" --bootstrap 50
+  expect_rc 2  # broken.jpg failed, and is listed
+  expect_out "imagefolder"
+  expect_out "balanced accuracy"
+  expect_err "broken.jpg: file is empty"
+  py "
+import json, csv
+r = json.load(open('$WORK/report.json'))
+for k in ['schema_version', 'model', 'dataset', 'metrics', 'per_class', 'confusion_matrix', 'calibration', 'binary', 'items_failed']:
+    assert k in r, k
+for k in ['accuracy', 'balanced_accuracy', 'macro_f1', 'ece', 'mce', 'brier', 'nll', 'macro_auc']:
+    assert k in r['metrics'], k
+assert r['model']['name'] == 'tiny7' and len(r['model']['manifest_sha256']) == 64
+assert r['dataset']['scored'] == 5 and r['dataset']['failed'] == 1 and r['dataset']['labelled'] == 6
+assert r['items_failed'][0]['id'] == 'broken'
+assert r['confusion_matrix']['labels'][4] == 'mel' and sum(map(sum, r['confusion_matrix']['counts'])) == 5
+lo, hi = r['confidence_intervals']['accuracy']
+assert lo <= r['metrics']['accuracy'] <= hi
+rows = list(csv.DictReader(open('$WORK/per.csv')))
+assert len(rows) == 5 and set(rows[0]) == {'id', 'path', 'truth', 'prediction', 'confidence', 'correct'}
+"
+}
+
+test_evaluate_gates_exit_3() {
+  make_imagefolder
+  rm "$WORK/folder/nv/broken.jpg"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --fail-under accuracy=0 --fail-over ece=1
+  expect_rc 0
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --fail-under accuracy=1.01 --fail-over ece=-1
+  expect_rc 3
+  expect_err "skinscan: gate failed: accuracy = "
+  expect_err "is below 1.01"
+  expect_err "skinscan: gate failed: ece = "
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --fail-under accuracy
+  expect_rc 1
+  expect_err "gate 'accuracy' must look like METRIC=VALUE"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --fail-under speed=1
+  expect_rc 1
+  expect_err "unknown metric 'speed'"
+}
+
+test_evaluate_bad_labels_and_predictions() {
+  make_imagefolder
+  mkdir -p "$WORK/folder/xyz" && cp "$GOOD/plain.png" "$WORK/folder/xyz/odd.png"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder"
+  expect_rc 1
+  expect_err "image 'odd' is labelled 'xyz', which is not one of the classes"
+  printf 'image_id,dx\nA,mel\nB,nv\n' >"$WORK/truth.csv"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nA,0.5,0.5,0,0,0,0,0\nB,nan,1,0,0,0,0,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
+  expect_rc 1
+  expect_err "$WORK/p.csv: row 3: 'MEL' is not finite: 'nan'"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nA,0.5,0.5,0,0,0,0,0\nA,0,1,0,0,0,0,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
+  expect_rc 1
+  expect_err "row 3: duplicate image id 'A' (first at row 2)"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nA,0.9,0.5,0,0,0,0,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
+  expect_rc 1
+  expect_err "row 2: probabilities sum to 1.4, not 1"
+  printf 'image,MEL,BCC\nA,1,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
+  expect_rc 1
+  expect_err "missing column 'NV'"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nA,1,0,0,0,0,0,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --json
+  expect_rc 0
+  py "
+import json
+r = json.load(open('$WORK/out'))
+assert r['dataset']['scored'] == 1 and r['items_missing'] == ['B'], r['dataset']
+"
+}
+
+test_real_data_evaluate_test_split() {
+  need_shared
+  run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" --json
+  expect_rc 0
+  py "
+import json
+r = json.load(open('$WORK/out'))
+d = r['dataset']
+assert d['layout'] == 'ham10000' and d['labelled'] == 1516 and d['scored'] == 897 and d['missing'] == 619, d
+assert len(r['items_missing']) == 619
+m = r['metrics']
+print('test split:', {k: round(m[k], 4) for k in ['accuracy', 'balanced_accuracy', 'macro_f1', 'ece']})
+assert m['accuracy'] >= 0.80 and m['balanced_accuracy'] >= 0.60, m
 "
 }
 
