@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up (if needed) and runs skinscan's main job with the bundled default model on real
+# HAM10000 images: classify two images, then evaluate the held-out test split (report, per-image
+# CSV, plots) and write an ISIC-format prediction file. Outputs go to demo-output/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x build/cli/skinscan ] || scripts/setup.sh
+data=${SKINSCAN_DATA:-../shared/datasets/ham10000}
+if [ ! -f "$data/HAM10000_metadata.csv" ]; then
+  echo "demo: HAM10000 not found at $data (set SKINSCAN_DATA, or fetch it with scripts/fetch_ham10000.sh)" >&2
+  exit 1
+fi
+out=demo-output
+mkdir -p "$out"
+bin=build/cli/skinscan
+"$bin" --version
+
+echo; echo "== classify two held-out images"
+"$bin" classify "$data/HAM10000_images/ISIC_0024698.jpg" "$data/HAM10000_images/ISIC_0026769.jpg"
+
+echo; echo "== evaluate the default model on the held-out test split"
+"$bin" evaluate --data "$data" --split datasets/splits/test.txt --bootstrap 1000 \
+  --out "$out/test_report.json" --per-image "$out/test_per_image.csv"
+
+echo; echo "== batch: ISIC 2018 submission CSV for the test-split images"
+sed "s|^|$data/HAM10000_images/|; s|$|.jpg|" datasets/splits/test.txt | while read -r f; do [ -f "$f" ] && echo "$f"; done |
+  "$bin" batch --format isic --out "$out/test_predictions_isic.csv" -
+echo; echo "demo: outputs in $out/: $(ls "$out" | tr '\n' ' ')"
