@@ -56,5 +56,7 @@ void install_interrupt_handler();
 void setup_classify(CLI::App& app);
 void setup_batch(CLI::App& app);
 void setup_evaluate(CLI::App& app);
+void setup_calibrate(CLI::App& app);
+void setup_compare(CLI::App& app);
 
 }  // namespace cli

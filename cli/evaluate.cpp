@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
+#include "skin/compare.hpp"
 #include "skin/error.hpp"
 #include "skin/evaluation.hpp"
 #include "skin/output_file.hpp"
@@ -22,9 +23,11 @@ struct EvaluateOptions {
   int bootstrap = 0;
   std::uint64_t seed = 0;
   int bins = 15;
-  std::string out, per_image;
+  std::string out, per_image, plots;
   bool json = false;
   std::vector<std::string> fail_under, fail_over;
+  std::string baseline;
+  double max_drop = 0.01;
   std::size_t batch_size = 32;
   int decode_threads = 2;
 };
@@ -97,10 +100,13 @@ void run(const EvaluateOptions& o) {
   ro.split = o.split;
   nlohmann::json report = skin::make_report(dataset, scoring, ro);
   auto failures = skin::check_gates(report, o.fail_under, o.fail_over);
+  if (!o.baseline.empty())
+    for (auto& f : skin::check_regressions(report, skin::load_report(o.baseline), o.max_drop)) failures.push_back(f);
   report["gates"] = {{"fail_under", o.fail_under}, {"fail_over", o.fail_over}, {"failed", failures}};
 
   if (!o.out.empty()) skin::write_file_atomically(o.out, report.dump(2) + "\n");
   if (!o.per_image.empty()) skin::write_file_atomically(o.per_image, skin::per_image_csv(scoring));
+  if (!o.plots.empty()) skin::write_plots(o.plots, scoring, report);
   if (o.json)
     std::cout << report.dump(2) << "\n";
   else
@@ -139,10 +145,16 @@ void setup_evaluate(CLI::App& app) {
   sub->add_flag("--json", o->json, "Print the JSON report instead of the summary table")->group("Output");
   sub->add_option("--per-image", o->per_image, "Write per-image truth, prediction, confidence, correct as CSV")
       ->group("Output");
+  sub->add_option("--plots", o->plots, "Write confusion_matrix.png, reliability.png and roc.png into DIR")
+      ->group("Output");
   sub->add_option("--fail-under", o->fail_under, "CI gate METRIC=VALUE: fail when the metric is lower (repeatable)")
       ->group("Gates");
   sub->add_option("--fail-over", o->fail_over, "CI gate METRIC=VALUE for lower-is-better metrics such as ece")
       ->group("Gates");
+  sub->add_option("--baseline", o->baseline, "Fail when a headline metric is worse than in this earlier report")
+      ->group("Gates");
+  sub->add_option("--max-drop", o->max_drop, "Largest tolerated worsening for --baseline")
+      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Gates");
   sub->add_option("-b,--batch-size", o->batch_size, "Images per forward pass")
       ->check(CLI::Range(1, 1024))->capture_default_str()->group("Runtime");
   sub->add_option("--decode-threads", o->decode_threads, "Threads decoding images while the model runs")

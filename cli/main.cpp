@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   cli::setup_classify(app);
   cli::setup_batch(app);
   cli::setup_evaluate(app);
+  cli::setup_calibrate(app);
+  cli::setup_compare(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -14,6 +15,7 @@
 #include "skin/csv.hpp"
 #include "skin/error.hpp"
 #include "skin/metrics.hpp"
+#include "skin/plots.hpp"
 #include "skin/sha256.hpp"
 #include "skin/version.hpp"
 #include "skin/writers.hpp"
@@ -82,7 +84,8 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
           return;
         }
         s.scored.push_back({item.id, item.path, truth_index(s, item),
-                            std::vector<double>(p.probabilities.begin(), p.probabilities.end())});
+                            std::vector<double>(p.probabilities.begin(), p.probabilities.end()),
+                            std::vector<double>(p.scores.begin(), p.scores.end())});
       },
       progress);
   return s;
@@ -150,7 +153,7 @@ Scoring score_with_predictions(const Dataset& dataset, const std::string& path, 
     } else if (!it->second.error.empty()) {
       s.failed.push_back({item.id, item.path, it->second.error});
     } else {
-      s.scored.push_back({item.id, item.path, t, it->second.p});
+      s.scored.push_back({item.id, item.path, t, it->second.p, {}});
     }
   }
   return s;
@@ -284,6 +287,25 @@ std::vector<std::string> check_gates(const nlohmann::json& report, const std::ve
   for (const auto& g : fail_under) check(g, true);
   for (const auto& g : fail_over) check(g, false);
   return failures;
+}
+
+void write_plots(const std::string& dir, const Scoring& s, const nlohmann::json& report) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error(ErrorKind::io, fmt::format("{}: cannot create plot directory ({})", dir, ec.message()));
+  write_confusion_matrix_png(dir + "/confusion_matrix.png", s.labels,
+                             report.at("confusion_matrix").at("counts").get<std::vector<std::vector<std::size_t>>>());
+  std::vector<CalibrationBin> bins;
+  for (const auto& b : report.at("calibration").at("bins"))
+    bins.push_back({b["lower"], b["upper"], b["count"], b["confidence"], b["accuracy"]});
+  write_reliability_png(dir + "/reliability.png", bins, report.at("metrics").at("ece").get<double>());
+  std::vector<int> truth;
+  std::vector<double> probs;
+  for (const auto& item : s.scored) {
+    truth.push_back(item.truth);
+    probs.insert(probs.end(), item.probabilities.begin(), item.probabilities.end());
+  }
+  write_roc_png(dir + "/roc.png", s.labels, truth, probs);
 }
 
 std::string per_image_csv(const Scoring& s) {

@@ -151,14 +151,17 @@ PipelineStats classify_stream(InputSource& source, Classifier& classifier, const
     if (count > 0) {
       auto t_batch = Clock::now();
       try {
-        std::vector<float> probs = classifier.predict(inputs.data(), count);
+        std::vector<float> scores = classifier.raw_scores(inputs.data(), count);
+        std::vector<float> probs = scores_to_probabilities(scores, count, classifier.manifest());
         const double per_item = ms_since(t_batch) / double(count);
-        std::size_t k = 0;
+        const auto width = std::ptrdiff_t(classifier.num_classes());
+        std::ptrdiff_t offset = 0;
         for (auto& slot : batch) {
           if (!slot.prediction.ok()) continue;
-          auto begin = probs.begin() + std::ptrdiff_t(k++ * classifier.num_classes());
-          slot.prediction.probabilities.assign(begin, begin + std::ptrdiff_t(classifier.num_classes()));
+          slot.prediction.probabilities.assign(probs.begin() + offset, probs.begin() + offset + width);
+          slot.prediction.scores.assign(scores.begin() + offset, scores.begin() + offset + width);
           slot.prediction.inference_ms = per_item;
+          offset += width;
         }
       } catch (const Error& e) {
         for (auto& slot : batch)

@@ -22,6 +22,7 @@ struct ScoredItem {
   std::string id, path;
   int truth = 0;
   std::vector<double> probabilities;
+  std::vector<double> scores;  // raw model outputs (empty when scored from a predictions file)
 };
 
 struct FailedItem {
@@ -61,6 +62,9 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& scoring, const
 // Throws Error(usage) for a malformed gate or an unknown metric.
 std::vector<std::string> check_gates(const nlohmann::json& report, const std::vector<std::string>& fail_under,
                                      const std::vector<std::string>& fail_over);
+
+// Writes confusion_matrix.png, reliability.png and roc.png into `dir` (created if needed).
+void write_plots(const std::string& dir, const Scoring& scoring, const nlohmann::json& report);
 
 // Per-image CSV: id, path, truth, prediction, confidence, correct.
 std::string per_image_csv(const Scoring& scoring);

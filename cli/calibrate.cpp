@@ -1,0 +1,100 @@
+// cli/calibrate.cpp: `skinscan calibrate`: fits a temperature on labelled data and writes a new
+// model directory whose manifest carries it.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "common.hpp"
+#include "skin/calibration.hpp"
+#include "skin/error.hpp"
+#include "skin/evaluation.hpp"
+#include "skin/metrics.hpp"
+#include "skin/progress.hpp"
+#include "skin/version.hpp"
+
+namespace cli {
+namespace {
+
+struct CalibrateOptions {
+  CommonOptions common;
+  ImageOptions image;
+  std::string data, layout = "auto", labels, images, split, out;
+  bool force = false;
+};
+
+std::vector<double> softmax_rows(const std::vector<double>& logits, std::size_t c, double t) {
+  std::vector<double> p(logits.size());
+  for (std::size_t i = 0; i < logits.size() / c; ++i) {
+    double mx = logits[i * c], sum = 0;
+    for (std::size_t k = 1; k < c; ++k) mx = std::max(mx, logits[i * c + k]);
+    for (std::size_t k = 0; k < c; ++k) sum += p[i * c + k] = std::exp((logits[i * c + k] - mx) / t);
+    for (std::size_t k = 0; k < c; ++k) p[i * c + k] /= sum;
+  }
+  return p;
+}
+
+void run(const CalibrateOptions& o) {
+  if (o.data.empty() && o.labels.empty())
+    throw skin::Error(skin::ErrorKind::usage, "give --data DIR, or --labels CSV with --images DIR");
+  skin::Dataset dataset = skin::load_dataset(o.data, skin::parse_layout(o.layout), o.labels, o.images);
+  if (!o.split.empty()) skin::restrict_to(dataset, skin::read_id_list(o.split));
+  skin::Classifier classifier = load_classifier(o.common);
+  const skin::Manifest& m = classifier.manifest();
+  if (m.output_kind != skin::OutputKind::logits)
+    throw skin::Error(skin::ErrorKind::usage, fmt::format("model '{}' outputs probabilities; temperature scaling needs logits", m.name));
+  skin::PipelineOptions po;
+  po.limits = o.image.limits();
+  skin::Progress progress(!o.common.quiet, dataset.items.size());
+  skin::Scoring s = skin::score_with_model(dataset, classifier, po,
+                                           [&](const skin::PipelineStats& st) { progress.update(st.total, st.failed); });
+  progress.finish();
+  if (s.scored.size() < 2) throw skin::Error(skin::ErrorKind::usage, "fewer than 2 labelled images could be scored");
+  const std::size_t c = s.labels.size();
+  std::vector<double> logits;
+  std::vector<int> truth;
+  for (const auto& item : s.scored) {
+    logits.insert(logits.end(), item.scores.begin(), item.scores.end());
+    truth.push_back(item.truth);
+  }
+  const double before_t = m.temperature, after_t = skin::fit_temperature(logits, truth, c);
+  auto before = skin::compute_metrics(truth, softmax_rows(logits, c, before_t), s.labels);
+  auto after = skin::compute_metrics(truth, softmax_rows(logits, c, after_t), s.labels);
+  nlohmann::json record = {
+      {"temperature_before", before_t}, {"temperature", after_t}, {"data", dataset.root}, {"layout", dataset.layout},
+      {"split", o.split.empty() ? nlohmann::json() : nlohmann::json(o.split)}, {"images", s.scored.size()},
+      {"nll_before", before.nll}, {"nll_after", after.nll}, {"ece_before", before.ece}, {"ece_after", after.ece},
+      {"method", "minimise NLL over T (golden-section search on log T)"}, {"skinscan", skin::version()}};
+  skin::save_with_temperature(classifier.directory(), o.out, after_t, record, o.force);
+  std::printf("calibrated on %zu images (%zu missing, %zu failed)\n", s.scored.size(), s.missing.size(), s.failed.size());
+  std::printf("%-12s %10s %10s\n", "", "before", "after");
+  std::printf("%-12s %10.4f %10.4f\n", "temperature", before_t, after_t);
+  std::printf("%-12s %10.4f %10.4f\n", "NLL", before.nll, after.nll);
+  std::printf("%-12s %10.4f %10.4f\n", "ECE", before.ece, after.ece);
+  std::printf("wrote %s\n", o.out.c_str());
+  exit_code() = s.failed.empty() ? kOk : kItemsFailed;
+}
+
+}  // namespace
+
+void setup_calibrate(CLI::App& app) {
+  auto o = std::make_shared<CalibrateOptions>();
+  auto* sub = app.add_subcommand("calibrate", "Fit a temperature on labelled data; write a calibrated model copy");
+  sub->add_option("-d,--data", o->data, "Labelled dataset folder (as for evaluate)")->group("Input");
+  sub->add_option("--layout", o->layout, "Dataset layout: auto, ham10000, isic, imagefolder")
+      ->check(CLI::IsMember({"auto", "ham10000", "isic", "imagefolder"}))->capture_default_str()->group("Input");
+  sub->add_option("--labels", o->labels, "Label CSV instead of finding one in --data")->group("Input");
+  sub->add_option("--images", o->images, "Image folder for --labels")->group("Input");
+  sub->add_option("--split", o->split, "Only use the ids listed in FILE (use a validation split, never test)")
+      ->group("Input");
+  add_image_options(*sub, o->image);
+  sub->add_option("-o,--out", o->out, "New model directory to write")->required()->group("Output");
+  sub->add_flag("--force", o->force, "Replace a model already in --out")->group("Output");
+  add_common_options(*sub, o->common);
+  sub->footer(std::string("Examples:\n"
+                          "  skinscan calibrate --model models/m --data ../shared/datasets/ham10000 \\\n"
+                          "      --split datasets/splits/val.txt --out models/m-calibrated\n") +
+              kExitCodesHelp);
+  sub->callback([o] { run(*o); });
+}
+
+}  // namespace cli

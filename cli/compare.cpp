@@ -1,0 +1,68 @@
+// cli/compare.cpp: `skinscan compare A.json B.json`: per-metric and per-class differences, and
+// McNemar's test when per-image CSVs of both runs are given.
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "common.hpp"
+#include "skin/compare.hpp"
+
+namespace cli {
+namespace {
+
+struct CompareOptions {
+  std::string a, b;
+  std::vector<std::string> per_image;
+  bool json = false;
+};
+
+std::string num(const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : "-"; }
+std::string delta(const nlohmann::json& v) { return v.is_number() ? fmt::format("{:+.4f}", v.get<double>()) : "-"; }
+
+void run(const CompareOptions& o) {
+  auto a = skin::load_report(o.a), b = skin::load_report(o.b);
+  nlohmann::json diff = skin::compare_reports(a, b);
+  if (o.per_image.size() == 2) {
+    auto m = skin::mcnemar(o.per_image[0], o.per_image[1]);
+    diff["mcnemar"] = {{"paired", m.paired}, {"right_only_in_a", m.only_a}, {"right_only_in_b", m.only_b},
+                       {"p_value", m.p_value}, {"test", "exact two-sided binomial on discordant pairs"}};
+  }
+  if (o.json) {
+    std::cout << diff.dump(2) << "\n";
+    return;
+  }
+  std::string out = fmt::format("A: {}\nB: {}\n\n{:<20} {:>8} {:>8} {:>8}\n", o.a, o.b, "metric", "A", "B", "B-A");
+  for (const auto& [name, d] : diff["metrics"].items())
+    out += fmt::format("{:<20} {:>8} {:>8} {:>8}{}\n", name, num(d["a"]), num(d["b"]), delta(d["delta"]),
+                       skin::lower_is_better(name) ? "  (lower is better)" : "");
+  out += fmt::format("\n{:<8} {:>10} {:>10} {:>10}\n", "class", "recall B-A", "f1 B-A", "auc B-A");
+  for (const auto& [label, d] : diff["per_class"].items())
+    out += fmt::format("{:<8} {:>10} {:>10} {:>10}\n", label, delta(d.value("recall", nlohmann::json())["delta"]),
+                       delta(d.value("f1", nlohmann::json())["delta"]), delta(d.value("auc", nlohmann::json())["delta"]));
+  if (diff.contains("mcnemar")) {
+    const auto& m = diff["mcnemar"];
+    out += fmt::format("\nMcNemar on {} paired images: right only in A {}, only in B {}, p = {:.4g}\n",
+                       m["paired"].get<int>(), m["right_only_in_a"].get<int>(), m["right_only_in_b"].get<int>(),
+                       m["p_value"].get<double>());
+  }
+  std::fputs(out.c_str(), stdout);
+}
+
+}  // namespace
+
+void setup_compare(CLI::App& app) {
+  auto o = std::make_shared<CompareOptions>();
+  auto* sub = app.add_subcommand("compare", "Compare two evaluate reports (per metric, per class, McNemar)");
+  sub->add_option("a", o->a, "Report A (e.g. the baseline)")->required()->check(CLI::ExistingFile);
+  sub->add_option("b", o->b, "Report B (e.g. the candidate)")->required()->check(CLI::ExistingFile);
+  sub->add_option("--per-image", o->per_image, "Per-image CSVs of A and B (evaluate --per-image) for McNemar's test")
+      ->expected(2);
+  sub->add_flag("--json", o->json, "Print the comparison as JSON");
+  sub->footer(std::string("Examples:\n  skinscan compare old.json new.json\n"
+                          "  skinscan compare old.json new.json --per-image old.csv new.csv\n") +
+              kExitCodesHelp);
+  sub->callback([o] { run(*o); });
+}
+
+}  // namespace cli

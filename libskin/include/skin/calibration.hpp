@@ -1,0 +1,29 @@
+// skin/calibration.hpp: temperature scaling (Guo et al. 2017): one scalar T > 0 dividing the
+// logits, fitted to minimise the negative log-likelihood on held-out labelled data.
+#pragma once
+#include <vector>
+
+namespace skin {
+
+// Mean NLL of softmax(logits / T) for the true classes. `logits` holds truth.size() rows.
+double temperature_nll(const std::vector<double>& logits, const std::vector<int>& truth, std::size_t classes, double t);
+
+// The T in [0.05, 20] minimising temperature_nll: golden-section search on log T (the NLL is
+// convex in 1/T, hence unimodal in log T), to a relative precision of about 1e-9.
+double fit_temperature(const std::vector<double>& logits, const std::vector<int>& truth, std::size_t classes);
+
+}  // namespace skin
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace skin {
+
+// Writes a copy of the model directory `from` to `to` (model.pt copied, manifest.json rewritten)
+// whose manifest carries `temperature`, with `record` stored as provenance.calibration.
+// Refuses to overwrite an existing manifest in `to` unless `overwrite`.
+void save_with_temperature(const std::string& from, const std::string& to, double temperature,
+                           const nlohmann::json& record, bool overwrite);
+
+}  // namespace skin

@@ -1,0 +1,35 @@
+// skin/compare.hpp: differences between two evaluation reports, regression gates against a
+// baseline report, and McNemar's test on paired per-image results.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace skin {
+
+// Metrics where a rise is bad; all other headline metrics are better when higher.
+bool lower_is_better(const std::string& metric);
+
+// {"metrics": {name: {a, b, delta}}, "per_class": {label: {recall: {...}, f1: {...}}}}.
+nlohmann::json compare_reports(const nlohmann::json& a, const nlohmann::json& b);
+
+// One line per headline metric (accuracy, balanced_accuracy, macro_f1, macro_auc, ece) that got
+// worse than `baseline` by more than `max_drop`.
+std::vector<std::string> check_regressions(const nlohmann::json& report, const nlohmann::json& baseline, double max_drop);
+
+struct McNemar {
+  std::size_t paired = 0;      // images scored in both
+  std::size_t only_a = 0;      // right in A, wrong in B
+  std::size_t only_b = 0;      // wrong in A, right in B
+  double p_value = 1.0;        // exact two-sided binomial test on the discordant pairs
+};
+
+// Pairs two `evaluate --per-image` CSVs by id.
+McNemar mcnemar(const std::string& per_image_a, const std::string& per_image_b);
+double mcnemar_exact_p(std::size_t only_a, std::size_t only_b);
+
+nlohmann::json load_report(const std::string& path);  // Error(io/input) naming the file
+
+}  // namespace skin

@@ -1,0 +1,155 @@
+// plots.cpp: small, readable figures with cv::putText / cv::line; no plotting library needed.
+#include "skin/plots.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include <fmt/format.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "skin/error.hpp"
+#include "skin/output_file.hpp"
+
+namespace skin {
+namespace {
+
+const cv::Scalar kBlack(0, 0, 0), kGrey(160, 160, 160), kWhite(255, 255, 255);
+constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
+
+void text(cv::Mat& img, const std::string& s, cv::Point at, double scale = 0.5, cv::Scalar colour = kBlack,
+          bool centred = false) {
+  int base = 0;
+  cv::Size size = cv::getTextSize(s, kFont, scale, 1, &base);
+  if (centred) at.x -= size.width / 2;
+  cv::putText(img, s, at, kFont, scale, colour, 1, cv::LINE_AA);
+}
+
+void save(const std::string& path, const cv::Mat& img) {
+  std::vector<unsigned char> png;
+  if (!cv::imencode(".png", img, png)) throw Error(ErrorKind::io, fmt::format("{}: cannot encode png", path));
+  write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+}
+
+// Distinct colours for up to 10 series (BGR), colour-blind friendly (Okabe-Ito + extras).
+cv::Scalar series_colour(std::size_t i) {
+  static const cv::Scalar kColours[] = {{0, 159, 230}, {233, 180, 86}, {115, 158, 0}, {66, 228, 240},
+                                        {178, 114, 0},  {0, 94, 213},   {167, 121, 204}, {0, 0, 0},
+                                        {128, 128, 128}, {40, 40, 160}};
+  return kColours[i % 10];
+}
+
+// Axes box with ticks 0..1 on both axes; returns the plot rectangle.
+cv::Rect unit_axes(cv::Mat& img, cv::Rect area, const std::string& xlabel, const std::string& ylabel) {
+  cv::rectangle(img, area, kBlack, 1);
+  for (int i = 0; i <= 5; ++i) {
+    double v = i / 5.0;
+    int x = area.x + int(v * area.width), y = area.y + area.height - int(v * area.height);
+    cv::line(img, {x, area.y + area.height}, {x, area.y + area.height + 5}, kBlack);
+    cv::line(img, {area.x - 5, y}, {area.x, y}, kBlack);
+    text(img, fmt::format("{:.1f}", v), {x, area.y + area.height + 20}, 0.4, kBlack, true);
+    text(img, fmt::format("{:.1f}", v), {area.x - 32, y + 4}, 0.4);
+  }
+  text(img, xlabel, {area.x + area.width / 2, area.y + area.height + 42}, 0.5, kBlack, true);
+  cv::Mat label(24, 300, CV_8UC3, kWhite);
+  text(label, ylabel, {150, 17}, 0.5, kBlack, true);
+  cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
+  label.copyTo(img(cv::Rect(area.x - 62, area.y + area.height / 2 - 150, 24, 300)));
+  return area;
+}
+
+cv::Point to_pixel(cv::Rect area, double x, double y) {
+  return {area.x + int(x * area.width + 0.5), area.y + area.height - int(y * area.height + 0.5)};
+}
+
+}  // namespace
+
+void write_confusion_matrix_png(const std::string& path, const std::vector<std::string>& labels,
+                                const std::vector<std::vector<std::size_t>>& counts) {
+  const int n = int(labels.size()), cell = std::max(48, 480 / std::max(1, n)), left = 110, top = 70;
+  cv::Mat img(top + n * cell + 80, left + n * cell + 40, CV_8UC3, kWhite);
+  text(img, "Confusion matrix (colour: row-normalised, text: counts)", {20, 28}, 0.55);
+  for (int r = 0; r < n; ++r) {
+    double total = std::accumulate(counts[r].begin(), counts[r].end(), 0.0);
+    for (int c = 0; c < n; ++c) {
+      double v = total > 0 ? counts[r][c] / total : 0;
+      cv::Rect box(left + c * cell, top + r * cell, cell, cell);
+      // white -> dark blue
+      cv::rectangle(img, box, cv::Scalar(255 - 120 * v, 255 - 200 * v, 255 - 230 * v), cv::FILLED);
+      cv::rectangle(img, box, kGrey, 1);
+      text(img, std::to_string(counts[r][c]), {box.x + cell / 2, box.y + cell / 2 + 5}, 0.5,
+           v > 0.5 ? kWhite : kBlack, true);
+    }
+    text(img, labels[r], {left - 10 - 9 * int(labels[r].size()), top + r * cell + cell / 2 + 5});
+    text(img, labels[r], {left + r * cell + cell / 2, top + n * cell + 20}, 0.5, kBlack, true);
+  }
+  text(img, "predicted", {left + n * cell / 2, top + n * cell + 48}, 0.55, kBlack, true);
+  text(img, "true", {20, top - 12}, 0.55);
+  save(path, img);
+}
+
+void write_reliability_png(const std::string& path, const std::vector<CalibrationBin>& bins, double ece) {
+  cv::Mat img(620, 620, CV_8UC3, kWhite);
+  text(img, fmt::format("Reliability diagram (top-label, {} bins), ECE = {:.4f}", bins.size(), ece), {20, 28}, 0.55);
+  cv::Rect area = unit_axes(img, {90, 60, 480, 480}, "confidence", "accuracy");
+  for (const auto& b : bins) {
+    if (!b.count) continue;
+    cv::Point lo = to_pixel(area, b.lower, 0), hi = to_pixel(area, b.upper, b.accuracy);
+    cv::rectangle(img, cv::Rect(lo, hi), cv::Scalar(200, 140, 60), cv::FILLED);
+    cv::rectangle(img, cv::Rect(lo, hi), kBlack, 1);
+    // gap to perfect calibration (bin middle) in red
+    cv::Point mid_top = to_pixel(area, (b.lower + b.upper) / 2, (b.lower + b.upper) / 2);
+    cv::line(img, {mid_top.x, hi.y}, mid_top, cv::Scalar(40, 40, 220), 2);
+  }
+  cv::line(img, to_pixel(area, 0, 0), to_pixel(area, 1, 1), kGrey, 1, cv::LINE_AA);
+  cv::rectangle(img, cv::Rect(250, 470, 14, 14), cv::Scalar(200, 140, 60), cv::FILLED);
+  text(img, "accuracy in bin", {270, 482}, 0.45);
+  cv::line(img, {250, 499}, {264, 499}, cv::Scalar(40, 40, 220), 2);
+  text(img, "gap to the diagonal", {270, 503}, 0.45);
+  save(path, img);
+}
+
+std::vector<std::pair<double, double>> roc_points(const std::vector<bool>& positive, const std::vector<double>& score) {
+  std::vector<std::size_t> order(score.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+  double pos = double(std::count(positive.begin(), positive.end(), true)), neg = double(score.size()) - pos;
+  std::vector<std::pair<double, double>> pts{{0.0, 0.0}};
+  double tp = 0, fp = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    positive[order[i]] ? ++tp : ++fp;
+    if (i + 1 == order.size() || score[order[i + 1]] != score[order[i]])
+      pts.emplace_back(neg > 0 ? fp / neg : 0.0, pos > 0 ? tp / pos : 0.0);
+  }
+  return pts;
+}
+
+void write_roc_png(const std::string& path, const std::vector<std::string>& labels, const std::vector<int>& truth,
+                   const std::vector<double>& probs) {
+  cv::Mat img(620, 820, CV_8UC3, kWhite);
+  text(img, "ROC curves, one class vs rest", {20, 28}, 0.55);
+  cv::Rect area = unit_axes(img, {90, 60, 480, 480}, "false positive rate", "true positive rate");
+  cv::line(img, to_pixel(area, 0, 0), to_pixel(area, 1, 1), kGrey, 1, cv::LINE_AA);
+  const std::size_t c = labels.size(), n = truth.size();
+  int legend_y = 80;
+  for (std::size_t k = 0; k < c; ++k) {
+    std::vector<bool> positive(n);
+    std::vector<double> score(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      positive[i] = std::size_t(truth[i]) == k;
+      score[i] = probs[i * c + k];
+    }
+    auto auc = roc_auc(positive, score);
+    if (!auc) continue;
+    auto pts = roc_points(positive, score);
+    for (std::size_t i = 1; i < pts.size(); ++i)
+      cv::line(img, to_pixel(area, pts[i - 1].first, pts[i - 1].second), to_pixel(area, pts[i].first, pts[i].second),
+               series_colour(k), 2, cv::LINE_AA);
+    cv::line(img, {600, legend_y - 5}, {625, legend_y - 5}, series_colour(k), 3);
+    text(img, fmt::format("{} (AUC {:.3f})", labels[k], *auc), {632, legend_y}, 0.45);
+    legend_y += 22;
+  }
+  save(path, img);
+}
+
+}  // namespace skin

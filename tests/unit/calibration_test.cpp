@@ -1,0 +1,33 @@
+// calibration_test.cpp: temperature fitting (skin/calibration.hpp).
+#include "skin/calibration.hpp"
+
+#include <cmath>
+#include <random>
+
+#include <doctest/doctest.h>
+
+TEST_CASE("fit_temperature recovers the temperature that generated the labels") {
+  std::mt19937 rng(3);
+  std::normal_distribution<double> normal(0, 3);
+  const std::size_t n = 20000, c = 5;
+  const double true_t = 2.5;
+  std::vector<double> logits(n * c);
+  std::vector<int> truth(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<double> p(c);
+    double sum = 0;
+    for (std::size_t k = 0; k < c; ++k) sum += p[k] = std::exp((logits[i * c + k] = normal(rng)) / true_t);
+    std::discrete_distribution<int> draw(p.begin(), p.end());
+    truth[i] = draw(rng);
+  }
+  double t = skin::fit_temperature(logits, truth, c);
+  CHECK(t == doctest::Approx(true_t).epsilon(0.05));
+  // It is the minimum: a brute-force scan finds nothing lower.
+  double best = skin::temperature_nll(logits, truth, c, t);
+  for (double s = 0.5; s < 6; s += 0.01) CHECK(skin::temperature_nll(logits, truth, c, s) >= best - 1e-12);
+}
+
+TEST_CASE("temperature_nll at T = 1 is the plain cross-entropy") {
+  std::vector<double> logits = {0.0, std::log(3.0)};  // p = (0.25, 0.75)
+  CHECK(skin::temperature_nll(logits, {1}, 2, 1.0) == doctest::Approx(-std::log(0.75)));
+}
