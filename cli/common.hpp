@@ -58,5 +58,6 @@ void setup_batch(CLI::App& app);
 void setup_evaluate(CLI::App& app);
 void setup_calibrate(CLI::App& app);
 void setup_compare(CLI::App& app);
+void setup_explain(CLI::App& app);
 
 }  // namespace cli

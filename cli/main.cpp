@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   cli::setup_batch(app);
   cli::setup_evaluate(app);
   cli::setup_calibrate(app);
+  cli::setup_explain(app);
   cli::setup_compare(app);
   try {
     app.parse(argc, argv);

@@ -9,7 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "skin/error.hpp"
-#include "skin/output_file.hpp"
+#include "skin/image_io.hpp"
 
 namespace skin {
 namespace {
@@ -25,11 +25,7 @@ void text(cv::Mat& img, const std::string& s, cv::Point at, double scale = 0.5, 
   cv::putText(img, s, at, kFont, scale, colour, 1, cv::LINE_AA);
 }
 
-void save(const std::string& path, const cv::Mat& img) {
-  std::vector<unsigned char> png;
-  if (!cv::imencode(".png", img, png)) throw Error(ErrorKind::io, fmt::format("{}: cannot encode png", path));
-  write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
-}
+void save(const std::string& path, const cv::Mat& img) { write_png(path, img); }
 
 // Distinct colours for up to 10 series (BGR), colour-blind friendly (Okabe-Ito + extras).
 cv::Scalar series_colour(std::size_t i) {

@@ -1,0 +1,40 @@
+// skin/saliency.hpp: where the model looked. Grad-CAM on the last convolutional feature map
+// (through the `features`/`head` methods a model exports) or, for any model, occlusion
+// sensitivity (a sliding mean-grey patch, batched). Maps are CV_32F in [0, 1] at the size of
+// the original image.
+#pragma once
+#include <optional>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "skin/classifier.hpp"
+
+namespace skin {
+
+enum class SaliencyMethod { automatic, grad_cam, occlusion };
+SaliencyMethod parse_saliency_method(const std::string& name);  // "auto", "gradcam", "occlusion"
+const char* saliency_method_name(SaliencyMethod method);
+
+struct Saliency {
+  cv::Mat map;                 // CV_32F, original image size, 1 = most relevant
+  SaliencyMethod method = SaliencyMethod::grad_cam;
+  std::size_t class_index = 0;
+  std::vector<float> probabilities;  // of the unmodified image
+};
+
+bool supports_grad_cam(const Classifier& classifier);
+
+// `class_index` defaults to the top class. `automatic` picks Grad-CAM when the model supports it.
+Saliency compute_saliency(Classifier& classifier, const cv::Mat& bgr, SaliencyMethod method,
+                          std::optional<std::size_t> class_index = std::nullopt);
+
+// Maps a model-input-sized map back onto the original image geometry (inverse of the resize mode).
+cv::Mat map_to_image(const cv::Mat& input_map, cv::Size original, const InputSpec& spec);
+
+// Heatmap blended on the image, with a colour bar and `caption`; same size as `bgr`.
+cv::Mat render_overlay(const cv::Mat& bgr, const cv::Mat& map, const std::string& caption);
+// The raw map as an 8-bit grey image (255 = most relevant).
+cv::Mat render_heatmap(const cv::Mat& map);
+
+}  // namespace skin

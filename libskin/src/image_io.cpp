@@ -1,0 +1,18 @@
+// image_io.cpp: PNG encoding through OpenCV, written with write_file_atomically.
+#include "skin/image_io.hpp"
+
+#include <fmt/format.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "skin/error.hpp"
+#include "skin/output_file.hpp"
+
+namespace skin {
+
+void write_png(const std::string& path, const cv::Mat& image) {
+  std::vector<unsigned char> png;
+  if (!cv::imencode(".png", image, png)) throw Error(ErrorKind::io, fmt::format("{}: cannot encode png", path));
+  write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+}
+
+}  // namespace skin

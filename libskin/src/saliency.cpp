@@ -1,0 +1,187 @@
+// saliency.cpp: Grad-CAM with LibTorch autograd, occlusion sensitivity, and rendering.
+#include "skin/saliency.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <opencv2/imgproc.hpp>
+#include <torch/script.h>
+
+#include "skin/classifier_impl.hpp"
+#include "skin/error.hpp"
+#include "skin/preprocess.hpp"
+
+namespace skin {
+namespace {
+
+cv::Mat normalise01(cv::Mat m) {
+  double lo, hi;
+  cv::minMaxLoc(m, &lo, &hi);
+  if (hi <= 0) return cv::Mat::zeros(m.size(), CV_32F);
+  cv::Mat out;
+  m.convertTo(out, CV_32F, 1.0 / hi);
+  return cv::max(out, 0.0f);
+}
+
+cv::Mat grad_cam(Classifier& c, std::vector<float>& input, std::size_t cls) {
+  const InputSpec& spec = c.manifest().input;
+  auto& module = c.impl().module;
+  torch::AutoGradMode enable(true);
+  auto x = torch::from_blob(input.data(), {1, 3, spec.height, spec.width}, torch::kFloat32).clone();
+  torch::Tensor features, logits;
+  try {
+    features = module.get_method(c.manifest().features_method)({x}).toTensor().detach().requires_grad_(true);
+    logits = module.get_method(c.manifest().head_method)({features}).toTensor();
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    throw Error(ErrorKind::model, fmt::format("grad-cam methods failed ({})", what.substr(0, what.find('\n'))));
+  }
+  if (features.dim() != 4) throw Error(ErrorKind::model, "the features method must return an N x C x H x W map");
+  logits[0][std::int64_t(cls)].backward();
+  // Channel weights: spatially averaged gradients (Selvaraju et al. 2017).
+  auto weights = features.grad().mean({2, 3}, true);
+  auto cam = torch::relu((weights * features).sum(1)).squeeze(0).detach().contiguous();
+  cv::Mat small(int(cam.size(0)), int(cam.size(1)), CV_32F, cam.data_ptr<float>());
+  cv::Mat resized;
+  cv::resize(small, resized, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_CUBIC);
+  return normalise01(resized);
+}
+
+cv::Mat occlusion(Classifier& c, const std::vector<float>& input, std::size_t cls, float base_probability) {
+  const InputSpec& spec = c.manifest().input;
+  const int patch = std::max(4, std::min(spec.width, spec.height) / 8), stride = std::max(2, patch / 2);
+  std::vector<cv::Rect> boxes;
+  for (int y = 0; y + patch <= spec.height + stride - 1; y += stride)
+    for (int x = 0; x + patch <= spec.width + stride - 1; x += stride)
+      boxes.emplace_back(cv::Rect(x, y, patch, patch) & cv::Rect(0, 0, spec.width, spec.height));
+  cv::Mat sum = cv::Mat::zeros(spec.height, spec.width, CV_32F), count = sum.clone();
+  const std::size_t plane = std::size_t(spec.width) * spec.height, batch = 32, n = c.num_classes();
+  std::vector<float> buffer;
+  for (std::size_t start = 0; start < boxes.size(); start += batch) {
+    const std::size_t m = std::min(batch, boxes.size() - start);
+    buffer.assign(input.begin(), input.end());
+    buffer.resize(m * input.size());
+    for (std::size_t i = 0; i < m; ++i) {
+      float* img = buffer.data() + i * input.size();
+      if (i > 0) std::copy(input.begin(), input.end(), img);
+      const cv::Rect& b = boxes[start + i];
+      // 0 after normalisation is the dataset mean colour: a neutral grey patch.
+      for (int ch = 0; ch < 3; ++ch)
+        for (int y = b.y; y < b.y + b.height; ++y)
+          std::fill_n(img + ch * plane + std::size_t(y) * spec.width + b.x, b.width, 0.0f);
+    }
+    auto probs = c.predict(buffer.data(), m);
+    for (std::size_t i = 0; i < m; ++i) {
+      const cv::Rect& b = boxes[start + i];
+      sum(b) += std::max(0.0f, base_probability - probs[i * n + cls]);
+      count(b) += 1.0f;
+    }
+  }
+  cv::Mat map;
+  cv::divide(sum, cv::max(count, 1.0f), map);
+  return normalise01(map);
+}
+
+}  // namespace
+
+SaliencyMethod parse_saliency_method(const std::string& name) {
+  if (name == "auto") return SaliencyMethod::automatic;
+  if (name == "gradcam") return SaliencyMethod::grad_cam;
+  if (name == "occlusion") return SaliencyMethod::occlusion;
+  throw Error(ErrorKind::usage, fmt::format("unknown saliency method '{}' (use auto, gradcam or occlusion)", name));
+}
+
+const char* saliency_method_name(SaliencyMethod method) {
+  return method == SaliencyMethod::occlusion ? "occlusion" : "grad-cam";
+}
+
+bool supports_grad_cam(const Classifier& c) { return !c.manifest().features_method.empty(); }
+
+Saliency compute_saliency(Classifier& c, const cv::Mat& bgr, SaliencyMethod method, std::optional<std::size_t> cls) {
+  if (method == SaliencyMethod::automatic)
+    method = supports_grad_cam(c) ? SaliencyMethod::grad_cam : SaliencyMethod::occlusion;
+  if (method == SaliencyMethod::grad_cam && !supports_grad_cam(c))
+    throw Error(ErrorKind::usage, fmt::format("model '{}' exports no features/head methods: use --method occlusion",
+                                              c.manifest().name));
+  std::vector<float> input(c.input_size());
+  preprocess_into(bgr, c.manifest().input, input.data());
+  Saliency s;
+  s.method = method;
+  s.probabilities = c.predict(input.data(), 1);
+  s.class_index = cls ? *cls : std::size_t(std::max_element(s.probabilities.begin(), s.probabilities.end()) -
+                                           s.probabilities.begin());
+  if (s.class_index >= c.num_classes()) throw Error(ErrorKind::usage, "class index out of range");
+  cv::Mat input_map = method == SaliencyMethod::grad_cam ? grad_cam(c, input, s.class_index)
+                                                         : occlusion(c, input, s.class_index, s.probabilities[s.class_index]);
+  s.map = map_to_image(input_map, bgr.size(), c.manifest().input);
+  return s;
+}
+
+cv::Mat map_to_image(const cv::Mat& m, cv::Size original, const InputSpec& spec) {
+  cv::Mat out;
+  switch (spec.resize) {
+    case ResizeMode::stretch:
+      cv::resize(m, out, original, 0, 0, cv::INTER_LINEAR);
+      return out;
+    case ResizeMode::center_crop: {
+      // The input shows the centre of the image scaled by s; outside it nothing was seen.
+      double s = std::max(double(spec.width) / original.width, double(spec.height) / original.height);
+      cv::Size scaled(std::max(spec.width, int(original.width * s + 0.5)), std::max(spec.height, int(original.height * s + 0.5)));
+      cv::Mat canvas = cv::Mat::zeros(scaled, CV_32F);
+      m.copyTo(canvas(cv::Rect((scaled.width - spec.width) / 2, (scaled.height - spec.height) / 2, spec.width, spec.height)));
+      cv::resize(canvas, out, original, 0, 0, cv::INTER_LINEAR);
+      return out;
+    }
+    case ResizeMode::pad: {
+      double s = std::min(double(spec.width) / original.width, double(spec.height) / original.height);
+      cv::Size scaled(std::max(1, int(original.width * s + 0.5)), std::max(1, int(original.height * s + 0.5)));
+      cv::Rect inner((spec.width - scaled.width) / 2, (spec.height - scaled.height) / 2, scaled.width, scaled.height);
+      cv::resize(m(inner), out, original, 0, 0, cv::INTER_LINEAR);
+      return out;
+    }
+  }
+  return out;
+}
+
+cv::Mat render_heatmap(const cv::Mat& map) {
+  cv::Mat grey;
+  map.convertTo(grey, CV_8U, 255.0);
+  return grey;
+}
+
+cv::Mat render_overlay(const cv::Mat& bgr, const cv::Mat& map, const std::string& caption) {
+  cv::Mat colour, out;
+  cv::applyColorMap(render_heatmap(map), colour, cv::COLORMAP_JET);
+  cv::addWeighted(bgr, 0.55, colour, 0.45, 0, out);
+  const double scale = std::max(0.35, std::min(out.cols, out.rows) / 600.0);
+  const int thick = std::max(1, int(scale * 2)), pad = int(8 * scale) + 2;
+  // Colour bar on the right edge: low at the bottom, high at the top.
+  const int bar_w = std::max(6, out.cols / 40), bar_h = out.rows * 2 / 3, x0 = out.cols - bar_w - pad, y0 = (out.rows - bar_h) / 2;
+  cv::Mat ramp(bar_h, 1, CV_8U);
+  for (int i = 0; i < bar_h; ++i) ramp.at<std::uint8_t>(i) = std::uint8_t(255 - 255 * i / std::max(1, bar_h - 1));
+  cv::Mat ramp_colour;
+  cv::applyColorMap(ramp, ramp_colour, cv::COLORMAP_JET);
+  cv::resize(ramp_colour, ramp_colour, cv::Size(bar_w, bar_h), 0, 0, cv::INTER_NEAREST);
+  ramp_colour.copyTo(out(cv::Rect(x0, y0, bar_w, bar_h)));
+  cv::rectangle(out, cv::Rect(x0, y0, bar_w, bar_h), cv::Scalar(255, 255, 255), 1);
+  auto label = [&](const std::string& t, int y) {
+    int base = 0;
+    cv::Size sz = cv::getTextSize(t, cv::FONT_HERSHEY_SIMPLEX, scale * 0.8, thick, &base);
+    cv::Point at(std::max(0, x0 - sz.width - 4), y);
+    cv::putText(out, t, at, cv::FONT_HERSHEY_SIMPLEX, scale * 0.8, cv::Scalar(0, 0, 0), thick + 2, cv::LINE_AA);
+    cv::putText(out, t, at, cv::FONT_HERSHEY_SIMPLEX, scale * 0.8, cv::Scalar(255, 255, 255), thick, cv::LINE_AA);
+  };
+  label("high", y0 + int(12 * scale));
+  label("low", y0 + bar_h);
+  // Caption on a dark band at the top.
+  int base = 0;
+  cv::Size sz = cv::getTextSize(caption, cv::FONT_HERSHEY_SIMPLEX, scale, thick, &base);
+  cv::Mat band = out(cv::Rect(0, 0, out.cols, std::min(out.rows, sz.height + 2 * pad)));
+  band *= 0.35;
+  cv::putText(out, caption, cv::Point(pad, sz.height + pad), cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255),
+              thick, cv::LINE_AA);
+  return out;
+}
+
+}  // namespace skin
