@@ -9,6 +9,7 @@
 #include "common.hpp"
 #include "skin/pipeline.hpp"
 #include "skin/prediction.hpp"
+#include "skin/quality.hpp"
 #include "skin/version.hpp"
 
 namespace cli {
@@ -20,7 +21,16 @@ struct ClassifyOptions {
   std::vector<std::string> images;
   std::size_t top_k = 3;
   bool json = false;
+  bool quality = false;
 };
+
+// Quality checks need the decoded image again; classify handles few images, so decoding twice is cheap.
+nlohmann::json quality_json(const skin::Prediction& p, const skin::Manifest& m, const ImageOptions& image) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& q : skin::assess_quality(skin::load_image(p.path, image.limits()), m.input))
+    out.push_back({{"check", q.name}, {"score", q.score}, {"rule", q.rule}, {"ok", q.ok}, {"message", q.message}});
+  return out;
+}
 
 void print_text(const skin::Prediction& p, const skin::Manifest& m, std::size_t k) {
   const auto top = skin::top_k(p.probabilities, k);
@@ -58,12 +68,17 @@ void run(const ClassifyOptions& o) {
       if (o.json) results.push_back(skin::to_json(p, m, o.top_k));
       return;
     }
+    nlohmann::json quality = o.quality ? quality_json(p, m, o.image) : nlohmann::json();
     if (o.json) {
       auto j = skin::to_json(p, m, o.top_k);
       j["timing_ms"] = {{"decode", p.decode_ms}, {"inference", p.inference_ms}};
+      if (o.quality) j["quality"] = quality;
       results.push_back(std::move(j));
     } else {
       print_text(p, m, o.top_k);
+      for (const auto& q : quality)
+        std::printf("  quality %-8s %s\n", q["check"].get<std::string>().c_str(),
+                    q["ok"].get<bool>() ? "ok" : q["message"].get<std::string>().c_str());
     }
   });
 
@@ -94,6 +109,8 @@ void setup_classify(CLI::App& app) {
   add_image_options(*sub, o->image);
   sub->add_option("-k,--top-k", o->top_k, "How many labels to show per image")
       ->check(CLI::Range(1, 1000))->capture_default_str()->group("Output");
+  sub->add_flag("--quality", o->quality, "Also check blur, exposure and size (see 'skinscan explain --help')")
+      ->group("Output");
   sub->add_flag("--json", o->json, "Print one JSON object with all probabilities, top-k, model and timing")
       ->group("Output");
   add_common_options(*sub, o->common);
