@@ -21,7 +21,7 @@ struct BatchOptions {
   std::vector<std::string> inputs;
   std::string format = "jsonl";
   std::string out;
-  std::size_t batch_size = 32;
+  std::size_t batch_size = 8;
   int decode_threads = 2;
   std::size_t top_k = 3;
 };

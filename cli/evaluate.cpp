@@ -28,7 +28,7 @@ struct EvaluateOptions {
   std::vector<std::string> fail_under, fail_over;
   std::string baseline;
   double max_drop = 0.01;
-  std::size_t batch_size = 32;
+  std::size_t batch_size = 8;
   int decode_threads = 2;
 };
 

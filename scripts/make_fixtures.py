@@ -149,6 +149,11 @@ def make_images(root):
     im.save(os.path.join(good, "png_named.jpg"), format="PNG")  # content decides, not the name
     im.save(os.path.join(good, "no_extension"), format="JPEG")
 
+    # A large photo (outside images/, so folder-walking tests keep their counts).
+    large = os.path.join(root, "large")
+    os.makedirs(large, exist_ok=True)
+    im.resize((1200, 900), Image.BICUBIC).save(os.path.join(large, "photo_1200x900.jpg"), quality=90)
+
     open(os.path.join(bad, "empty.jpg"), "wb").close()
     data = open(os.path.join(good, "baseline.jpg"), "rb").read()
     open(os.path.join(bad, "truncated.jpg"), "wb").write(data[: len(data) // 2])

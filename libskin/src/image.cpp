@@ -167,7 +167,8 @@ std::optional<Dimensions> read_dimensions(ImageFormat format, const std::uint8_t
   return std::nullopt;
 }
 
-cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, const ImageLimits& limits) {
+cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, const ImageLimits& limits,
+                     cv::Size at_least) {
   auto fail = [&](const std::string& reason) { return Error(ErrorKind::input, fmt::format("{}: {}", name, reason)); };
   if (bytes.empty()) throw fail("file is empty");
   if (bytes.size() > limits.max_bytes)
@@ -185,22 +186,28 @@ cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& 
   if (format == ImageFormat::jpeg && !jpeg_complete(bytes.data(), bytes.size()))
     throw fail("truncated jpeg (no end-of-image marker)");
 
+  int reduction = 1;
+  if (format == ImageFormat::jpeg && at_least.area() > 0) {
+    const std::int64_t need = std::max(at_least.width, at_least.height);
+    while (reduction < 8 && std::min(dims->width, dims->height) / (2 * reduction) >= need) reduction *= 2;
+  }
+  // IMREAD_COLOR applies EXIF orientation and converts grey/alpha/CMYK to 3 channels;
+  // IMREAD_ANYDEPTH keeps 16-bit data so it can be scaled rather than clipped.
+  const int flags = reduction == 8 ? cv::IMREAD_REDUCED_COLOR_8
+                    : reduction == 4 ? cv::IMREAD_REDUCED_COLOR_4
+                    : reduction == 2 ? cv::IMREAD_REDUCED_COLOR_2
+                                     : cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH;
   cv::Mat raw;
   try {
-    // IMREAD_COLOR applies EXIF orientation and converts grey/alpha/CMYK to 3 channels;
-    // IMREAD_ANYDEPTH keeps 16-bit data so it can be scaled rather than clipped.
-    raw = cv::imdecode(cv::Mat(1, int(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data())),
-                       cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH);
+    raw = cv::imdecode(cv::Mat(1, int(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data())), flags);
   } catch (const cv::Exception& e) {
     throw fail(fmt::format("{} decoder failed: {}", format_name(format), e.err));
   }
   if (raw.empty()) throw fail(fmt::format("corrupt {} data (decoder failed)", format_name(format)));
-  if (raw.cols != dims->width || raw.rows != dims->height) {
-    // EXIF rotation swaps the axes; anything else means the header lied.
-    if (!(raw.cols == dims->height && raw.rows == dims->width))
-      throw fail(fmt::format("decoded size {}x{} does not match header {}x{}", raw.cols, raw.rows,
-                             dims->width, dims->height));
-  }
+  const std::int64_t w = (dims->width + reduction - 1) / reduction, h = (dims->height + reduction - 1) / reduction;
+  // EXIF rotation swaps the axes; anything else means the header lied.
+  if (!(raw.cols == w && raw.rows == h) && !(raw.cols == h && raw.rows == w))
+    throw fail(fmt::format("decoded size {}x{} does not match header {}x{}", raw.cols, raw.rows, dims->width, dims->height));
   if (raw.depth() == CV_8U) return raw;
   cv::Mat out;
   switch (raw.depth()) {
@@ -213,7 +220,7 @@ cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& 
   return out;
 }
 
-cv::Mat load_image(const std::string& path, const ImageLimits& limits) {
+cv::Mat load_image(const std::string& path, const ImageLimits& limits, cv::Size at_least) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     throw Error(ErrorKind::input, fmt::format("{}: {}", path, std::strerror(errno)));
@@ -228,7 +235,7 @@ cv::Mat load_image(const std::string& path, const ImageLimits& limits) {
   in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size()));
   if (std::size_t(in.gcount()) != bytes.size())
     throw Error(ErrorKind::input, fmt::format("{}: read failed", path));
-  return decode_image(bytes, path, limits);
+  return decode_image(bytes, path, limits, at_least);
 }
 
 }  // namespace skin

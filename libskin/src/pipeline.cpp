@@ -101,7 +101,8 @@ class Stream {
     if (!item.error.empty()) return slot;
     auto t0 = Clock::now();
     try {
-      cv::Mat image = load_image(item.path, options_.limits);
+      const InputSpec& spec = classifier_.manifest().input;
+      cv::Mat image = load_image(item.path, options_.limits, cv::Size(spec.width, spec.height));
       slot.input.resize(classifier_.input_size());
       preprocess_into(image, classifier_.manifest().input, slot.input.data());
     } catch (const Error& e) {

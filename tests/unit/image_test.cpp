@@ -102,3 +102,14 @@ TEST_CASE("bad images get one-line errors that name the file and the reason") {
     CHECK(load_error(test::image("good/plain.png"), narrow).find("exceed the 64x64 limit") != std::string::npos);
   }
 }
+
+TEST_CASE("large JPEGs decode at reduced scale when the model needs far fewer pixels") {
+  const std::string photo = test::fixtures() + "/large/photo_1200x900.jpg";
+  CHECK(skin::load_image(photo, {}).size() == cv::Size(1200, 900));
+  // 900 / 4 = 225 >= 224: a quarter-scale decode still covers a 224x224 input.
+  CHECK(skin::load_image(photo, {}, cv::Size(224, 224)).size() == cv::Size(300, 225));
+  CHECK(skin::load_image(photo, {}, cv::Size(300, 300)).size() == cv::Size(600, 450));
+  CHECK(skin::load_image(photo, {}, cv::Size(1000, 1000)).size() == cv::Size(1200, 900));
+  // Only JPEG has DCT scaling; other formats decode in full.
+  CHECK(skin::load_image(test::image("good/plain.png"), {}, cv::Size(8, 8)).size() == cv::Size(120, 90));
+}

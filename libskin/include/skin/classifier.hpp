@@ -9,7 +9,7 @@
 
 namespace skin {
 
-// Sets LibTorch's intra-op thread count (0 keeps LibTorch's default).
+// Sets LibTorch's intra-op thread count (0: one per hardware thread).
 void set_threads(int threads);
 
 class Classifier {

@@ -8,7 +8,8 @@
 namespace skin {
 
 struct Classifier::Impl {
-  torch::jit::script::Module module;
+  torch::jit::script::Module module;  // as loaded: exported methods intact, autograd works (explain)
+  torch::jit::script::Module fast;    // forward optimised for CPU inference (MKLDNN, folding)
 };
 
 }  // namespace skin

@@ -37,10 +37,14 @@ struct ImageLimits {
 // Throws skin::Error(input) with "name: reason" for anything that is not a complete, decodable
 // image within the limits. The result is CV_8UC3 BGR: greyscale, alpha, 16-bit and CMYK inputs
 // are converted.
-cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, const ImageLimits& limits);
+// `at_least`, when given, lets JPEGs decode at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling)
+// as long as both sides stay at least max(at_least.width, at_least.height): a large photo
+// headed for a 224-pixel model input need not be decoded in full.
+cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, const ImageLimits& limits,
+                     cv::Size at_least = {});
 
 // Reads a file (refusing non-regular files and files over the size limit before reading them)
 // and decodes it with decode_image.
-cv::Mat load_image(const std::string& path, const ImageLimits& limits);
+cv::Mat load_image(const std::string& path, const ImageLimits& limits, cv::Size at_least = {});
 
 }  // namespace skin
