@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "skin/json_text.hpp"
 #include "common.hpp"
 #include "skin/pipeline.hpp"
 #include "skin/prediction.hpp"
@@ -90,7 +91,7 @@ void run(const ClassifyOptions& o) {
         {"results", results},
         {"timing_ms", {{"total", stats.seconds * 1000.0}}},
         {"disclaimer", kDisclaimer}};
-    std::cout << doc.dump(2) << "\n";
+    std::cout << skin::json_text(doc, 2) << "\n";
   } else if (stats.total > stats.failed) {
     std::printf("%s\n", kDisclaimer);
   }

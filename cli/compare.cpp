@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "skin/json_text.hpp"
 #include "common.hpp"
 #include "skin/compare.hpp"
 
@@ -29,7 +30,7 @@ void run(const CompareOptions& o) {
                        {"p_value", m.p_value}, {"test", "exact two-sided binomial on discordant pairs"}};
   }
   if (o.json) {
-    std::cout << diff.dump(2) << "\n";
+    std::cout << skin::json_text(diff, 2) << "\n";
     return;
   }
   std::string out = fmt::format("A: {}\nB: {}\n\n{:<20} {:>8} {:>8} {:>8}\n", o.a, o.b, "metric", "A", "B", "B-A");

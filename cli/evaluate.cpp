@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "skin/json_text.hpp"
 #include "common.hpp"
 #include "skin/compare.hpp"
 #include "skin/error.hpp"
@@ -104,11 +105,11 @@ void run(const EvaluateOptions& o) {
     for (auto& f : skin::check_regressions(report, skin::load_report(o.baseline), o.max_drop)) failures.push_back(f);
   report["gates"] = {{"fail_under", o.fail_under}, {"fail_over", o.fail_over}, {"failed", failures}};
 
-  if (!o.out.empty()) skin::write_file_atomically(o.out, report.dump(2) + "\n");
+  if (!o.out.empty()) skin::write_file_atomically(o.out, skin::json_text(report, 2) + "\n");
   if (!o.per_image.empty()) skin::write_file_atomically(o.per_image, skin::per_image_csv(scoring));
   if (!o.plots.empty()) skin::write_plots(o.plots, scoring, report);
   if (o.json)
-    std::cout << report.dump(2) << "\n";
+    std::cout << skin::json_text(report, 2) << "\n";
   else
     print_summary(report);
   std::fflush(stdout);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "skin/json_text.hpp"
 #include "common.hpp"
 #include "skin/error.hpp"
 #include "skin/explanation.hpp"
@@ -77,7 +78,7 @@ void run(const ExplainOptions& o) {
   if (o.json) {
     nlohmann::json doc = {{"model", {{"name", m.name}, {"version", m.version}}}, {"results", results},
                           {"sources", skin::lesion_info()["sources"]}, {"disclaimer", kDisclaimer}};
-    std::cout << doc.dump(2) << "\n";
+    std::cout << skin::json_text(doc, 2) << "\n";
   } else if (failed < o.images.size()) {
     std::printf("%s\n", skin::lesion_info()["disclaimer"].get<std::string>().c_str());
   }

@@ -1,4 +1,5 @@
 // calibration.cpp: temperature fitting.
+#include "skin/json_text.hpp"
 #include "skin/calibration.hpp"
 
 #include <algorithm>
@@ -74,7 +75,7 @@ void save_with_temperature(const std::string& from, const std::string& to, doubl
   if (ec) throw Error(ErrorKind::io, fmt::format("{}: cannot move model.pt into place ({})", to, ec.message()));
   manifest["output"]["temperature"] = temperature;
   manifest["provenance"]["calibration"] = record;
-  write_file_atomically((fs::path(to) / "manifest.json").string(), manifest.dump(2) + "\n");
+  write_file_atomically((fs::path(to) / "manifest.json").string(), json_text(manifest, 2) + "\n");
 }
 
 }  // namespace skin

@@ -123,7 +123,8 @@ Dataset load_image_folder(const std::string& root) {
   for (const auto& dir : classes) {
     InputSource walk({dir.string()});
     while (auto item = walk.next()) {
-      std::string id = fs::path(item->path).stem().string();
+      // Ids keep the extension here: a class folder may well hold x.jpg and x.png.
+      std::string id = fs::path(item->path).lexically_relative(dir).string();
       std::string label = lower(dir.filename().string());
       auto [it, fresh] = seen.emplace(id, item->path);
       if (!fresh)
@@ -189,7 +190,10 @@ std::unordered_set<std::string> read_id_list(const std::string& path) {
 
 void restrict_to(Dataset& dataset, const std::unordered_set<std::string>& ids) {
   auto& items = dataset.items;
-  items.erase(std::remove_if(items.begin(), items.end(), [&](const auto& i) { return !ids.count(i.id); }), items.end());
+  // Lists hold ids without extensions; ImageFolder ids are file names.
+  items.erase(std::remove_if(items.begin(), items.end(),
+                             [&](const auto& i) { return !ids.count(i.id) && !ids.count(fs::path(i.id).stem().string()); }),
+              items.end());
 }
 
 }  // namespace skin

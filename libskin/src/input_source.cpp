@@ -14,13 +14,21 @@
 namespace skin {
 namespace fs = std::filesystem;
 
-bool looks_like_image_file(const fs::path& path) {
-  static const std::array<const char*, 11> kExtensions = {".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".tif",
-                                                           ".tiff", ".webp", ".ppm", ".pgm", ".pbm"};
+bool has_image_extension(const fs::path& path) {
+  // Supported formats plus common image formats that are not (gif, heic, avif, ...): files
+  // named like images are always reported, as results or as "not a supported image".
+  static const std::array<const char*, 20> kExtensions = {
+      ".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".tif",  ".tiff", ".webp", ".ppm", ".pgm",
+      ".pbm", ".gif", ".heic", ".heif", ".avif", ".jp2", ".jxl", ".exr", ".hdr", ".dng"};
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
   for (const char* e : kExtensions)
     if (ext == e) return true;
+  return false;
+}
+
+bool looks_like_image_file(const fs::path& path) {
+  if (has_image_extension(path)) return true;
   std::ifstream in(path, std::ios::binary);
   std::uint8_t head[16] = {};
   in.read(reinterpret_cast<char*>(head), sizeof head);
@@ -48,7 +56,8 @@ std::optional<InputItem> InputSource::expand(const std::string& path, bool expli
   std::error_code ec;
   auto status = fs::status(path, ec);  // follows symlinks
   if (ec || !fs::exists(status)) {
-    if (!explicit_input) return std::nullopt;  // dangling symlink inside a walk: nothing to classify
+    // A dangling symlink found in a walk is reported only when its name claims an image.
+    if (!explicit_input && !has_image_extension(path)) return std::nullopt;
     return InputItem{path, fmt::format("{}: no such file or directory", path)};
   }
   if (fs::is_directory(status)) {
@@ -59,7 +68,11 @@ std::optional<InputItem> InputSource::expand(const std::string& path, bool expli
     return error;
   }
   if (!explicit_input) {
-    if (!fs::is_regular_file(status) || !looks_like_image_file(path)) {
+    // FIFOs, sockets and devices named like images are reported (the loader refuses them
+    // without opening them); anything else that is neither named nor shaped like an image is
+    // skipped and counted.
+    bool claims_image = fs::is_regular_file(status) ? looks_like_image_file(path) : has_image_extension(path);
+    if (!claims_image) {
       ++skipped_;
       return std::nullopt;
     }

@@ -1,4 +1,5 @@
 // writers.cpp: JSON Lines, CSV and ISIC submission writers.
+#include "skin/json_text.hpp"
 #include "skin/writers.hpp"
 
 #include <algorithm>
@@ -23,7 +24,7 @@ class JsonlWriter : public PredictionWriter {
  public:
   JsonlWriter(OutputFile& out, const Manifest& m, std::size_t k) : out_(out), manifest_(m), k_(k) {}
   void write(const Prediction& p) override {
-    out_.write(to_json(p, manifest_, k_).dump() + "\n");
+    out_.write(json_text(to_json(p, manifest_, k_)) + "\n");
     out_.flush();
   }
 

@@ -288,7 +288,7 @@ for k in ['accuracy', 'balanced_accuracy', 'macro_f1', 'ece', 'mce', 'brier', 'n
     assert k in r['metrics'], k
 assert r['model']['name'] == 'tiny7' and len(r['model']['manifest_sha256']) == 64
 assert r['dataset']['scored'] == 5 and r['dataset']['failed'] == 1 and r['dataset']['labelled'] == 6
-assert r['items_failed'][0]['id'] == 'broken'
+assert r['items_failed'][0]['id'] == 'broken.jpg'
 assert r['confusion_matrix']['labels'][4] == 'mel' and sum(map(sum, r['confusion_matrix']['counts'])) == 5
 lo, hi = r['confidence_intervals']['accuracy']
 assert lo <= r['metrics']['accuracy'] <= hi
@@ -320,7 +320,7 @@ test_evaluate_bad_labels_and_predictions() {
   mkdir -p "$WORK/folder/xyz" && cp "$GOOD/plain.png" "$WORK/folder/xyz/odd.png"
   run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder"
   expect_rc 1
-  expect_err "image 'odd' is labelled 'xyz', which is not one of the classes"
+  expect_err "image 'odd.png' is labelled 'xyz', which is not one of the classes"
   printf 'image_id,dx\nA,mel\nB,nv\n' >"$WORK/truth.csv"
   printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nA,0.5,0.5,0,0,0,0,0\nB,nan,1,0,0,0,0,0\n' >"$WORK/p.csv"
   run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
@@ -480,6 +480,42 @@ test_classify_quality_flags_small_images() {
   run "$SKINSCAN" classify --quality --json -m "$TINY7" "$GOOD/plain.png"
   expect_rc 0
   expect_out '"check": "blur"'
+}
+
+test_hostile_corpus_batch_and_evaluate() {
+  "$PYTHON" "$SKINSCAN_SOURCE/scripts/make_hostile_corpus.py" "$WORK/corpus" >/dev/null || fail "corpus generation"
+  # No hang: the whole corpus has a hard time bound; every entry is a result or an error record.
+  timeout 120 "$SKINSCAN" batch -m "$TINY7" "$WORK/corpus" >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  expect_rc 2
+  timeout 120 "$SKINSCAN" evaluate -m "$TINY7" --layout imagefolder --data "$WORK/corpus" --json \
+    --per-image "$WORK/per.csv" >"$WORK/report.json" 2>"$WORK/err2"
+  rc=$?
+  expect_rc 2
+  py "
+import csv, json, os
+root = '$WORK/corpus/'
+expected = json.load(open(root + 'expected.json'))
+fix = lambda p: p.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')
+expected = {fix(k): v for k, v in expected.items()}
+seen = {}
+for line in open('$WORK/out'):
+    r = json.loads(line)
+    seen[r['path'][len(root):]] = 'error' if 'error' in r else 'ok'
+    if 'error' in r:
+        assert r['error'].startswith(r['path'] + ': ') and '\\n' not in r['error'], r
+missing = set(expected) - set(seen)
+wrong = {k: (v, seen[k]) for k, v in expected.items() if k in seen and seen[k] != v}
+assert not missing and not wrong, (missing, wrong)
+assert set(seen) == set(expected), set(seen) - set(expected)
+report = json.load(open('$WORK/report.json'))
+failed = {f['path'][len(root):] for f in report['items_failed']}
+scored = {row['id'] for row in csv.DictReader(open('$WORK/per.csv', errors='surrogateescape'))}
+assert report['dataset']['labelled'] == len(expected), report['dataset']
+assert failed == {k for k, v in expected.items() if v == 'error'}, failed ^ {k for k, v in expected.items() if v == 'error'}
+assert len(scored) == sum(v == 'ok' for v in expected.values())
+print(len(expected), 'entries; batch and evaluate agree with expected.json')
+"
 }
 
 "$1"

@@ -61,10 +61,16 @@ TEST_CASE("ImageFolder layout: one sub-folder per class") {
   t.image("mel/a.png");
   t.image("nv/b.png");
   t.image("nv/c.png");
+  t.image("nv/c.jpg");  // same stem as nv/c.png: a different image, so a different id
   auto d = skin::load_dataset(t.root.string(), skin::Layout::automatic);
   CHECK(d.layout == "imagefolder");
-  CHECK(d.items.size() == 3);
+  REQUIRE(d.items.size() == 4);
+  CHECK(d.items[0].id == "a.png");
   CHECK(d.items[0].label == "mel");
+  skin::restrict_to(d, {"b", "c.jpg"});  // id lists may give ids with or without extension
+  REQUIRE(d.items.size() == 2);
+  CHECK(d.items[0].id == "b.png");
+  CHECK(d.items[1].id == "c.jpg");
 }
 
 TEST_CASE("duplicate ids are errors naming both rows") {

@@ -42,5 +42,6 @@ class InputSource {
 // True when a file found in a directory walk should be classified: its content starts like a
 // supported image, or its extension claims it is one (so a corrupt .jpg is reported, not skipped).
 bool looks_like_image_file(const std::filesystem::path& path);
+bool has_image_extension(const std::filesystem::path& path);
 
 }  // namespace skin
