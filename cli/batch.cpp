@@ -1,6 +1,7 @@
 // cli/batch.cpp: `skinscan batch INPUT...`: streams predictions for many images as JSON Lines,
 // CSV or an ISIC 2018 submission, to stdout or atomically to --out.
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -24,6 +25,7 @@ struct BatchOptions {
   std::size_t batch_size = 8;
   int decode_threads = 2;
   std::size_t top_k = 3;
+  bool resume = false;
 };
 
 // Counting first costs one directory walk; only worth it when someone watches the bar.
@@ -40,12 +42,23 @@ void run(const BatchOptions& o) {
   const skin::OutputFormat format = skin::parse_output_format(o.format);
   skin::Classifier classifier = load_classifier(o.common);
   const skin::Manifest& m = classifier.manifest();
+  skin::FinishedRecords done;
+  if (o.resume) {
+    if (o.out.empty() || o.out == "-" || format != skin::OutputFormat::jsonl)
+      throw skin::Error(skin::ErrorKind::usage, "--resume needs --out FILE and --format jsonl");
+    // An interrupted run left FILE.partial; a finished one left FILE (new inputs are added to it).
+    std::ifstream partial(o.out + ".partial");
+    done = skin::read_jsonl_records(partial ? o.out + ".partial" : o.out);
+  }
   skin::OutputFile out(o.out);
   auto writer = skin::make_writer(format, out, m, o.top_k);
+  for (const auto& line : done.lines) out.write(line + "\n");
+  out.flush();
 
   const bool show_progress = !o.common.quiet && skin::stderr_is_terminal();
   skin::Progress progress(show_progress, show_progress ? count_inputs(o.inputs) : 0);
   skin::InputSource source(o.inputs, &std::cin);
+  source.exclude(std::move(done.paths));
   skin::PipelineOptions po;
   po.batch_size = o.batch_size;
   po.decode_threads = o.decode_threads;
@@ -80,6 +93,7 @@ void run(const BatchOptions& o) {
                                       stats.total, stats.total - stats.failed, stats.failed, stats.seconds,
                                       stats.seconds > 0 ? stats.total / stats.seconds : 0.0);
     if (source.skipped()) summary += fmt::format("; {} non-image files skipped", source.skipped());
+    if (o.resume) summary += fmt::format("; {} already done in the earlier run", source.excluded());
     std::fprintf(stderr, "%s\n", summary.c_str());
   }
   exit_code() = stats.failed ? kItemsFailed : kOk;
@@ -104,9 +118,13 @@ void setup_batch(CLI::App& app) {
       ->check(CLI::Range(1, 1024))->capture_default_str()->group("Runtime");
   sub->add_option("--decode-threads", o->decode_threads, "Threads decoding images while the model runs")
       ->check(CLI::Range(1, 64))->capture_default_str()->group("Runtime");
+  sub->add_flag("--resume", o->resume,
+                "Continue an interrupted --out FILE run (jsonl): keep its records, skip the images they cover")
+      ->group("Output");
   add_common_options(*sub, o->common);
   sub->footer(std::string("Examples:\n"
                           "  skinscan batch images/ > preds.jsonl\n"
+                          "  skinscan batch --out preds.jsonl images/    # Ctrl-C, then the same with --resume\n"
                           "  skinscan batch --format isic --out submission.csv ISIC2018_Task3_Test_Input/\n"
                           "  find data -name '*.jpg' | skinscan batch --format csv -\n"
                           "Failed images become error records (path, error) and the run goes on.\n") +

@@ -82,6 +82,17 @@ std::optional<InputItem> InputSource::expand(const std::string& path, bool expli
 
 std::optional<InputItem> InputSource::next() {
   for (;;) {
+    auto item = next_unfiltered();
+    if (item && exclude_.count(item->path)) {
+      ++excluded_;
+      continue;
+    }
+    return item;
+  }
+}
+
+std::optional<InputItem> InputSource::next_unfiltered() {
+  for (;;) {
     while (!stack_.empty()) {
       Frame& top = stack_.back();
       if (top.pos == top.entries.size()) {

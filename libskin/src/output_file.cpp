@@ -1,6 +1,7 @@
 // output_file.cpp: checked, atomic file output.
 #include "skin/output_file.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,7 +19,14 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
     file_ = stdout;
     return;
   }
-  file_ = std::fopen(partial_path().c_str(), "wb");
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    // A device or FIFO (/dev/stdout, /dev/full, a named pipe): nothing to replace, write through.
+    direct_ = true;
+    file_ = std::fopen(path_.c_str(), "wb");
+  } else {
+    file_ = std::fopen(partial_path().c_str(), "wb");
+  }
   if (!file_) throw Error(ErrorKind::io, fmt::format("{}: cannot create file ({})", path_, std::strerror(errno)));
 }
 
@@ -28,7 +36,7 @@ OutputFile::~OutputFile() {
     return;
   }
   if (file_) std::fclose(file_);
-  if (!committed_ && !keep_partial_) std::remove(partial_path().c_str());
+  if (!committed_ && !keep_partial_ && !direct_) std::remove(partial_path().c_str());
 }
 
 void OutputFile::fail(const std::string& what, int err) {
@@ -46,13 +54,14 @@ void OutputFile::flush() {
 void OutputFile::commit() {
   flush();
   if (file_ == stdout) return;
-  if (::fsync(fileno(file_)) != 0 && errno != EINVAL) fail("sync failed", errno);
+  if (::fsync(fileno(file_)) != 0 && errno != EINVAL && errno != EROFS) fail("sync failed", errno);
   if (std::fclose(file_) != 0) {
     file_ = nullptr;
     fail("close failed", errno);
   }
   file_ = nullptr;
-  if (std::rename(partial_path().c_str(), path_.c_str()) != 0) fail("cannot move the finished file into place", errno);
+  if (!direct_ && std::rename(partial_path().c_str(), path_.c_str()) != 0)
+    fail("cannot move the finished file into place", errno);
   committed_ = true;
 }
 

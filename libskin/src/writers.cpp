@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -104,6 +105,25 @@ std::vector<std::size_t> isic_label_indices(const Manifest& manifest) {
     indices.push_back(std::size_t(it - manifest.labels.begin()));
   }
   return indices;
+}
+
+FinishedRecords read_jsonl_records(const std::string& path) {
+  FinishedRecords done;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return done;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline: the write was cut short
+    try {
+      auto j = nlohmann::json::parse(line);
+      if (!j.is_object() || !j.contains("path") || !j["path"].is_string()) continue;
+      done.paths.insert(j["path"].get<std::string>());
+      done.lines.push_back(line);
+    } catch (const nlohmann::json::exception&) {
+      // a damaged record is redone
+    }
+  }
+  return done;
 }
 
 std::string csv_escape(const std::string& field) {

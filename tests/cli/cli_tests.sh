@@ -518,4 +518,68 @@ print(len(expected), 'entries; batch and evaluate agree with expected.json')
 "
 }
 
+test_interrupt_keeps_results_and_resume_finishes() {
+  mkdir -p "$WORK/many"
+  for i in $(seq 1 1500); do ln -s "$GOOD/baseline.jpg" "$WORK/many/img_$i.jpg"; done
+  # The bundled model at batch 1 is slow enough to be interrupted mid-run.
+  "$SKINSCAN" batch -b 1 --decode-threads 1 --out "$WORK/r.jsonl" "$WORK/many" >"$WORK/out" 2>"$WORK/err" &
+  local pid=$! lines=0
+  for _ in $(seq 1 300); do
+    lines=$(cat "$WORK/r.jsonl.partial" 2>/dev/null | wc -l)
+    [ "$lines" -ge 20 ] && break
+    sleep 0.1
+  done
+  kill -INT $pid
+  wait $pid
+  rc=$?
+  expect_rc 130
+  expect_err "skinscan: interrupted after "
+  expect_err "results so far are in $WORK/r.jsonl.partial"
+  [ ! -e "$WORK/r.jsonl" ] || fail "an interrupted run must not look finished"
+  local kept
+  kept=$(wc -l <"$WORK/r.jsonl.partial")
+  [ "$kept" -ge 20 ] && [ "$kept" -lt 1500 ] || fail "expected a partial result, got $kept lines"
+  py "
+import json
+for line in open('$WORK/r.jsonl.partial'):
+    json.loads(line)  # every kept record is complete
+"
+  run "$SKINSCAN" batch --out "$WORK/r.jsonl" --resume "$WORK/many"
+  expect_rc 0
+  expect_err "already done in the earlier run"
+  [ ! -e "$WORK/r.jsonl.partial" ] || fail "partial file left after the resumed run finished"
+  py "
+import json
+paths = [json.loads(l)['path'] for l in open('$WORK/r.jsonl')]
+assert len(paths) == 1500 and len(set(paths)) == 1500, (len(paths), len(set(paths)))
+"
+  run "$SKINSCAN" batch --resume "$WORK/many"
+  expect_rc 1
+  expect_err "--resume needs --out FILE and --format jsonl"
+}
+
+test_disk_full_fails_clearly_and_keeps_the_old_report() {
+  echo "previous good report" >"$WORK/r.jsonl"
+  # A 1 KiB file-size limit (SIGXFSZ ignored) makes writes fail like a full disk.
+  (trap '' XFSZ; ulimit -f 1; exec "$SKINSCAN" batch -m "$TINY7" --out "$WORK/r.jsonl" "$GOOD") >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  expect_rc 1
+  expect_err "skinscan: error: $WORK/r.jsonl: write failed (File too large)"
+  [ "$(cat "$WORK/r.jsonl")" = "previous good report" ] || fail "the old report was damaged"
+  [ ! -e "$WORK/r.jsonl.partial" ] || fail "a half-written partial file was left behind"
+  echo "{}" >"$WORK/report.json"
+  make_imagefolder
+  rm "$WORK/folder/nv/broken.jpg"
+  (trap '' XFSZ; ulimit -f 1; exec "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --out "$WORK/report.json") >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  expect_rc 1
+  expect_err "write failed (File too large)"
+  [ "$(cat "$WORK/report.json")" = "{}" ] || fail "the old report was damaged"
+  if [ -w /dev/full ]; then
+    run "$SKINSCAN" batch -m "$TINY7" --out /dev/full "$GOOD"
+    expect_rc 1
+    expect_err "skinscan: error: /dev/full: write failed (No space left on device)"
+  fi
+}
+
 "$1"

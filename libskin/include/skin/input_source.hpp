@@ -6,6 +6,7 @@
 #include <istream>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace skin {
@@ -22,12 +23,16 @@ class InputSource {
   std::optional<InputItem> next();
   // Files skipped while walking directories because they are not images.
   std::size_t skipped() const { return skipped_; }
+  // Paths to leave out (already done in a resumed run); counted by excluded().
+  void exclude(std::unordered_set<std::string> paths) { exclude_ = std::move(paths); }
+  std::size_t excluded() const { return excluded_; }
 
  private:
   struct Frame {
     std::vector<std::filesystem::path> entries;
     std::size_t pos = 0;
   };
+  std::optional<InputItem> next_unfiltered();
   std::optional<InputItem> expand(const std::string& path, bool explicit_input);
   void push_directory(const std::filesystem::path& dir, std::optional<InputItem>& error);
 
@@ -37,6 +42,8 @@ class InputSource {
   bool reading_lines_ = false;
   std::vector<Frame> stack_;
   std::size_t skipped_ = 0;
+  std::unordered_set<std::string> exclude_;
+  std::size_t excluded_ = 0;
 };
 
 // True when a file found in a directory walk should be classified: its content starts like a

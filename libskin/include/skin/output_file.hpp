@@ -1,6 +1,7 @@
 // skin/output_file.hpp: report output that never leaves a half-written file in place of a good
 // one. Data goes to PATH.partial and is renamed over PATH only by commit(); stdout when PATH is
-// empty or "-". Every write is checked, so a full disk is an error, not a silent truncation.
+// empty or "-"; devices and FIFOs (/dev/stdout, a named pipe) are written in place. Every write
+// is checked, so a full disk is an error, not a silent truncation.
 #pragma once
 #include <cstdio>
 #include <string>
@@ -33,6 +34,7 @@ class OutputFile {
   std::FILE* file_ = nullptr;
   bool committed_ = false;
   bool keep_partial_ = false;
+  bool direct_ = false;  // PATH is a device or FIFO: written in place
 };
 
 // Writes a whole file atomically (temp file in the same directory, fsync, rename).

@@ -2,6 +2,8 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include "skin/manifest.hpp"
 #include "skin/output_file.hpp"
@@ -32,5 +34,13 @@ inline constexpr const char* kIsicColumns[7] = {"MEL", "NV", "BCC", "AKIEC", "BK
 std::vector<std::size_t> isic_label_indices(const Manifest& manifest);
 
 std::string csv_escape(const std::string& field);
+
+// Records of an earlier JSON Lines run, for --resume: the complete lines (a torn last line from
+// an interrupted write is dropped) and the paths they cover.
+struct FinishedRecords {
+  std::vector<std::string> lines;
+  std::unordered_set<std::string> paths;
+};
+FinishedRecords read_jsonl_records(const std::string& path);
 
 }  // namespace skin
