@@ -1,6 +1,24 @@
 #!/usr/bin/env bash
-# Sets up (if needed) and runs the whole test suite: unit, CLI end-to-end, script smoke tests.
+# Sets up (if needed) and runs the whole test suite: unit, CLI end-to-end, metric and script
+# tests (ctest); then the same suite built with AddressSanitizer + UBSan; then a short fuzz run.
+#   SKINSCAN_SANITIZE=0 skips the sanitizer stage; SKINSCAN_FUZZ_SECONDS=0 skips fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 ctest --test-dir build --output-on-failure -j2 "$@"
+
+if [ "${SKINSCAN_SANITIZE:-1}" != 0 ]; then
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)"
+  flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
+    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+  cmake --build build-asan
+  ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    ctest --test-dir build-asan --output-on-failure -j2 "$@"
+fi
+
+seconds=${SKINSCAN_FUZZ_SECONDS:-20}
+if [ "$seconds" != 0 ]; then
+  echo "== fuzzing, ${seconds}s per target"
+  scripts/fuzz.sh "$seconds"
+fi

@@ -62,18 +62,21 @@ nlohmann::json compare_reports(const nlohmann::json& a, const nlohmann::json& b)
     for (const auto& [label, ca] : a["per_class"].items()) {
       if (!b["per_class"].contains(label)) continue;
       const auto& cb = b["per_class"][label];
-      for (const char* k : {"recall", "precision", "f1", "auc"})
-        if (ca[k].is_number() && cb[k].is_number())
-          out["per_class"][label][k] = {{"a", ca[k]}, {"b", cb[k]}, {"delta", cb[k].get<double>() - ca[k].get<double>()}};
+      for (const char* k : {"recall", "precision", "f1", "auc"}) {
+        const nlohmann::json va = ca.value(k, nlohmann::json()), vb = cb.value(k, nlohmann::json());
+        if (va.is_number() && vb.is_number())
+          out["per_class"][label][k] = {{"a", va}, {"b", vb}, {"delta", vb.get<double>() - va.get<double>()}};
+      }
     }
   return out;
 }
 
 std::vector<std::string> check_regressions(const nlohmann::json& report, const nlohmann::json& baseline, double max_drop) {
   std::vector<std::string> failures;
+  // value(), not operator[]: a const json has no entry to create for a missing key.
   for (const char* name : kHeadline) {
-    const auto& now = report["metrics"][name];
-    const auto& before = baseline["metrics"].value(name, nlohmann::json());
+    const nlohmann::json now = report["metrics"].value(name, nlohmann::json());
+    const nlohmann::json before = baseline["metrics"].value(name, nlohmann::json());
     if (!now.is_number() || !before.is_number()) continue;
     double worse = lower_is_better(name) ? now.get<double>() - before.get<double>() : before.get<double>() - now.get<double>();
     if (worse > max_drop)

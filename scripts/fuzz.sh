@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) into build-fuzz/ and runs each for
+# SECONDS (default 60) from seed corpora generated here; prints executions and findings.
+#   scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+cxx=${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}
+out=build-fuzz
+mkdir -p "$out"
+flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ilibskin/include
+       $(pkg-config --cflags opencv4) -DSKINSCAN_VERSION=\"fuzz\")
+libs=($(pkg-config --libs opencv4) -lfmt)
+build() {  # target, library sources
+  local name=$1; shift
+  if [ ! -x "$out/$name" ] || [ -n "$(find tests/fuzz/$name.cpp libskin -newer "$out/$name" -print -quit)" ]; then
+    "$cxx" "${flags[@]}" "tests/fuzz/$name.cpp" "$@" "${libs[@]}" -o "$out/$name"
+  fi
+}
+build fuzz_image libskin/src/image.cpp
+build fuzz_csv libskin/src/csv.cpp
+build fuzz_manifest libskin/src/manifest.cpp
+
+# Seeds: the generated fixtures and hostile corpus (images), small CSVs and manifests.
+seeds=$out/seeds
+rm -rf "$seeds" && mkdir -p "$seeds/image" "$seeds/csv" "$seeds/manifest"
+/usr/bin/python3 scripts/make_fixtures.py "$seeds/fixtures" >/dev/null
+/usr/bin/python3 scripts/make_hostile_corpus.py "$seeds/hostile" >/dev/null
+find "$seeds/fixtures/images" "$seeds/hostile" -type f -size -64k -exec cp {} "$seeds/image/" \; 2>/dev/null || true
+find "$seeds/fixtures/models" -name manifest.json | while read -r f; do cp "$f" "$seeds/manifest/$(basename "$(dirname "$f")").json"; done
+cp models/*/manifest.json "$seeds/manifest/default.json"
+printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nISIC_1,0.1,0.6,0.1,0.05,0.05,0.05,0.05\n' >"$seeds/csv/isic.csv"
+printf '\xef\xbb\xbfimage_id,dx\r\n"a,b",mel\r\n\r\n"multi\nline",nv\r\n' >"$seeds/csv/quoted.csv"
+printf 'path,id,label,probability,a,b,malignant_probability,error\nx.jpg,x,a,0.9,0.9,0.1,,\ny.jpg,y,,,,,,"y.jpg: file is empty"\n' >"$seeds/csv/skinscan.csv"
+
+status=0
+for target in fuzz_image fuzz_csv fuzz_manifest; do
+  corpus=$out/corpus_$target
+  mkdir -p "$corpus"
+  kind=${target#fuzz_}
+  log=$out/$target.log
+  if "$out/$target" "$corpus" "$seeds/$kind" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+       -max_len=65536 -print_final_stats=1 -artifact_prefix="$out/$target-" >"$log" 2>&1; then
+    result=ok
+  else
+    result="FINDING (see $log and $out/$target-*)"
+    status=1
+  fi
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  echo "$target: ${seconds}s, ${execs:-?} executions, corpus $(ls "$corpus" | wc -l) files: $result"
+done
+exit $status
