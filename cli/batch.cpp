@@ -22,8 +22,7 @@ struct BatchOptions {
   std::vector<std::string> inputs;
   std::string format = "jsonl";
   std::string out;
-  std::size_t batch_size = 8;
-  int decode_threads = 2;
+  PipelineFlags pipeline;
   std::size_t top_k = 3;
   bool resume = false;
 };
@@ -60,8 +59,8 @@ void run(const BatchOptions& o) {
   skin::InputSource source(o.inputs, &std::cin);
   source.exclude(std::move(done.paths));
   skin::PipelineOptions po;
-  po.batch_size = o.batch_size;
-  po.decode_threads = o.decode_threads;
+  po.batch_size = o.pipeline.batch_size;
+  po.decode_threads = o.pipeline.decode_threads;
   po.limits = o.image.limits();
   po.stop = &interrupted();
   install_interrupt_handler();
@@ -114,10 +113,7 @@ void setup_batch(CLI::App& app) {
       ->group("Output");
   sub->add_option("-k,--top-k", o->top_k, "Top labels per record (jsonl)")
       ->check(CLI::Range(1, 1000))->capture_default_str()->group("Output");
-  sub->add_option("-b,--batch-size", o->batch_size, "Images per forward pass")
-      ->check(CLI::Range(1, 1024))->capture_default_str()->group("Runtime");
-  sub->add_option("--decode-threads", o->decode_threads, "Threads decoding images while the model runs")
-      ->check(CLI::Range(1, 64))->capture_default_str()->group("Runtime");
+  add_pipeline_options(*sub, o->pipeline);
   sub->add_flag("--resume", o->resume,
                 "Continue an interrupted --out FILE run (jsonl): keep its records, skip the images they cover")
       ->group("Output");

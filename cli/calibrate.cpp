@@ -22,17 +22,6 @@ struct CalibrateOptions {
   bool force = false;
 };
 
-std::vector<double> softmax_rows(const std::vector<double>& logits, std::size_t c, double t) {
-  std::vector<double> p(logits.size());
-  for (std::size_t i = 0; i < logits.size() / c; ++i) {
-    double mx = logits[i * c], sum = 0;
-    for (std::size_t k = 1; k < c; ++k) mx = std::max(mx, logits[i * c + k]);
-    for (std::size_t k = 0; k < c; ++k) sum += p[i * c + k] = std::exp((logits[i * c + k] - mx) / t);
-    for (std::size_t k = 0; k < c; ++k) p[i * c + k] /= sum;
-  }
-  return p;
-}
-
 void run(const CalibrateOptions& o) {
   if (o.data.empty() && o.labels.empty())
     throw skin::Error(skin::ErrorKind::usage, "give --data DIR, or --labels CSV with --images DIR");
@@ -57,8 +46,8 @@ void run(const CalibrateOptions& o) {
     truth.push_back(item.truth);
   }
   const double before_t = m.temperature, after_t = skin::fit_temperature(logits, truth, c);
-  auto before = skin::compute_metrics(truth, softmax_rows(logits, c, before_t), s.labels);
-  auto after = skin::compute_metrics(truth, softmax_rows(logits, c, after_t), s.labels);
+  auto before = skin::compute_metrics(truth, skin::softmax_with_temperature(logits, c, before_t), s.labels);
+  auto after = skin::compute_metrics(truth, skin::softmax_with_temperature(logits, c, after_t), s.labels);
   nlohmann::json record = {
       {"temperature_before", before_t}, {"temperature", after_t}, {"data", dataset.root}, {"layout", dataset.layout},
       {"split", o.split.empty() ? nlohmann::json() : nlohmann::json(o.split)}, {"images", s.scored.size()},

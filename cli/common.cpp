@@ -35,6 +35,13 @@ void add_common_options(CLI::App& sub, CommonOptions& o) {
   sub.add_flag("-q,--quiet", o.quiet, "No progress bar and no summary on stderr")->group("Runtime");
 }
 
+void add_pipeline_options(CLI::App& sub, PipelineFlags& f) {
+  sub.add_option("-b,--batch-size", f.batch_size, "Images per forward pass")
+      ->check(CLI::Range(1, 1024))->capture_default_str()->group("Runtime");
+  sub.add_option("--decode-threads", f.decode_threads, "Threads decoding images while the model runs")
+      ->check(CLI::Range(1, 64))->capture_default_str()->group("Runtime");
+}
+
 void add_image_options(CLI::App& sub, ImageOptions& o) {
   sub.add_option("--max-file-mb", o.max_file_mb, "Reject image files larger than this (MB)")
       ->check(CLI::PositiveNumber)->capture_default_str()->group("Input");

@@ -39,7 +39,14 @@ struct ImageOptions {
   skin::ImageLimits limits() const;
 };
 
+// Batching and decode parallelism of the streaming pipeline (batch, evaluate).
+struct PipelineFlags {
+  std::size_t batch_size = 8;
+  int decode_threads = 2;
+};
+
 void add_common_options(CLI::App& sub, CommonOptions& options);
+void add_pipeline_options(CLI::App& sub, PipelineFlags& flags);
 void add_image_options(CLI::App& sub, ImageOptions& options);
 
 // Resolves the model directory (--model, $SKINSCAN_MODEL, bundled default) and loads it.

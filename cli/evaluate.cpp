@@ -29,8 +29,7 @@ struct EvaluateOptions {
   std::vector<std::string> fail_under, fail_over;
   std::string baseline;
   double max_drop = 0.01;
-  std::size_t batch_size = 8;
-  int decode_threads = 2;
+  PipelineFlags pipeline;
 };
 
 std::string cell(const nlohmann::json& v) { return v.is_null() ? "   -  " : fmt::format("{:6.4f}", v.get<double>()); }
@@ -82,8 +81,8 @@ void run(const EvaluateOptions& o) {
   } else {
     skin::Classifier classifier = load_classifier(o.common);
     skin::PipelineOptions po;
-    po.batch_size = o.batch_size;
-    po.decode_threads = o.decode_threads;
+    po.batch_size = o.pipeline.batch_size;
+    po.decode_threads = o.pipeline.decode_threads;
     po.limits = o.image.limits();
     std::size_t present = 0;
     for (const auto& item : dataset.items) present += !item.path.empty();
@@ -156,10 +155,7 @@ void setup_evaluate(CLI::App& app) {
       ->group("Gates");
   sub->add_option("--max-drop", o->max_drop, "Largest tolerated worsening for --baseline")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Gates");
-  sub->add_option("-b,--batch-size", o->batch_size, "Images per forward pass")
-      ->check(CLI::Range(1, 1024))->capture_default_str()->group("Runtime");
-  sub->add_option("--decode-threads", o->decode_threads, "Threads decoding images while the model runs")
-      ->check(CLI::Range(1, 64))->capture_default_str()->group("Runtime");
+  add_pipeline_options(*sub, o->pipeline);
   add_common_options(*sub, o->common);
   sub->footer(std::string("Examples:\n"
                           "  skinscan evaluate --data ../shared/datasets/ham10000 --split datasets/splits/test.txt\n"

@@ -8,6 +8,16 @@
 
 namespace skin {
 
+std::vector<double> softmax_with_temperature(const std::vector<double>& logits, std::size_t c, double t) {
+  std::vector<double> p(logits.size());
+  for (std::size_t i = 0; i + c <= logits.size(); i += c) {
+    double mx = *std::max_element(logits.begin() + std::ptrdiff_t(i), logits.begin() + std::ptrdiff_t(i + c)), sum = 0;
+    for (std::size_t k = i; k < i + c; ++k) sum += p[k] = std::exp((logits[k] - mx) / t);
+    for (std::size_t k = i; k < i + c; ++k) p[k] /= sum;
+  }
+  return p;
+}
+
 double temperature_nll(const std::vector<double>& logits, const std::vector<int>& truth, std::size_t c, double t) {
   if (truth.empty() || logits.size() != truth.size() * c) throw std::invalid_argument("logits do not match labels");
   double total = 0;

@@ -1,4 +1,5 @@
 // dataset.cpp: dataset layout detection and loading.
+#include "skin/strings.hpp"
 #include "skin/dataset.hpp"
 
 #include <algorithm>
@@ -16,11 +17,6 @@
 namespace skin {
 namespace fs = std::filesystem;
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // id (file stem) -> image path, for every image file under `dir` (recursive, sorted, first wins).
 std::unordered_map<std::string, std::string> index_images(const std::string& dir) {
@@ -42,7 +38,7 @@ std::string find_csv(const std::string& root, std::initializer_list<const char*>
   std::vector<fs::path> csvs;
   std::error_code ec;
   for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
-    if (lower(it->path().extension().string()) == ".csv") csvs.push_back(it->path());
+    if (to_lower(it->path().extension().string()) == ".csv") csvs.push_back(it->path());
   std::sort(csvs.begin(), csvs.end());
   for (const auto& p : csvs) {
     std::ifstream in(p, std::ios::binary);
@@ -78,7 +74,7 @@ Dataset load_ham10000(const std::string& root, std::string metadata, std::string
     if (id.empty()) csv.fail("empty image_id");
     if ((*row)[dx_col].empty()) csv.fail("empty dx");
     auto it = index.find(id);
-    add_unique(d.items, rows, {id, lower((*row)[dx_col]), it == index.end() ? "" : it->second}, csv);
+    add_unique(d.items, rows, {id, to_lower((*row)[dx_col]), it == index.end() ? "" : it->second}, csv);
   }
   return d;
 }
@@ -99,7 +95,7 @@ Dataset load_isic(const std::string& root, std::string labels, std::string image
       double v = parse_probability(csv, (*row)[c], csv.header()[c]);
       if (v > 0.5) {
         if (!label.empty()) csv.fail("more than one class marked 1 (ground truth must be one-hot)");
-        label = lower(csv.header()[c]);
+        label = to_lower(csv.header()[c]);
       } else if (v > 0) {
         csv.fail(fmt::format("'{}' is {} (ground truth must be one-hot 0/1)", csv.header()[c], (*row)[c]));
       }
@@ -125,7 +121,7 @@ Dataset load_image_folder(const std::string& root) {
     while (auto item = walk.next()) {
       // Ids keep the extension here: a class folder may well hold x.jpg and x.png.
       std::string id = fs::path(item->path).lexically_relative(dir).string();
-      std::string label = lower(dir.filename().string());
+      std::string label = to_lower(dir.filename().string());
       auto [it, fresh] = seen.emplace(id, item->path);
       if (!fresh)
         throw Error(ErrorKind::input, fmt::format("{}: duplicate image id '{}' (also {})", item->path, id, it->second));

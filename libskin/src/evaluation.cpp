@@ -1,4 +1,5 @@
 // evaluation.cpp: dataset scoring, report assembly and gates.
+#include "skin/strings.hpp"
 #include "skin/evaluation.hpp"
 
 #include <algorithm>
@@ -23,11 +24,6 @@
 namespace skin {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 int truth_index(const Scoring& s, const LabeledItem& item) {
   int t = find_label(s.labels, item.label);
   if (t < 0)
@@ -48,9 +44,9 @@ std::string now_iso8601() {
 }  // namespace
 
 int find_label(const std::vector<std::string>& labels, const std::string& label) {
-  const std::string want = lower(label);
+  const std::string want = to_lower(label);
   for (std::size_t i = 0; i < labels.size(); ++i)
-    if (lower(labels[i]) == want) return int(i);
+    if (to_lower(labels[i]) == want) return int(i);
   return -1;
 }
 
@@ -103,7 +99,7 @@ Scoring score_with_predictions(const Dataset& dataset, const std::string& path, 
     id_col = *csv.column("image");
     for (const char* c : kIsicColumns) {
       columns.push_back(csv.require_column(c));
-      s.labels.push_back(lower(c));
+      s.labels.push_back(to_lower(c));
     }
   } else if (csv.column("id") && csv.column("probability") && csv.column("malignant_probability")) {  // skinscan csv
     id_col = *csv.column("id");

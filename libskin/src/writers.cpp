@@ -1,4 +1,5 @@
 // writers.cpp: JSON Lines, CSV and ISIC submission writers.
+#include "skin/strings.hpp"
 #include "skin/json_text.hpp"
 #include "skin/writers.hpp"
 
@@ -12,11 +13,6 @@
 
 namespace skin {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // %.9g round-trips a float exactly.
 std::string number(double v) { return fmt::format("{:.9g}", v); }
@@ -98,10 +94,10 @@ std::vector<std::size_t> isic_label_indices(const Manifest& manifest) {
   std::vector<std::size_t> indices;
   for (const char* column : kIsicColumns) {
     auto it = std::find_if(manifest.labels.begin(), manifest.labels.end(),
-                           [&](const std::string& l) { return lower(l) == lower(column); });
+                           [&](const std::string& l) { return to_lower(l) == to_lower(column); });
     if (it == manifest.labels.end())
       throw Error(ErrorKind::usage, fmt::format("isic format needs the 7 HAM10000 classes; model '{}' has no '{}'",
-                                                manifest.name, lower(column)));
+                                                manifest.name, to_lower(column)));
     indices.push_back(std::size_t(it - manifest.labels.begin()));
   }
   return indices;

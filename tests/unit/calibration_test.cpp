@@ -31,3 +31,9 @@ TEST_CASE("temperature_nll at T = 1 is the plain cross-entropy") {
   std::vector<double> logits = {0.0, std::log(3.0)};  // p = (0.25, 0.75)
   CHECK(skin::temperature_nll(logits, {1}, 2, 1.0) == doctest::Approx(-std::log(0.75)));
 }
+
+TEST_CASE("softmax_with_temperature divides the logits by T, row by row") {
+  auto p = skin::softmax_with_temperature({0.0, 2.0, 5.0, 5.0}, 2, 2.0);
+  CHECK(p[1] == doctest::Approx(1.0 / (1.0 + std::exp(-1.0))));
+  CHECK(p[2] == doctest::Approx(0.5));
+}

@@ -5,6 +5,9 @@
 
 namespace skin {
 
+// softmax(logits / T) row by row; `logits` holds rows of `classes` values.
+std::vector<double> softmax_with_temperature(const std::vector<double>& logits, std::size_t classes, double t);
+
 // Mean NLL of softmax(logits / T) for the true classes. `logits` holds truth.size() rows.
 double temperature_nll(const std::vector<double>& logits, const std::vector<int>& truth, std::size_t classes, double t);
 
