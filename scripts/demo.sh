@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (if needed) and runs skinscan's main job with the bundled default model on real
-# HAM10000 images: classify two images, then evaluate the held-out test split (report, per-image
-# CSV, plots) and write an ISIC-format prediction file. Outputs go to demo-output/.
+# HAM10000 images: classify and explain two held-out images, evaluate the held-out test split
+# (report, per-image CSV, plots) and write an ISIC-format prediction file. Outputs: demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/cli/skinscan ] || scripts/setup.sh
@@ -18,11 +18,14 @@ bin=build/cli/skinscan
 echo; echo "== classify two held-out images"
 "$bin" classify "$data/HAM10000_images/ISIC_0024698.jpg" "$data/HAM10000_images/ISIC_0026769.jpg"
 
+echo; echo "== explain them (saliency overlays in $out/explain/)"
+"$bin" explain --out "$out/explain" "$data/HAM10000_images/ISIC_0024698.jpg" "$data/HAM10000_images/ISIC_0026769.jpg"
+
 echo; echo "== evaluate the default model on the held-out test split"
 "$bin" evaluate --data "$data" --split datasets/splits/test.txt --bootstrap 1000 \
-  --out "$out/test_report.json" --per-image "$out/test_per_image.csv"
+  --out "$out/test_report.json" --per-image "$out/test_per_image.csv" --plots "$out/plots"
 
 echo; echo "== batch: ISIC 2018 submission CSV for the test-split images"
 sed "s|^|$data/HAM10000_images/|; s|$|.jpg|" datasets/splits/test.txt | while read -r f; do [ -f "$f" ] && echo "$f"; done |
   "$bin" batch --format isic --out "$out/test_predictions_isic.csv" -
-echo; echo "demo: outputs in $out/: $(ls "$out" | tr '\n' ' ')"
+echo; echo "demo: outputs in $out/: $(cd "$out" && find . -type f | sort | tr '\n' ' ')"

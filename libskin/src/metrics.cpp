@@ -275,17 +275,42 @@ Metrics compute_metrics(const std::vector<int>& truth, const std::vector<double>
 std::map<std::string, Interval> bootstrap_intervals(const std::vector<int>& truth, const std::vector<double>& probs,
                                                     std::size_t c, int resamples, std::uint64_t seed, int nbins) {
   const std::size_t n = truth.size();
+  // Per item once: predicted class, its confidence and bin; each resample then only counts.
+  std::vector<std::size_t> pred(n), bin(n);
+  std::vector<double> conf(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    pred[i] = argmax_row(probs.data() + i * c, c);
+    conf[i] = probs[i * c + pred[i]];
+    int b = std::clamp(int(std::ceil(conf[i] * nbins)) - 1, 0, nbins - 1);
+    while (b > 0 && conf[i] <= double(b) / nbins) --b;
+    while (b < nbins - 1 && conf[i] > double(b + 1) / nbins) ++b;
+    bin[i] = std::size_t(b);
+  }
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<std::size_t> pick(0, n - 1);
   std::map<std::string, std::vector<double>> samples;
-  std::vector<std::size_t> index(n);
+  std::vector<std::vector<std::size_t>> cm(c, std::vector<std::size_t>(c));
+  std::vector<double> bin_conf(nbins), bin_correct(nbins), bin_count(nbins);
   for (int r = 0; r < resamples; ++r) {
-    for (auto& i : index) i = pick(rng);
-    Averages a = averages(confusion(truth, probs, c, index), n, nullptr);
+    for (auto& row : cm) std::fill(row.begin(), row.end(), 0);
+    std::fill(bin_conf.begin(), bin_conf.end(), 0.0);
+    std::fill(bin_correct.begin(), bin_correct.end(), 0.0);
+    std::fill(bin_count.begin(), bin_count.end(), 0.0);
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = pick(rng);
+      cm[std::size_t(truth[i])][pred[i]]++;
+      bin_conf[bin[i]] += conf[i];
+      bin_correct[bin[i]] += (int(pred[i]) == truth[i]);
+      bin_count[bin[i]] += 1;
+    }
+    Averages a = averages(cm, n, nullptr);
+    double ece = 0;
+    for (int b = 0; b < nbins; ++b)
+      if (bin_count[b] > 0) ece += std::abs(bin_correct[b] - bin_conf[b]) / double(n);  // |acc - conf| * count / n
     samples["accuracy"].push_back(a.accuracy);
     samples["balanced_accuracy"].push_back(a.balanced_accuracy);
     samples["macro_f1"].push_back(a.macro_f1);
-    samples["ece"].push_back(calibrate(truth, probs, c, index, nbins).ece);
+    samples["ece"].push_back(ece);
   }
   std::map<std::string, Interval> out;
   for (auto& [name, values] : samples) out[name] = {percentile(values, 0.025), percentile(values, 0.975)};

@@ -63,6 +63,7 @@ BinaryMetrics binary_metrics(const std::vector<bool>& positive, const std::vecto
 
 struct Interval {
   double lower = 0, upper = 0;
+  bool operator==(const Interval& o) const { return lower == o.lower && upper == o.upper; }
 };
 
 // 95% percentile bootstrap intervals (seeded, so reproducible) for accuracy,

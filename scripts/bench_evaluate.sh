@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): scoring 10,000 predictions with `evaluate --predictions` and a
+# 1,000-resample bootstrap, against scikit-learn computing the same headline metrics and
+# bootstrap in the same run.   scripts/bench_evaluate.sh [N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x build/cli/skinscan ] || scripts/setup.sh
+n=${1:-10000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+/usr/bin/python3 - "$work" "$n" <<'PY'
+import csv, sys
+import numpy as np
+work, n = sys.argv[1], int(sys.argv[2])
+rng = np.random.default_rng(0)
+labels = ["MEL", "NV", "BCC", "AKIEC", "BKL", "DF", "VASC"]
+y = rng.choice(7, size=n, p=[0.11, 0.67, 0.05, 0.03, 0.11, 0.01, 0.02])
+z = rng.normal(size=(n, 7)) * 2
+z[np.arange(n), y] += 2
+p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+with open(f"{work}/truth.csv", "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["image"] + labels)
+    for i, t in enumerate(y):
+        w.writerow([f"ISIC_{i:07d}"] + [1.0 if k == t else 0.0 for k in range(7)])
+with open(f"{work}/preds.csv", "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["image"] + labels)
+    for i, row in enumerate(p):
+        w.writerow([f"ISIC_{i:07d}"] + [f"{v:.9g}" for v in row])
+PY
+mkdir -p "$work/images"
+ours=$( { /usr/bin/time -f %e build/cli/skinscan evaluate --labels "$work/truth.csv" --images "$work/images" \
+  --predictions "$work/preds.csv" --bootstrap 1000 --out "$work/report.json" >/dev/null; } 2>&1 | tail -n 1)
+ref=$(/usr/bin/python3 - "$work" <<'PY'
+import sys, time
+t = time.perf_counter()
+import csv
+import numpy as np
+from sklearn import metrics as skm
+work = sys.argv[1]
+truth = {r[0]: [float(v) for v in r[1:]] for r in list(csv.reader(open(f"{work}/truth.csv")))[1:]}
+preds = {r[0]: [float(v) for v in r[1:]] for r in list(csv.reader(open(f"{work}/preds.csv")))[1:]}
+ids = sorted(truth)
+y = np.array([truth[i] for i in ids]).argmax(1)
+p = np.array([preds[i] for i in ids])
+def headline(idx):
+    yy, pp = y[idx], p[idx].argmax(1)
+    conf = p[idx].max(1)
+    edges = np.linspace(0, 1, 16)
+    ece = sum(abs((pp[m] == yy[m]).mean() - conf[m].mean()) * m.mean()
+              for lo, hi in zip(edges[:-1], edges[1:]) for m in [(conf > lo) & (conf <= hi)] if m.any())
+    return skm.accuracy_score(yy, pp), skm.balanced_accuracy_score(yy, pp), skm.f1_score(yy, pp, average="macro"), ece
+headline(np.arange(len(y)))
+skm.roc_auc_score(y, p, multi_class="ovr")
+rng = np.random.default_rng(0)
+boot = [headline(rng.integers(0, len(y), len(y))) for _ in range(1000)]
+np.percentile(boot, [2.5, 97.5], axis=0)
+print(f"{time.perf_counter() - t:.3f}")
+PY
+)
+echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
+echo "scoring $n predictions with bootstrap 1000: skinscan ${ours}s (whole process), scikit-learn reference ${ref}s," \
+  "ratio $(awk -v a="$ours" -v b="$ref" 'BEGIN { printf "%.3f", a / b }')"
