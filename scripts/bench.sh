@@ -4,7 +4,7 @@
 #   scripts/bench.sh            (N=2000 images; SKINSCAN_DATA to point at another HAM10000 copy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x build/cli/skinscan ] || scripts/setup.sh
+scripts/setup.sh  # installs what is missing; rebuilds only what changed
 py=/usr/bin/python3
 bin=build/cli/skinscan
 model=${SKINSCAN_MODEL:-models/ham10000-skinnet}

@@ -4,7 +4,7 @@
 # bootstrap in the same run.   scripts/bench_evaluate.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x build/cli/skinscan ] || scripts/setup.sh
+scripts/setup.sh  # installs what is missing; rebuilds only what changed
 n=${1:-10000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -4,7 +4,7 @@
 # (report, per-image CSV, plots) and write an ISIC-format prediction file. Outputs: demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x build/cli/skinscan ] || scripts/setup.sh
+scripts/setup.sh  # installs what is missing; rebuilds only what changed
 data=${SKINSCAN_DATA:-../shared/datasets/ham10000}
 if [ ! -f "$data/HAM10000_metadata.csv" ]; then
   echo "demo: HAM10000 not found at $data (set SKINSCAN_DATA, or fetch it with scripts/fetch_ham10000.sh)" >&2
