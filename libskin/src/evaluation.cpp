@@ -169,8 +169,10 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
 
   json counts = json::object();
   for (const auto& l : s.labels) counts[l] = 0;
-  for (const auto& item : dataset.items) counts[s.labels[std::size_t(find_label(s.labels, item.label))]] =
-                                             counts[s.labels[std::size_t(find_label(s.labels, item.label))]].get<int>() + 1;
+  for (const auto& item : dataset.items) {
+    auto& count = counts[s.labels[std::size_t(truth_index(s, item))]];
+    count = count.get<int>() + 1;
+  }
 
   json metrics = {{"accuracy", m.accuracy}, {"balanced_accuracy", m.balanced_accuracy},
                   {"macro_precision", m.macro_precision}, {"macro_recall", m.macro_recall}, {"macro_f1", m.macro_f1},

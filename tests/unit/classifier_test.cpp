@@ -11,13 +11,7 @@
 
 namespace {
 std::string load_error(const std::string& dir) {
-  try {
-    skin::Classifier c(dir);
-  } catch (const skin::Error& e) {
-    CHECK(e.kind() == skin::ErrorKind::model);
-    return e.what();
-  }
-  return "";
+  return test::error_of([&] { skin::Classifier c(dir); }, skin::ErrorKind::model);
 }
 }  // namespace
 

@@ -11,13 +11,7 @@ using skin::ImageFormat;
 namespace {
 ImageFormat sniff(const std::vector<std::uint8_t>& b) { return skin::sniff_format(b.data(), b.size()); }
 std::string load_error(const std::string& path, skin::ImageLimits limits = {}) {
-  try {
-    skin::load_image(path, limits);
-  } catch (const skin::Error& e) {
-    CHECK(e.kind() == skin::ErrorKind::input);
-    return e.what();
-  }
-  return "";
+  return test::error_of([&] { skin::load_image(path, limits); }, skin::ErrorKind::input);
 }
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "skin/error.hpp"
+#include "support.hpp"
 
 using nlohmann::json;
 
@@ -17,13 +18,7 @@ json valid() {
     "explain": {"features": "f", "head": "h"}})");
 }
 std::string error_of(const json& doc) {
-  try {
-    skin::parse_manifest(doc, "m.json");
-  } catch (const skin::Error& e) {
-    CHECK(e.kind() == skin::ErrorKind::model);
-    return e.what();
-  }
-  return "";
+  return test::error_of([&] { skin::parse_manifest(doc, "m.json"); }, skin::ErrorKind::model);
 }
 }  // namespace
 

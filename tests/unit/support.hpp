@@ -8,7 +8,21 @@
 
 #include <doctest/doctest.h>
 
+#include "skin/error.hpp"
+
 namespace test {
+
+// The message of the skin::Error that `action` throws (checking its kind), or "" if none.
+template <typename Action>
+std::string error_of(Action&& action, skin::ErrorKind kind) {
+  try {
+    action();
+  } catch (const skin::Error& e) {
+    CHECK(e.kind() == kind);
+    return e.what();
+  }
+  return "";
+}
 
 inline std::string fixtures() {
   const char* dir = std::getenv("SKINSCAN_FIXTURES");
