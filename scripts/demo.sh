@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh  # installs what is missing; rebuilds only what changed
 data=${SKINSCAN_DATA:-../shared/datasets/ham10000}
 if [ ! -f "$data/HAM10000_metadata.csv" ]; then
-  echo "demo: HAM10000 not found at $data (set SKINSCAN_DATA, or fetch it with scripts/fetch_ham10000.sh)" >&2
+  echo "demo: HAM10000 not found at $data (set SKINSCAN_DATA to a copy: Harvard Dataverse doi:10.7910/DVN/DBW86T)" >&2
   exit 1
 fi
 out=demo-output
