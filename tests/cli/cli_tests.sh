@@ -582,4 +582,46 @@ test_disk_full_fails_clearly_and_keeps_the_old_report() {
   fi
 }
 
+test_fetch_script_lays_out_local_downloads() {
+  # The download needs internet; the verify + layout step runs on local stand-ins here.
+  local dl=$WORK/downloads
+  mkdir -p "$dl"
+  py "
+import hashlib, json, os, zipfile
+dl, good = '$dl', '$GOOD/baseline.jpg'
+def zip_of(name, members):
+    with zipfile.ZipFile(os.path.join(dl, name), 'w') as z:
+        for arc in members:
+            z.write(good, arc)
+zip_of('HAM10000_images_part_1.zip', ['ISIC_0000001.jpg', 'ISIC_0000002.jpg'])
+zip_of('HAM10000_images_part_2.zip', ['ISIC_0000003.jpg'])
+zip_of('ISIC2018_Task3_Test_Images.zip', ['ISIC2018_Task3_Test_Input/ISIC_0000009.jpg'])
+with zipfile.ZipFile(os.path.join(dl, 'ISIC2018_Task3_Test_Images.zip'), 'a') as z:
+    z.writestr('ISIC2018_Task3_Test_Input/LICENSE.txt', 'CC BY-NC')
+open(os.path.join(dl, 'HAM10000_metadata.csv'), 'w').write(
+    'lesion_id,image_id,dx\\nL1,ISIC_0000001,mel\\nL2,ISIC_0000002,nv\\nL3,ISIC_0000003,bkl\\nL4,ISIC_0000004,nv\\n')
+open(os.path.join(dl, 'ISIC2018_Task3_Test_GroundTruth.csv'), 'w').write(
+    'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\\nISIC_0000009,0,1,0,0,0,0,0\\n')
+files = [{'id': i, 'name': n, 'md5': hashlib.md5(open(os.path.join(dl, n), 'rb').read()).hexdigest()}
+         for i, n in enumerate(sorted(os.listdir(dl)))]
+json.dump(files, open(os.path.join(dl, 'files.json'), 'w'))
+"
+  run "$SKINSCAN_SOURCE/scripts/fetch_ham10000.sh" --layout-only "$dl" "$WORK/data"
+  expect_rc 0
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/data/ham10000" --json
+  expect_rc 0
+  py "
+import json
+d = json.load(open('$WORK/out'))['dataset']
+assert d['layout'] == 'ham10000' and d['labelled'] == 4 and d['scored'] == 3 and d['missing'] == 1, d
+"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/data/isic2018_test" --json
+  expect_rc 0
+  expect_out '"layout": "isic"'
+  printf 'tampered' >>"$dl/HAM10000_images_part_2.zip"
+  run "$SKINSCAN_SOURCE/scripts/fetch_ham10000.sh" --layout-only "$dl" "$WORK/data2"
+  expect_rc 1
+  expect_err "HAM10000_images_part_2.zip: MD5 mismatch"
+}
+
 "$1"
