@@ -31,23 +31,39 @@ bool starts_with(const std::uint8_t* data, std::size_t size, const char* magic, 
   return size >= n && std::memcmp(data, magic, n) == 0;
 }
 
-// Walks JPEG marker segments up to the first start-of-frame.
-std::optional<Dimensions> jpeg_dimensions(const std::uint8_t* d, std::size_t n) {
-  std::size_t i = 2;
+struct JpegSegment {
+  std::uint8_t marker = 0;
+  std::size_t at = 0;     // offset of the FF of the marker
+  std::uint32_t length = 0;  // the segment's length field (includes itself)
+};
+
+// The next marker segment at or after `i`, skipping fill bytes and stand-alone markers (SOI,
+// RSTn, TEM); advances `i` past it. Nothing when the data is not at a marker or is cut short.
+std::optional<JpegSegment> next_jpeg_segment(const std::uint8_t* d, std::size_t n, std::size_t& i) {
   while (i + 4 <= n) {
     if (d[i] != 0xFF) return std::nullopt;
     std::uint8_t marker = d[i + 1];
     if (marker == 0xFF) { ++i; continue; }  // fill byte
     if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) { i += 2; continue; }
-    std::uint32_t len = be16(d + i + 2);
-    if (len < 2) return std::nullopt;
-    bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    JpegSegment seg{marker, i, be16(d + i + 2)};
+    i += 2 + seg.length;
+    return seg;
+  }
+  return std::nullopt;
+}
+
+// Dimensions from the first start-of-frame segment.
+std::optional<Dimensions> jpeg_dimensions(const std::uint8_t* d, std::size_t n) {
+  std::size_t i = 2;
+  while (auto seg = next_jpeg_segment(d, n, i)) {
+    if (seg->length < 2) return std::nullopt;
+    bool sof = seg->marker >= 0xC0 && seg->marker <= 0xCF && seg->marker != 0xC4 && seg->marker != 0xC8 &&
+               seg->marker != 0xCC;
     if (sof) {
-      if (i + 9 > n) return std::nullopt;
-      return Dimensions{be16(d + i + 7), be16(d + i + 5)};
+      if (seg->at + 9 > n) return std::nullopt;
+      return Dimensions{be16(d + seg->at + 7), be16(d + seg->at + 5)};
     }
-    if (marker == 0xDA || marker == 0xD9) return std::nullopt;  // scan before any frame header
-    i += 2 + len;
+    if (seg->marker == 0xDA || seg->marker == 0xD9) return std::nullopt;  // scan before any frame header
   }
   return std::nullopt;
 }
@@ -55,16 +71,20 @@ std::optional<Dimensions> jpeg_dimensions(const std::uint8_t* d, std::size_t n) 
 // A JPEG is complete when an end-of-image marker follows the first scan. Entropy-coded data
 // cannot contain FF D9 (FF is stuffed as FF 00), and thumbnails sit before the first scan.
 bool jpeg_complete(const std::uint8_t* d, std::size_t n) {
-  std::size_t i = 2;
-  while (i + 4 <= n) {
-    if (d[i] != 0xFF) return false;
-    std::uint8_t marker = d[i + 1];
-    if (marker == 0xFF) { ++i; continue; }
-    if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) { i += 2; continue; }
-    if (marker == 0xDA) break;
-    i += 2 + be16(d + i + 2);
+  std::size_t i = 2, scan = 0;
+  for (;;) {
+    auto seg = next_jpeg_segment(d, n, i);
+    if (!seg) {
+      if (i + 4 <= n) return false;  // stopped at a byte that is not a marker: malformed
+      scan = i;                      // cut short inside the headers: search what is left
+      break;
+    }
+    if (seg->marker == 0xDA) {
+      scan = seg->at;
+      break;
+    }
   }
-  for (std::size_t j = i; j + 1 < n; ++j)
+  for (std::size_t j = scan; j + 1 < n; ++j)
     if (d[j] == 0xFF && d[j + 1] == 0xD9) return true;
   return false;
 }

@@ -17,6 +17,15 @@ std::size_t argmax_row(const double* row, std::size_t c) {
 
 double safe_div(double a, double b) { return b > 0 ? a / b : 0.0; }
 
+// Index of the equal-width bin (lo, hi] holding `conf`; the ceil is corrected at the edges so
+// membership is exactly lo < conf <= hi whatever the rounding.
+int calibration_bin(double conf, int nbins) {
+  int b = std::clamp(int(std::ceil(conf * nbins)) - 1, 0, nbins - 1);
+  while (b > 0 && conf <= double(b) / nbins) --b;
+  while (b < nbins - 1 && conf > double(b + 1) / nbins) ++b;
+  return b;
+}
+
 struct Calibration {
   double ece = 0, mce = 0;
   std::vector<CalibrationBin> bins;
@@ -32,11 +41,7 @@ Calibration calibrate(const std::vector<int>& truth, const std::vector<double>& 
     const double* row = probs.data() + i * c;
     std::size_t pred = argmax_row(row, c);
     double conf = row[pred];
-    int b = int(std::ceil(conf * nbins)) - 1;  // bins are (lo, hi]
-    b = std::clamp(b, 0, nbins - 1);
-    // Guard the ceil against rounding at the edges so membership is exactly lo < conf <= hi.
-    while (b > 0 && conf <= double(b) / nbins) --b;
-    while (b < nbins - 1 && conf > double(b + 1) / nbins) ++b;
+    const int b = calibration_bin(conf, nbins);
     cal.bins[b].count++;
     conf_sum[b] += conf;
     acc_sum[b] += (int(pred) == truth[i]);
@@ -281,10 +286,7 @@ std::map<std::string, Interval> bootstrap_intervals(const std::vector<int>& trut
   for (std::size_t i = 0; i < n; ++i) {
     pred[i] = argmax_row(probs.data() + i * c, c);
     conf[i] = probs[i * c + pred[i]];
-    int b = std::clamp(int(std::ceil(conf[i] * nbins)) - 1, 0, nbins - 1);
-    while (b > 0 && conf[i] <= double(b) / nbins) --b;
-    while (b < nbins - 1 && conf[i] > double(b + 1) / nbins) ++b;
-    bin[i] = std::size_t(b);
+    bin[i] = std::size_t(calibration_bin(conf[i], nbins));
   }
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<std::size_t> pick(0, n - 1);
