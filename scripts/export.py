@@ -128,7 +128,11 @@ def main():
     if args.train_log:
         last = [ln for ln in open(args.train_log) if ln.startswith('{"args"')][-1]
         s = json.loads(last)
-        training = {"recipe": {k: v for k, v in s["args"].items() if k not in ("data", "images", "out", "splits", "resume", "device", "threads", "time_budget")},
+        recipe = {k: v for k, v in s["args"].items() if k not in ("data", "images", "out", "splits", "resume", "device", "threads", "time_budget")}
+        # A --time-budget run rescales its schedule to the epochs it ran: record those, so the
+        # recipe reruns as written without a budget.
+        recipe["epochs"] = s["epochs_run"]
+        training = {"recipe": recipe,
                     "epochs": s["epochs_run"], "train_seconds": round(s["train_seconds"], 1),
                     "device": s["device"], "torch": s["torch"]}
 
