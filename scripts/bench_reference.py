@@ -3,7 +3,8 @@
 
   throughput --model DIR --list FILE   torch.jit.load + PIL/torchvision transforms + DataLoader
                                        (2 workers, batch 32); prints images/s
-  forward --model DIR [--optimize] [--batch N]   pure forward on pre-made tensors (the ceiling);
+  forward --model DIR [--optimize] [--batch N] [--threads N]   pure forward on pre-made tensors
+                                       (the ceiling); prints images/s;
                                        --optimize applies torch.jit.optimize_for_inference, as skinscan does
   classify-one --model DIR --image F   one image, start to finish (for cold-start timing)
   make-large --list FILE --count N --out DIR   600x450 JPEGs upscaled from the listed images
