@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh  # installs what is missing; rebuilds only what changed
-py=/usr/bin/python3
+py=${PYTHON:-/usr/bin/python3}
 bin=build/cli/skinscan
 model=${SKINSCAN_MODEL:-models/ham10000-skinnet}
 data=${SKINSCAN_DATA:-../shared/datasets/ham10000}

@@ -8,7 +8,7 @@ scripts/setup.sh  # installs what is missing; rebuilds only what changed
 n=${1:-10000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-/usr/bin/python3 - "$work" "$n" <<'PY'
+"${PYTHON:-/usr/bin/python3}" - "$work" "$n" <<'PY'
 import csv, sys
 import numpy as np
 work, n = sys.argv[1], int(sys.argv[2])
@@ -32,7 +32,7 @@ PY
 mkdir -p "$work/images"
 ours=$( { /usr/bin/time -f %e build/cli/skinscan evaluate --labels "$work/truth.csv" --images "$work/images" \
   --predictions "$work/preds.csv" --bootstrap 1000 --out "$work/report.json" >/dev/null; } 2>&1 | tail -n 1)
-ref=$(/usr/bin/python3 - "$work" <<'PY'
+ref=$("${PYTHON:-/usr/bin/python3}" - "$work" <<'PY'
 import sys, time
 t = time.perf_counter()
 import csv

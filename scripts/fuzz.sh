@@ -24,8 +24,8 @@ build fuzz_manifest libskin/src/manifest.cpp
 # Seeds: the generated fixtures and hostile corpus (images), small CSVs and manifests.
 seeds=$out/seeds
 rm -rf "$seeds" && mkdir -p "$seeds/image" "$seeds/csv" "$seeds/manifest"
-/usr/bin/python3 scripts/make_fixtures.py "$seeds/fixtures" >/dev/null
-/usr/bin/python3 scripts/make_hostile_corpus.py "$seeds/hostile" >/dev/null
+"${PYTHON:-/usr/bin/python3}" tests/fixtures/make_fixtures.py "$seeds/fixtures" >/dev/null
+"${PYTHON:-/usr/bin/python3}" tests/fixtures/make_hostile_corpus.py "$seeds/hostile" >/dev/null
 find "$seeds/fixtures/images" "$seeds/hostile" -type f -size -64k -exec cp {} "$seeds/image/" \; 2>/dev/null || true
 find "$seeds/fixtures/models" -name manifest.json | while read -r f; do cp "$f" "$seeds/manifest/$(basename "$(dirname "$f")").json"; done
 cp models/*/manifest.json "$seeds/manifest/default.json"

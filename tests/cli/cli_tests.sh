@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests of the skinscan binary. Each test_* function is one ctest (see ../CMakeLists.txt).
-# Needs: SKINSCAN (binary), SKINSCAN_FIXTURES (scripts/make_fixtures.py output), PYTHON; tests on
+# Needs: SKINSCAN (binary), SKINSCAN_FIXTURES (tests/fixtures/make_fixtures.py output), PYTHON; tests on
 # real data also need SKINSCAN_SHARED_DATA and exit 77 (skipped, loudly) when it is absent.
 set -u
 : "${SKINSCAN:?}" "${SKINSCAN_FIXTURES:?}" "${PYTHON:=/usr/bin/python3}"
@@ -483,7 +483,7 @@ test_classify_quality_flags_small_images() {
 }
 
 test_hostile_corpus_batch_and_evaluate() {
-  "$PYTHON" "$SKINSCAN_SOURCE/scripts/make_hostile_corpus.py" "$WORK/corpus" >/dev/null || fail "corpus generation"
+  "$PYTHON" "$SKINSCAN_SOURCE/tests/fixtures/make_hostile_corpus.py" "$WORK/corpus" >/dev/null || fail "corpus generation"
   # No hang: the whole corpus has a hard time bound; every entry is a result or an error record.
   timeout 120 "$SKINSCAN" batch -m "$TINY7" "$WORK/corpus" >"$WORK/out" 2>"$WORK/err"
   rc=$?

@@ -6,7 +6,7 @@ Stratification is by (dx, whether the lesion has an image in the local copy), so
 the split is balanced both for the shared 5,984-image subset and for the full
 10,015-image dataset. Writes datasets/splits/{train,val,test}.txt (image ids only).
 
-Usage: /usr/bin/python3 scripts/make_splits.py [--data ../shared/datasets/ham10000]
+Usage: ${PYTHON:-/usr/bin/python3} training/make_splits.py [--data ../shared/datasets/ham10000]
 """
 import argparse
 import csv

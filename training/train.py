@@ -1,12 +1,21 @@
 #!/usr/bin/env python3
-"""Train SkinNet from scratch on HAM10000 (CPU or GPU), resumable, deterministic given the seed.
+"""Train a skin-lesion classifier on HAM10000 (CPU or GPU), resumable, deterministic given the seed.
+
+Architectures: SkinNet from scratch (`--arch skinnet`) or MobileNetV2 (`--arch mobilenet_v2`),
+optionally warm-started from converted ImageNet weights (`--init`, see convert_mobilenet_v2.py)
+with its first blocks frozen (`--freeze`). `--color-constancy shades_of_gray` normalises every
+image's illuminant (as skinscan does at inference when the manifest asks for it);
+`--aug shift` adds acquisition-shift augmentation (white balance, gamma, saturation/hue,
+blur/sharpening, vignetting). `--holdout-source` leaves one image source (the metadata's
+`dataset` column) out of training and validates on it, a stand-in for an unseen clinic.
 
 All images are decoded once and kept in memory as uint8; augmentation runs batched on the
 training device (one affine warp + colour jitter per batch), so an epoch costs forward +
 backward only. Logs one JSON line per epoch (train loss, val accuracy, val balanced
 accuracy) to OUT/log.jsonl and to stdout; checkpoints OUT/checkpoint.pt after every epoch.
 
-Smoke test:  /usr/bin/python3 scripts/train.py --epochs 1 --limit 64 --out /tmp/smoke
+
+Smoke test:  ${PYTHON:-/usr/bin/python3} training/train.py --epochs 1 --limit 64 --out /tmp/smoke
 Full run:    see models/ham10000-skinnet/MODEL_CARD.md for the exact command.
 """
 import argparse
@@ -24,11 +33,20 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from color_constancy import shades_of_gray_torch  # noqa: E402
+from mobilenet import SkinMobileNetV2  # noqa: E402
 from skinnet import SkinNet  # noqa: E402
 
 LABELS = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
 MEAN = [0.485, 0.456, 0.406]  # kept in the manifest; any fixed values work from scratch
 STD = [0.229, 0.224, 0.225]
+# Per architecture: the normalisation its (pre)trained weights expect. Keras MobileNetV2 maps
+# pixels to [-1, 1].
+NORMALISATION = {"skinnet": (MEAN, STD), "mobilenet_v2": ([0.5, 0.5, 0.5], [0.5, 0.5, 0.5])}
+
+
+def build_model(arch, num_classes):
+    return SkinNet(num_classes=num_classes) if arch == "skinnet" else SkinMobileNetV2(num_classes=num_classes)
 STORE = 224  # images are held in memory at this size (the shared copy is 224x224 already)
 
 
@@ -41,7 +59,16 @@ def parse_args():
     g.add_argument("--images", default=None, help="image folder (default: DATA/HAM10000_images)")
     g.add_argument("--splits", default=os.path.join(root, "datasets", "splits"))
     g.add_argument("--limit", type=int, default=0, help="use only N train and N val images (smoke test)")
+    g.add_argument("--holdout-source", default="",
+                   help="leave this source (metadata `dataset` column) out of training; validate on its "
+                        "train+val images (leave-one-source-out)")
     g = ap.add_argument_group("model and recipe")
+    g.add_argument("--arch", choices=["skinnet", "mobilenet_v2"], default="skinnet")
+    g.add_argument("--init", default="", help=".npz of initial weights (e.g. convert_mobilenet_v2.py output)")
+    g.add_argument("--freeze", type=int, default=0,
+                   help="mobilenet_v2: keep features.0..N-1 frozen (weights and batch-norm statistics)")
+    g.add_argument("--color-constancy", choices=["none", "shades_of_gray"], default="none",
+                   help="Shades of Gray (Minkowski p=6) illuminant normalisation of every image")
     g.add_argument("--size", type=int, default=224, help="input size (default: %(default)s)")
     g.add_argument("--epochs", type=int, default=120)
     g.add_argument("--batch-size", type=int, default=64)
@@ -56,7 +83,8 @@ def parse_args():
                    help="loss weights from inverse class frequency (default: %(default)s)")
     g.add_argument("--sampler", choices=["uniform", "balanced"], default="uniform",
                    help="balanced: draw samples with probability 1/sqrt(class frequency)")
-    g.add_argument("--aug", choices=["strong", "flips"], default="strong")
+    g.add_argument("--aug", choices=["strong", "flips", "shift"], default="strong",
+                   help="shift: strong + acquisition-shift (white balance, gamma, hue, blur, vignetting)")
     g.add_argument("--cutmix", type=float, default=0.0,
                    help="probability that a batch gets CutMix (a box from a shuffled copy, area ~ U(0,1))")
     g.add_argument("--ema", type=float, default=0.999, help="EMA decay of weights, 0 disables")
@@ -71,10 +99,13 @@ def parse_args():
     return ap.parse_args()
 
 
-def load_split(args, name, labels_by_id, images_dir, rng):
+def read_split(args, name, images_dir):
     with open(os.path.join(args.splits, f"{name}.txt")) as f:
         ids = [line.strip() for line in f if line.strip()]
-    ids = [i for i in ids if os.path.exists(os.path.join(images_dir, i + ".jpg"))]
+    return [i for i in ids if os.path.exists(os.path.join(images_dir, i + ".jpg"))]
+
+
+def load_images(args, ids, labels_by_id, images_dir, rng):
     if args.limit:
         ids = sorted(rng.choice(ids, size=min(args.limit, len(ids)), replace=False).tolist())
 
@@ -92,10 +123,50 @@ def load_split(args, name, labels_by_id, images_dir, rng):
     return ids, x, y
 
 
-def augment(x, size, strong, gen):
-    """uint8 NCHW batch on any device -> float batch in [0,1] of size x size, randomly warped."""
+def acquisition_shift(x, gen):
+    """What a different dermoscope, camera or lighting does to an image: white-balance gains,
+    gamma, saturation and hue, blur or sharpening, vignetting (black corners). x: [0,1] NCHW."""
+    b, _, h, w = x.shape
+    dev = x.device
+
+    def u(lo, hi, *shape):
+        return (torch.rand(b, *shape, generator=gen) * (hi - lo) + lo).to(dev)
+
+    x = x * u(0.75, 1.25, 3).view(b, 3, 1, 1)                        # white balance
+    x = x.clamp(0, 1) ** torch.exp(u(-0.4, 0.4)).view(b, 1, 1, 1)      # gamma 0.67-1.5
+    # Hue: rotate chroma in YIQ space by up to +-15 degrees; saturation 0.7-1.3.
+    yiq = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]], device=dev)
+    q = torch.einsum("ij,bjhw->bihw", yiq, x)
+    angle, sat = u(-0.26, 0.26), u(0.7, 1.3)
+    c, s_ = torch.cos(angle) * sat, torch.sin(angle) * sat
+    i2 = q[:, 1] * c.view(b, 1, 1) - q[:, 2] * s_.view(b, 1, 1)
+    q2 = q[:, 1] * s_.view(b, 1, 1) + q[:, 2] * c.view(b, 1, 1)
+    x = torch.einsum("ij,bjhw->bihw", torch.linalg.inv(yiq), torch.stack([q[:, 0], i2, q2], 1))
+    # Blur (amount > 0) or sharpen (amount < 0) by mixing with a 5x5 Gaussian-blurred copy.
+    k = torch.tensor([1., 4., 6., 4., 1.], device=dev)
+    k2 = (k[:, None] * k[None, :] / 256).expand(3, 1, 5, 5)
+    blurred = F.conv2d(F.pad(x, [2, 2, 2, 2], mode="reflect"), k2, groups=3)
+    amount = u(-1.0, 1.0).view(b, 1, 1, 1) * (torch.rand(b, generator=gen) < 0.5).to(dev).view(b, 1, 1, 1)
+    x = x + amount * (blurred - x)
+    # Vignetting on a third of the images: darken outside a circle of random radius.
+    yy, xx = torch.meshgrid(torch.linspace(-1, 1, h, device=dev), torch.linspace(-1, 1, w, device=dev), indexing="ij")
+    r = torch.sqrt(xx ** 2 + yy ** 2).expand(b, 1, h, w)
+    radius = u(0.9, 1.4).view(b, 1, 1, 1)
+    mask = torch.sigmoid((radius - r) * 20)
+    on = (torch.rand(b, generator=gen) < 0.33).to(dev).view(b, 1, 1, 1)
+    x = torch.where(on, x * mask, x)
+    return x.clamp(0, 1)
+
+
+def augment(x, size, strong, gen, shift=False, color_constancy="none"):
+    """uint8 NCHW batch on any device -> float batch in [0,1] of size x size, randomly warped.
+    The acquisition shift comes before colour constancy, as a new clinic's images would."""
     b, dev = x.shape[0], x.device
     x = x.float() / 255.0
+    if shift:
+        x = acquisition_shift(x, gen)
+    if color_constancy == "shades_of_gray":
+        x = shades_of_gray_torch(x * 255.0) / 255.0
 
     def u(lo, hi):
         return (torch.rand(b, generator=gen) * (hi - lo) + lo)
@@ -147,36 +218,51 @@ def cutmix(x, y, probability, gen):
     return x, y[perm], 1.0 - (y1 - y0) * (x1 - x0) / (h * w)
 
 
+NORM = {"mean": MEAN, "std": STD}  # set by main() for the chosen architecture
+
+
 def normalise(x):
-    mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
+    mean = torch.tensor(NORM["mean"], device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(NORM["std"], device=x.device).view(1, 3, 1, 1)
     return (x - mean) / std
 
 
-def eval_input(x, size):
-    x = x.float() / 255.0
+def eval_input(x, size, color_constancy="none"):
+    x = x.float()
     if x.shape[-1] != size:
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
-    return normalise(x)
+    if color_constancy == "shades_of_gray":  # as skinscan: on the resized input, in 0-255
+        x = shades_of_gray_torch(x)
+    return normalise(x / 255.0)
 
 
 @torch.no_grad()
-def evaluate(model, x, y, size, device, tta=False):
+def evaluate(model, x, y, size, device, tta=False, color_constancy="none", groups=None):
+    """Accuracy, balanced accuracy and NLL; with `groups` (a name per image) also per group."""
     model.eval()
     probs = []
     for i in range(0, len(x), 256):
-        xb = eval_input(x[i:i + 256].to(device), size)
+        xb = eval_input(x[i:i + 256].to(device), size, color_constancy)
         views = [xb] + ([xb.flip(3), xb.flip(2), xb.flip(2).flip(3)] if tta else [])
         with autocast(device):
             p = sum(torch.softmax(model(v).float(), 1) for v in views) / len(views)
         probs.append(p.cpu())
     p = torch.cat(probs)
+    result = scores(p, y)
+    if groups is not None:
+        names = np.asarray(groups)
+        result["groups"] = {g: scores(p[torch.from_numpy(names == g)], y[torch.from_numpy(names == g)])
+                            for g in sorted(set(groups))}
+    return result
+
+
+def scores(p, y):
     pred = p.argmax(1)
     acc = (pred == y).float().mean().item()
     recalls = [((pred == c) & (y == c)).sum().item() / (y == c).sum().item()
                for c in range(len(LABELS)) if (y == c).sum() > 0]
     nll = F.nll_loss(torch.log(p.clamp_min(1e-12)), y).item()
-    return {"acc": acc, "bal_acc": float(np.mean(recalls)), "nll": nll}
+    return {"n": len(y), "acc": acc, "bal_acc": float(np.mean(recalls)), "nll": nll}
 
 
 def autocast(device):
@@ -218,11 +304,22 @@ def main():
 
     images_dir = args.images or os.path.join(args.data, "HAM10000_images")
     with open(os.path.join(args.data, "HAM10000_metadata.csv"), newline="") as f:
-        labels_by_id = {r["image_id"]: r["dx"] for r in csv.DictReader(f)}
+        rows = list(csv.DictReader(f))
+    labels_by_id = {r["image_id"]: r["dx"] for r in rows}
+    source_by_id = {r["image_id"]: r.get("dataset", "") for r in rows}
+    NORM["mean"], NORM["std"] = NORMALISATION[args.arch]
     t0 = time.time()
-    _, xtr, ytr = load_split(args, "train", labels_by_id, images_dir, np_rng)
-    _, xva, yva = load_split(args, "val", labels_by_id, images_dir, np_rng)
-    print(f"loaded {len(xtr)} train / {len(xva)} val images in {time.time() - t0:.1f}s on {device}", flush=True)
+    train_ids, val_ids = read_split(args, "train", images_dir), read_split(args, "val", images_dir)
+    if args.holdout_source:
+        if args.holdout_source not in set(source_by_id.values()):
+            raise SystemExit(f"--holdout-source {args.holdout_source}: no such value in the dataset column")
+        val_ids = sorted(i for i in train_ids + val_ids if source_by_id[i] == args.holdout_source)
+        train_ids = [i for i in train_ids if source_by_id[i] != args.holdout_source]
+    train_ids, xtr, ytr = load_images(args, train_ids, labels_by_id, images_dir, np_rng)
+    val_ids, xva, yva = load_images(args, val_ids, labels_by_id, images_dir, np_rng)
+    val_sources = [source_by_id[i] for i in val_ids]
+    print(f"loaded {len(xtr)} train / {len(xva)} val images in {time.time() - t0:.1f}s on {device}"
+          + (f" (holding out source {args.holdout_source})" if args.holdout_source else ""), flush=True)
     if device.type == "cuda":
         xtr, ytr = xtr.to(device), ytr.to(device)
 
@@ -231,9 +328,25 @@ def main():
     weight = (weight / (weight * counts).sum() * counts.sum()).to(device)  # mean weight per sample = 1
     sample_p = counts.rsqrt()[ytr.cpu()]
 
-    model = SkinNet(num_classes=len(LABELS)).to(device).to(memory_format=torch.channels_last)
+    model = build_model(args.arch, len(LABELS))
+    if args.init:
+        init = np.load(args.init)
+        missing, unexpected = model.load_state_dict({k: torch.from_numpy(init[k]) for k in init.files}, strict=False)
+        if unexpected:
+            raise SystemExit(f"--init {args.init}: tensors the model does not have: {unexpected[:5]}")
+        print(f"initialised {len(init.files)} tensors from {args.init}; "
+              f"{len([k for k in missing if not k.endswith('num_batches_tracked')])} left at random init", flush=True)
+    frozen = set()
+    if args.freeze:
+        for n, p in model.named_parameters():
+            if n.startswith("features_.") and int(n.split(".")[1]) < args.freeze:
+                p.requires_grad_(False)
+                frozen.add(n)
+    model = model.to(device).to(memory_format=torch.channels_last)
     decay, no_decay = [], []
     for n, p in model.named_parameters():
+        if n in frozen:
+            continue
         (no_decay if p.ndim <= 1 else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd},
                              {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
@@ -261,6 +374,9 @@ def main():
     while epoch < epochs:  # epochs may shrink after epoch 2 (--time-budget)
         t_epoch = time.time()
         model.train()
+        if args.freeze:  # frozen blocks keep their batch-norm statistics
+            for i in range(args.freeze):
+                model.features_[i].eval()
         if args.sampler == "balanced":
             order = torch.multinomial(sample_p, len(xtr), replacement=True, generator=gen)
         else:
@@ -273,7 +389,8 @@ def main():
             for g in opt.param_groups:
                 g["lr"] = lr
             idx = order[step * args.batch_size:(step + 1) * args.batch_size]
-            xb = normalise(augment(xtr[idx.to(xtr.device)], args.size, args.aug == "strong", gen))
+            xb = normalise(augment(xtr[idx.to(xtr.device)], args.size, args.aug != "flips", gen,
+                                   shift=args.aug == "shift", color_constancy=args.color_constancy))
             xb = xb.contiguous(memory_format=torch.channels_last)
             yb = ytr[idx.to(ytr.device)].to(device)
             xb, yb_mix, lam = cutmix(xb, yb, args.cutmix, gen)
@@ -291,11 +408,14 @@ def main():
             total_loss += loss.item()
         eval_model = model
         if ema:
-            eval_model = SkinNet(num_classes=len(LABELS)).to(device)
+            eval_model = build_model(args.arch, len(LABELS)).to(device)
             eval_model.load_state_dict(ema.shadow)
-        metrics = evaluate(eval_model, xva, yva, args.size, device)
+        metrics = evaluate(eval_model, xva, yva, args.size, device, color_constancy=args.color_constancy,
+                           groups=val_sources)
         row = {"epoch": epoch + 1, "epochs": epochs, "lr": lr, "train_loss": total_loss / steps_per_epoch,
                "val_acc": metrics["acc"], "val_bal_acc": metrics["bal_acc"], "val_nll": metrics["nll"],
+               "val_by_source": {g: {"n": m["n"], "acc": round(m["acc"], 4), "bal_acc": round(m["bal_acc"], 4)}
+                                 for g, m in metrics["groups"].items()},
                "epoch_s": time.time() - t_epoch}
         print(json.dumps(row), flush=True)
         log.write(json.dumps(row) + "\n")
@@ -315,12 +435,14 @@ def main():
         epoch += 1
 
     final = ema.shadow if ema else model.state_dict()
-    final_model = SkinNet(num_classes=len(LABELS)).to(device)
+    final_model = build_model(args.arch, len(LABELS)).to(device)
     final_model.load_state_dict(final)
     summary = {"args": vars(args), "epochs_run": epochs, "train_seconds": time.time() - train_start,
                "device": str(device), "torch": torch.__version__,
-               "val": evaluate(final_model, xva, yva, args.size, device),
-               "val_tta_flips": evaluate(final_model, xva, yva, args.size, device, tta=True)}
+               "val": evaluate(final_model, xva, yva, args.size, device, color_constancy=args.color_constancy,
+                               groups=val_sources),
+               "val_tta_flips": evaluate(final_model, xva, yva, args.size, device, tta=True,
+                                         color_constancy=args.color_constancy)}
     print(json.dumps(summary), flush=True)
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)

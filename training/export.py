@@ -5,7 +5,7 @@ Steps: load weights (train.py's weights.npz) -> TorchScript (frozen for inferenc
 `features`/`head` methods that `skinscan explain` uses for Grad-CAM) -> fit a temperature on the
 val split by minimising NLL -> write manifest.json (schema 1) with provenance and val metrics.
 
-Usage: /usr/bin/python3 scripts/export.py --weights RUN/weights.npz --out models/ham10000-skinnet \
+Usage: ${PYTHON:-/usr/bin/python3} training/export.py --weights RUN/weights.npz --out models/ham10000-skinnet \
            [--train-log RUN/log] [--name ...] [--version ...]
 """
 import argparse
@@ -153,7 +153,7 @@ def main():
         "provenance": {
             "training_data": "HAM10000 (shared 5,984-image subset, one image per lesion, 224x224), CC BY-NC 4.0",
             "citation": CITATION,
-            "split": "datasets/splits/{train,val,test}.txt: by lesion_id, stratified, seed 20261126 (scripts/make_splits.py)",
+            "split": "datasets/splits/{train,val,test}.txt: by lesion_id, stratified, seed 20261126 (training/make_splits.py)",
             "trained_on": "train split; temperature fitted on val split",
             "exported": datetime.date.today().isoformat(),
             "training": training,

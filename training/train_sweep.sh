@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains several variants side by side on one machine (made for a lent GPU, works on CPU).
 # Each variant logs to OUTDIR/<variant>.log and leaves OUTDIR/<variant>.npz.
-# Usage: [SWEEP=ablation|seeds|resolution] scripts/train_sweep.sh DATA_DIR OUTDIR [extra train.py args...]
+# Usage: [SWEEP=ablation|seeds|resolution] training/train_sweep.sh DATA_DIR OUTDIR [extra train.py args...]
 #   ablation (session 1): A = sqrt class weights, strong aug, EMA, label smoothing;
 #            B = A without class weights; C = A with flips/90-degree rotations only;
 #            D = balanced sampler instead of class weights
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 mkdir -p "$out"
 run() {
   local v=$1; shift
-  PYTHONUNBUFFERED=1 "$py" scripts/train.py --data "$data" --out "${TMPDIR:-/tmp}/sweep/$v" "$@" > "$out/$v.log" 2>&1
+  PYTHONUNBUFFERED=1 "$py" training/train.py --data "$data" --out "${TMPDIR:-/tmp}/sweep/$v" "$@" > "$out/$v.log" 2>&1
   cp "${TMPDIR:-/tmp}/sweep/$v/weights.npz" "$out/$v.npz"
 }
 balanced=(--sampler balanced --class-weight none)
