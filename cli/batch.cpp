@@ -22,7 +22,7 @@ struct BatchOptions {
   std::vector<std::string> inputs;
   std::string format = "jsonl";
   std::string out;
-  PipelineFlags pipeline;
+  skin::PipelineOptions pipeline;
   std::size_t top_k = 3;
   bool resume = false;
 };
@@ -58,9 +58,7 @@ void run(const BatchOptions& o) {
   skin::Progress progress(show_progress, show_progress ? count_inputs(o.inputs) : 0);
   skin::InputSource source(o.inputs, &std::cin);
   source.exclude(std::move(done.paths));
-  skin::PipelineOptions po;
-  po.batch_size = o.pipeline.batch_size;
-  po.decode_threads = o.pipeline.decode_threads;
+  skin::PipelineOptions po = o.pipeline;
   po.limits = o.image.limits();
   po.stop = &interrupted();
   install_interrupt_handler();

@@ -7,7 +7,8 @@
 #include "common.hpp"
 #include "skin/calibration.hpp"
 #include "skin/error.hpp"
-#include "skin/evaluation.hpp"
+#include "skin/model_copy.hpp"
+#include "skin/scoring.hpp"
 #include "skin/metrics.hpp"
 #include "skin/progress.hpp"
 #include "skin/version.hpp"
@@ -18,15 +19,13 @@ namespace {
 struct CalibrateOptions {
   CommonOptions common;
   ImageOptions image;
-  std::string data, layout = "auto", labels, images, split, out;
+  skin::DatasetSpec dataset;
+  std::string out;
   bool force = false;
 };
 
 void run(const CalibrateOptions& o) {
-  if (o.data.empty() && o.labels.empty())
-    throw skin::Error(skin::ErrorKind::usage, "give --data DIR, or --labels CSV with --images DIR");
-  skin::Dataset dataset = skin::load_dataset(o.data, skin::parse_layout(o.layout), o.labels, o.images);
-  if (!o.split.empty()) skin::restrict_to(dataset, skin::read_id_list(o.split));
+  skin::Dataset dataset = skin::load_dataset(o.dataset);
   skin::Classifier classifier = load_classifier(o.common);
   const skin::Manifest& m = classifier.manifest();
   if (m.output_kind != skin::OutputKind::logits)
@@ -50,7 +49,7 @@ void run(const CalibrateOptions& o) {
   auto after = skin::compute_metrics(truth, skin::softmax_with_temperature(logits, c, after_t), s.labels);
   nlohmann::json record = {
       {"temperature_before", before_t}, {"temperature", after_t}, {"data", dataset.root}, {"layout", dataset.layout},
-      {"split", o.split.empty() ? nlohmann::json() : nlohmann::json(o.split)}, {"images", s.scored.size()},
+      {"split", o.dataset.split.empty() ? nlohmann::json() : nlohmann::json(o.dataset.split)}, {"images", s.scored.size()},
       {"nll_before", before.nll}, {"nll_after", after.nll}, {"ece_before", before.ece}, {"ece_after", after.ece},
       {"method", "minimise NLL over T (golden-section search on log T)"}, {"skinscan", skin::version()}};
   skin::save_with_temperature(classifier.directory(), o.out, after_t, record, o.force);
@@ -68,13 +67,7 @@ void run(const CalibrateOptions& o) {
 void setup_calibrate(CLI::App& app) {
   auto o = std::make_shared<CalibrateOptions>();
   auto* sub = app.add_subcommand("calibrate", "Fit a temperature on labelled data; write a calibrated model copy");
-  sub->add_option("-d,--data", o->data, "Labelled dataset folder (as for evaluate)")->group("Input");
-  sub->add_option("--layout", o->layout, "Dataset layout: auto, ham10000, isic, imagefolder")
-      ->check(CLI::IsMember({"auto", "ham10000", "isic", "imagefolder"}))->capture_default_str()->group("Input");
-  sub->add_option("--labels", o->labels, "Label CSV instead of finding one in --data")->group("Input");
-  sub->add_option("--images", o->images, "Image folder for --labels")->group("Input");
-  sub->add_option("--split", o->split, "Only use the ids listed in FILE (use a validation split, never test)")
-      ->group("Input");
+  add_dataset_options(*sub, o->dataset);
   add_image_options(*sub, o->image);
   sub->add_option("-o,--out", o->out, "New model directory to write")->required()->group("Output");
   sub->add_flag("--force", o->force, "Replace a model already in --out")->group("Output");

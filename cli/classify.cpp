@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "skin/explanation.hpp"
 #include "skin/json_text.hpp"
 #include "common.hpp"
 #include "skin/pipeline.hpp"
@@ -27,10 +28,7 @@ struct ClassifyOptions {
 
 // Quality checks need the decoded image again; classify handles few images, so decoding twice is cheap.
 nlohmann::json quality_json(const skin::Prediction& p, const skin::Manifest& m, const ImageOptions& image) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& q : skin::assess_quality(skin::load_image(p.path, image.limits()), m.input))
-    out.push_back({{"check", q.name}, {"score", q.score}, {"rule", q.rule}, {"ok", q.ok}, {"message", q.message}});
-  return out;
+  return skin::quality_to_json(skin::assess_quality(skin::load_image(p.path, image.limits()), m.input));
 }
 
 void print_text(const skin::Prediction& p, const skin::Manifest& m, std::size_t k) {
@@ -60,7 +58,6 @@ void run(const ClassifyOptions& o) {
   skin::InputSource source(o.images, &std::cin);
   skin::PipelineOptions po;
   po.limits = o.image.limits();
-  po.batch_size = 16;
 
   nlohmann::json results = nlohmann::json::array();
   skin::PipelineStats stats = skin::classify_stream(source, classifier, po, [&](skin::Prediction&& p) {
@@ -90,10 +87,10 @@ void run(const ClassifyOptions& o) {
         {"skinscan", skin::version()},
         {"results", results},
         {"timing_ms", {{"total", stats.seconds * 1000.0}}},
-        {"disclaimer", kDisclaimer}};
+        {"disclaimer", skin::disclaimer()}};
     std::cout << skin::json_text(doc, 2) << "\n";
   } else if (stats.total > stats.failed) {
-    std::printf("%s\n", kDisclaimer);
+    std::printf("%s\n", skin::disclaimer().c_str());
   }
   if (stats.failed && !o.common.quiet)
     std::fprintf(stderr, "skinscan: %zu of %zu images failed\n", stats.failed, stats.total);

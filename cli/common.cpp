@@ -35,11 +35,22 @@ void add_common_options(CLI::App& sub, CommonOptions& o) {
   sub.add_flag("-q,--quiet", o.quiet, "No progress bar and no summary on stderr")->group("Runtime");
 }
 
-void add_pipeline_options(CLI::App& sub, PipelineFlags& f) {
+void add_pipeline_options(CLI::App& sub, skin::PipelineOptions& f) {
   sub.add_option("-b,--batch-size", f.batch_size, "Images per forward pass")
       ->check(CLI::Range(1, 1024))->capture_default_str()->group("Runtime");
   sub.add_option("--decode-threads", f.decode_threads, "Threads decoding images while the model runs")
       ->check(CLI::Range(1, 64))->capture_default_str()->group("Runtime");
+}
+
+void add_dataset_options(CLI::App& sub, skin::DatasetSpec& d) {
+  sub.add_option("-d,--data", d.root, "Dataset folder (HAM10000 metadata CSV + images, ISIC ground truth, or ImageFolder)")
+      ->group("Input");
+  sub.add_option("--layout", d.layout, "Dataset layout: auto, ham10000, isic, imagefolder")
+      ->check(CLI::IsMember({"auto", "ham10000", "isic", "imagefolder"}))->capture_default_str()->group("Input");
+  sub.add_option("--labels", d.labels_csv, "Label CSV (ISIC ground truth or HAM10000 metadata), instead of finding one in --data")
+      ->group("Input");
+  sub.add_option("--images", d.images_dir, "Image folder for --labels (default: --data)")->group("Input");
+  sub.add_option("--split", d.split, "Only use the image ids listed in FILE (e.g. datasets/splits/test.txt)")->group("Input");
 }
 
 void add_image_options(CLI::App& sub, ImageOptions& o) {

@@ -1,31 +1,17 @@
-// cli/common.hpp: options shared by every subcommand, exit codes, and the one place that
-// turns errors into messages and codes.
+// cli/common.hpp: options shared by the subcommands, model loading, interrupt handling.
 #pragma once
 #include <atomic>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "exit_codes.hpp"
 #include "skin/classifier.hpp"
+#include "skin/dataset.hpp"
 #include "skin/image.hpp"
+#include "skin/pipeline.hpp"
 
 namespace cli {
-
-// Documented in README and --help.
-enum ExitCode : int {
-  kOk = 0,
-  kUsageOrModel = 1,   // bad arguments, unusable model or dataset file, output cannot be written
-  kItemsFailed = 2,    // the run finished but some items failed (each is reported)
-  kGateFailed = 3,     // evaluate: a --fail-under/--fail-over gate failed
-  kInterrupted = 130,  // stopped by Ctrl-C; results so far are kept
-};
-
-inline constexpr const char* kExitCodesHelp =
-    "Exit codes: 0 all ok; 1 usage, model, data file or output error; 2 some items failed (each reported);\n"
-    "3 an evaluate gate failed; 130 interrupted (results written so far are kept).";
-
-inline constexpr const char* kDisclaimer =
-    "Research use only: this is not a diagnosis. Have any lesion that worries you examined by a dermatologist.";
 
 struct CommonOptions {
   std::string model;
@@ -39,15 +25,12 @@ struct ImageOptions {
   skin::ImageLimits limits() const;
 };
 
-// Batching and decode parallelism of the streaming pipeline (batch, evaluate).
-struct PipelineFlags {
-  std::size_t batch_size = 8;
-  int decode_threads = 2;
-};
-
 void add_common_options(CLI::App& sub, CommonOptions& options);
-void add_pipeline_options(CLI::App& sub, PipelineFlags& flags);
+// --batch-size and --decode-threads of the streaming pipeline (batch, evaluate).
+void add_pipeline_options(CLI::App& sub, skin::PipelineOptions& options);
 void add_image_options(CLI::App& sub, ImageOptions& options);
+// --data, --layout, --labels, --images, --split (evaluate, calibrate).
+void add_dataset_options(CLI::App& sub, skin::DatasetSpec& spec);
 
 // Resolves the model directory (--model, $SKINSCAN_MODEL, bundled default) and loads it.
 skin::Classifier load_classifier(const CommonOptions& options);

@@ -9,7 +9,11 @@
 #include "common.hpp"
 #include "skin/compare.hpp"
 #include "skin/error.hpp"
-#include "skin/evaluation.hpp"
+#include "skin/gates.hpp"
+#include "skin/plots.hpp"
+#include "skin/report.hpp"
+#include "skin/scoring.hpp"
+#include "skin/writers.hpp"
 #include "skin/output_file.hpp"
 #include "skin/progress.hpp"
 
@@ -19,7 +23,8 @@ namespace {
 struct EvaluateOptions {
   CommonOptions common;
   ImageOptions image;
-  std::string data, layout = "auto", labels, images, split, predictions;
+  skin::DatasetSpec dataset;
+  std::string predictions;
   std::vector<std::string> malignant{"mel", "bcc", "akiec"};
   int bootstrap = 0;
   std::uint64_t seed = 0;
@@ -29,60 +34,18 @@ struct EvaluateOptions {
   std::vector<std::string> fail_under, fail_over;
   std::string baseline;
   double max_drop = 0.01;
-  PipelineFlags pipeline;
+  skin::PipelineOptions pipeline;
 };
 
-std::string cell(const nlohmann::json& v) { return v.is_null() ? "   -  " : fmt::format("{:6.4f}", v.get<double>()); }
-
-void print_summary(const nlohmann::json& r) {
-  const auto& d = r["dataset"];
-  std::string out = fmt::format("dataset: {} at {}{}\n  {} labelled, {} scored, {} missing, {} failed\n\n",
-                                d["layout"].get<std::string>(), d["root"].get<std::string>(),
-                                d["split"].is_null() ? "" : " (split " + d["split"].get<std::string>() + ")",
-                                d["labelled"].get<int>(), d["scored"].get<int>(), d["missing"].get<int>(),
-                                d["failed"].get<int>());
-  out += fmt::format("{:<8} {:>7} {:>9} {:>7} {:>11} {:>6} {:>6} {:>6}\n", "class", "support", "precision", "recall",
-                     "specificity", "f1", "auc", "ap");
-  for (const auto& [label, c] : r["per_class"].items())
-    out += fmt::format("{:<8} {:>7} {:>9} {:>7} {:>11} {:>6} {:>6} {:>6}\n", label, c["support"].get<int>(),
-                       cell(c["precision"]), cell(c["recall"]), cell(c["specificity"]), cell(c["f1"]), cell(c["auc"]),
-                       cell(c["average_precision"]));
-  const auto& m = r["metrics"];
-  out += fmt::format("\naccuracy {}  balanced accuracy {}  macro-F1 {}  kappa {}  macro AUC {}\n", cell(m["accuracy"]),
-                     cell(m["balanced_accuracy"]), cell(m["macro_f1"]), cell(m["cohen_kappa"]), cell(m["macro_auc"]));
-  out += fmt::format("ECE {}  MCE {}  Brier {}  NLL {}  ({} bins, top-label)\n", cell(m["ece"]), cell(m["mce"]),
-                     cell(m["brier"]), cell(m["nll"]), r["calibration"]["bins_count"].get<int>());
-  if (!r["binary"].is_null()) {
-    const auto& b = r["binary"];
-    out += fmt::format("malignant ({}) vs benign: sensitivity {}  specificity {}  AUC {}\n",
-                       fmt::join(b["malignant"].get<std::vector<std::string>>(), ", "), cell(b["sensitivity"]),
-                       cell(b["specificity"]), cell(b["auc"]));
-  }
-  if (r.contains("confidence_intervals")) {
-    const auto& ci = r["confidence_intervals"];
-    out += fmt::format("95% bootstrap CI ({} resamples):", ci["resamples"].get<int>());
-    for (const char* k : {"accuracy", "balanced_accuracy", "macro_f1", "ece"})
-      out += fmt::format(" {} [{:.4f}, {:.4f}]", k, ci[k][0].get<double>(), ci[k][1].get<double>());
-    out += "\n";
-  }
-  std::fputs(out.c_str(), stdout);
-}
-
 void run(const EvaluateOptions& o) {
-  if (o.data.empty() && o.labels.empty())
-    throw skin::Error(skin::ErrorKind::usage, "give --data DIR, or --labels CSV with --images DIR");
-  skin::Dataset dataset = skin::load_dataset(o.data, skin::parse_layout(o.layout), o.labels, o.images);
-  if (!o.split.empty()) skin::restrict_to(dataset, skin::read_id_list(o.split));
-  if (dataset.items.empty()) throw skin::Error(skin::ErrorKind::usage, "no labelled items left after --split");
+  skin::Dataset dataset = skin::load_dataset(o.dataset);
 
   skin::Scoring scoring;
   if (!o.predictions.empty()) {
     scoring = skin::score_with_predictions(dataset, o.predictions, o.malignant);
   } else {
     skin::Classifier classifier = load_classifier(o.common);
-    skin::PipelineOptions po;
-    po.batch_size = o.pipeline.batch_size;
-    po.decode_threads = o.pipeline.decode_threads;
+    skin::PipelineOptions po = o.pipeline;
     po.limits = o.image.limits();
     std::size_t present = 0;
     for (const auto& item : dataset.items) present += !item.path.empty();
@@ -97,7 +60,7 @@ void run(const EvaluateOptions& o) {
   ro.bootstrap = o.bootstrap;
   ro.seed = o.seed;
   ro.calibration_bins = o.bins;
-  ro.split = o.split;
+  ro.split = o.dataset.split;
   nlohmann::json report = skin::make_report(dataset, scoring, ro);
   auto failures = skin::check_gates(report, o.fail_under, o.fail_over);
   if (!o.baseline.empty())
@@ -106,11 +69,11 @@ void run(const EvaluateOptions& o) {
 
   if (!o.out.empty()) skin::write_file_atomically(o.out, skin::json_text(report, 2) + "\n");
   if (!o.per_image.empty()) skin::write_file_atomically(o.per_image, skin::per_image_csv(scoring));
-  if (!o.plots.empty()) skin::write_plots(o.plots, scoring, report);
+  if (!o.plots.empty()) skin::write_evaluation_plots(o.plots, scoring, report);
   if (o.json)
     std::cout << skin::json_text(report, 2) << "\n";
   else
-    print_summary(report);
+    std::fputs(skin::report_summary_text(report).c_str(), stdout);
   std::fflush(stdout);
   for (const auto& f : failures) std::fprintf(stderr, "skinscan: gate failed: %s\n", f.c_str());
   exit_code() = !failures.empty() ? kGateFailed : !scoring.failed.empty() ? kItemsFailed : kOk;
@@ -121,15 +84,7 @@ void run(const EvaluateOptions& o) {
 void setup_evaluate(CLI::App& app) {
   auto o = std::make_shared<EvaluateOptions>();
   auto* sub = app.add_subcommand("evaluate", "Score a model (or a predictions file) on a labelled dataset");
-  sub->add_option("-d,--data", o->data, "Dataset folder (HAM10000 metadata CSV + images, ISIC ground truth, or ImageFolder)")
-      ->group("Input");
-  sub->add_option("--layout", o->layout, "Dataset layout: auto, ham10000, isic, imagefolder")
-      ->check(CLI::IsMember({"auto", "ham10000", "isic", "imagefolder"}))->capture_default_str()->group("Input");
-  sub->add_option("--labels", o->labels, "Label CSV (ISIC ground truth or HAM10000 metadata), instead of finding one in --data")
-      ->group("Input");
-  sub->add_option("--images", o->images, "Image folder for --labels (default: --data)")->group("Input");
-  sub->add_option("--split", o->split, "Only evaluate the image ids listed in FILE (e.g. datasets/splits/test.txt)")
-      ->group("Input");
+  add_dataset_options(*sub, o->dataset);
   add_image_options(*sub, o->image);
   sub->add_option("--predictions", o->predictions,
                   "Score this predictions CSV (ISIC submission or skinscan batch csv) instead of running a model")

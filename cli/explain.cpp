@@ -1,7 +1,6 @@
 // cli/explain.cpp: `skinscan explain IMAGE...`: saliency overlay, differential, risk level,
 // next step and warnings for each image.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -10,10 +9,8 @@
 #include "common.hpp"
 #include "skin/error.hpp"
 #include "skin/explanation.hpp"
-#include "skin/image_io.hpp"
+#include "skin/explainer.hpp"
 #include "skin/prediction.hpp"
-#include "skin/quality.hpp"
-#include "skin/saliency.hpp"
 
 namespace cli {
 namespace {
@@ -27,18 +24,11 @@ struct ExplainOptions {
 };
 
 void run(const ExplainOptions& o) {
-  const skin::SaliencyMethod method = skin::parse_saliency_method(o.method);
+  skin::ExplainRequest request;
+  request.method = skin::parse_saliency_method(o.method);
   skin::Classifier classifier = load_classifier(o.common);
   const skin::Manifest& m = classifier.manifest();
-  std::optional<std::size_t> cls;
-  if (!o.class_label.empty()) {
-    auto it = std::find(m.labels.begin(), m.labels.end(), o.class_label);
-    if (it == m.labels.end())
-      throw skin::Error(skin::ErrorKind::usage, fmt::format("--class {}: model '{}' has labels {}", o.class_label, m.name,
-                                                            fmt::join(m.labels, ", ")));
-    cls = std::size_t(it - m.labels.begin());
-  }
-  if (!o.out.empty()) std::filesystem::create_directories(o.out);
+  if (!o.class_label.empty()) request.class_index = skin::class_index_of(m, o.class_label);
   nlohmann::json results = nlohmann::json::array();
   std::size_t failed = 0;
   for (const auto& path : o.images) {
@@ -51,36 +41,25 @@ void run(const ExplainOptions& o) {
       ++failed;
       continue;
     }
-    skin::Saliency s = skin::compute_saliency(classifier, bgr, method, cls);
-    nlohmann::json e = skin::explain_prediction(m, s.probabilities, skin::assess_quality(bgr, m.input));
-    const std::string& label = m.labels[s.class_index];
-    e["saliency"] = {{"method", skin::saliency_method_name(s.method)}, {"class", label},
-                     {"probability", s.probabilities[s.class_index]}};
-    if (!o.out.empty()) {
-      const std::string id = skin::image_id(path), base = (std::filesystem::path(o.out) / id).string();
-      std::string caption = fmt::format("{} {:.1f}% ({})", label, 100 * s.probabilities[s.class_index],
-                                        skin::saliency_method_name(s.method));
-      skin::write_png(base + "_overlay.png", skin::render_overlay(bgr, s.map, caption));
-      skin::write_png(base + "_heatmap.png", skin::render_heatmap(s.map));
-      e["saliency"]["overlay"] = base + "_overlay.png";
-      e["saliency"]["heatmap"] = base + "_heatmap.png";
-    }
+    skin::ImageExplanation e = skin::explain_image(classifier, bgr, request);
+    if (!o.out.empty()) skin::write_explanation_images(e, o.out, skin::image_id(path));
     if (o.json) {
-      e["path"] = path;
-      results.push_back(std::move(e));
+      e.json["path"] = path;
+      results.push_back(std::move(e.json));
     } else {
-      std::string text = fmt::format("{}\n{}", path, skin::explanation_text(e));
-      text += fmt::format("  Saliency ({} for {}): {}\n\n", skin::saliency_method_name(s.method), label,
-                          o.out.empty() ? "use --out DIR to write the overlay" : e["saliency"]["overlay"].get<std::string>());
+      const auto& s = e.json["saliency"];
+      std::string text = fmt::format("{}\n{}", path, skin::explanation_text(e.json));
+      text += fmt::format("  Saliency ({} for {}): {}\n\n", s["method"].get<std::string>(), s["class"].get<std::string>(),
+                          o.out.empty() ? "use --out DIR to write the overlay" : s["overlay"].get<std::string>());
       std::fputs(text.c_str(), stdout);
     }
   }
   if (o.json) {
     nlohmann::json doc = {{"model", {{"name", m.name}, {"version", m.version}}}, {"results", results},
-                          {"sources", skin::lesion_info()["sources"]}, {"disclaimer", kDisclaimer}};
+                          {"sources", skin::lesion_info()["sources"]}, {"disclaimer", skin::disclaimer()}};
     std::cout << skin::json_text(doc, 2) << "\n";
   } else if (failed < o.images.size()) {
-    std::printf("%s\n", skin::lesion_info()["disclaimer"].get<std::string>().c_str());
+    std::printf("%s\n", skin::disclaimer().c_str());
   }
   exit_code() = failed ? kItemsFailed : kOk;
 }

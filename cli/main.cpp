@@ -23,14 +23,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? cli::kOk : cli::kUsageOrModel;
-  } catch (const skin::Error& e) {
-    // Per-item failures never get here (they are recorded and counted); whatever is thrown
-    // stopped the whole run.
-    std::fprintf(stderr, "skinscan: error: %s\n", e.what());
-    return cli::kUsageOrModel;
   } catch (const std::exception& e) {
+    // Whatever reaches here stopped the whole run; per-item failures are counted where they happen.
     std::fprintf(stderr, "skinscan: error: %s\n", e.what());
-    return cli::kUsageOrModel;
+    const auto* error = dynamic_cast<const skin::Error*>(&e);
+    return error ? cli::exit_code_for(error->kind()) : cli::kUsageOrModel;
   }
   return cli::exit_code();
 }

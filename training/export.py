@@ -81,7 +81,7 @@ def main():
     ap.add_argument("--splits", default=os.path.join(root, "datasets", "splits"))
     ap.add_argument("--train-log", help="train.py output (stdout) whose last line is the run summary")
     ap.add_argument("--name", default="ham10000-skinnet")
-    ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--version", required=True, help="model version for the manifest, e.g. 2.0.0")
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--limit", type=int, default=0, help="fit the temperature on the first N val images (smoke test)")
     args = ap.parse_args()

@@ -1,10 +1,12 @@
 // calibration.cpp: temperature fitting.
-#include "skin/json_text.hpp"
 #include "skin/calibration.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "skin/error.hpp"
 
 namespace skin {
 
@@ -19,7 +21,7 @@ std::vector<double> softmax_with_temperature(const std::vector<double>& logits, 
 }
 
 double temperature_nll(const std::vector<double>& logits, const std::vector<int>& truth, std::size_t c, double t) {
-  if (truth.empty() || logits.size() != truth.size() * c) throw std::invalid_argument("logits do not match labels");
+  if (truth.empty() || logits.size() != truth.size() * c) throw Error(ErrorKind::input, fmt::format("calibration: {} logits do not form {} rows of {} classes", logits.size(), truth.size(), c));
   double total = 0;
   for (std::size_t i = 0; i < truth.size(); ++i) {
     const double* row = logits.data() + i * c;
@@ -47,45 +49,6 @@ double fit_temperature(const std::vector<double>& logits, const std::vector<int>
     }
   }
   return std::exp((lo + hi) / 2);
-}
-
-}  // namespace skin
-
-#include <filesystem>
-#include <fstream>
-
-#include <fmt/format.h>
-
-#include "skin/error.hpp"
-#include "skin/output_file.hpp"
-
-namespace skin {
-
-void save_with_temperature(const std::string& from, const std::string& to, double temperature,
-                           const nlohmann::json& record, bool overwrite) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::equivalent(from, to, ec))
-    throw Error(ErrorKind::usage, fmt::format("{}: output directory is the input model; choose another", to));
-  if (fs::exists(fs::path(to) / "manifest.json") && !overwrite)
-    throw Error(ErrorKind::usage, fmt::format("{}: already holds a model (use --force to replace it)", to));
-  std::ifstream in(fs::path(from) / "manifest.json");
-  nlohmann::json manifest;
-  try {
-    manifest = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception&) {
-    throw Error(ErrorKind::model, fmt::format("{}/manifest.json: invalid JSON", from));
-  }
-  fs::create_directories(to, ec);
-  if (ec) throw Error(ErrorKind::io, fmt::format("{}: cannot create directory ({})", to, ec.message()));
-  const auto model_tmp = fs::path(to) / "model.pt.partial";
-  fs::copy_file(fs::path(from) / "model.pt", model_tmp, fs::copy_options::overwrite_existing, ec);
-  if (ec) throw Error(ErrorKind::io, fmt::format("{}: cannot copy model.pt ({})", to, ec.message()));
-  fs::rename(model_tmp, fs::path(to) / "model.pt", ec);
-  if (ec) throw Error(ErrorKind::io, fmt::format("{}: cannot move model.pt into place ({})", to, ec.message()));
-  manifest["output"]["temperature"] = temperature;
-  manifest["provenance"]["calibration"] = record;
-  write_file_atomically((fs::path(to) / "manifest.json").string(), json_text(manifest, 2) + "\n");
 }
 
 }  // namespace skin

@@ -192,4 +192,16 @@ void restrict_to(Dataset& dataset, const std::unordered_set<std::string>& ids) {
               items.end());
 }
 
+Dataset load_dataset(const DatasetSpec& spec) {
+  if (spec.root.empty() && spec.labels_csv.empty())
+    throw Error(ErrorKind::usage, "give a dataset folder (--data DIR), or a label CSV (--labels CSV) with --images DIR");
+  Dataset dataset = load_dataset(spec.root, parse_layout(spec.layout), spec.labels_csv, spec.images_dir);
+  if (!spec.split.empty()) {
+    restrict_to(dataset, read_id_list(spec.split));
+    if (dataset.items.empty())
+      throw Error(ErrorKind::usage, fmt::format("{}: none of the listed ids is in the dataset", spec.split));
+  }
+  return dataset;
+}
+
 }  // namespace skin

@@ -14,6 +14,11 @@ const nlohmann::json& lesion_info() {
   return info;
 }
 
+const std::string& disclaimer() {
+  static const std::string text = lesion_info()["disclaimer"].get<std::string>();
+  return text;
+}
+
 nlohmann::json explain_prediction(const Manifest& m, const std::vector<float>& p, const std::vector<QualityCheck>& quality) {
   using nlohmann::json;
   const auto& classes = lesion_info()["classes"];
@@ -44,17 +49,14 @@ nlohmann::json explain_prediction(const Manifest& m, const std::vector<float>& p
   if (top1 < kUnsureTop) reasons.push_back(fmt::format("top probability {:.2f} is below {}", top1, kUnsureTop));
   if (margin < kUnsureMargin) reasons.push_back(fmt::format("margin to the second label {:.2f} is below {}", margin, kUnsureMargin));
   json warnings = json::array();
-  json quality_json = json::array();
-  for (const auto& q : quality) {
-    quality_json.push_back({{"check", q.name}, {"score", q.score}, {"rule", q.rule}, {"ok", q.ok}, {"message", q.message}});
+  for (const auto& q : quality)
     if (!q.ok) warnings.push_back(q.message);
-  }
   if (!reasons.empty()) warnings.push_back("the model is unsure about this image; treat the ranking as weak evidence");
   if (!warnings.empty()) next_step += " Because of the warnings above, retake the image or rely on an examination rather than this result.";
   json out = {{"differential", differential}, {"risk", risk}, {"next_step", next_step},
               {"uncertainty", {{"unsure", !reasons.empty()}, {"reasons", reasons},
                                {"rule", fmt::format("unsure when top probability < {} or margin < {}", kUnsureTop, kUnsureMargin)}}},
-              {"quality", quality_json}, {"warnings", warnings}, {"disclaimer", lesion_info()["disclaimer"]}};
+              {"quality", quality_to_json(quality)}, {"warnings", warnings}, {"disclaimer", disclaimer()}};
   if (classes.contains(m.labels[top[0]])) out["about_top_label"] = classes[m.labels[top[0]]];
   return out;
 }

@@ -1,12 +1,16 @@
 // metrics.cpp: metric computations; each is checked against scikit-learn in tests/metrics.
 #include "skin/metrics.hpp"
 
+#include <fmt/format.h>
+
+#include "skin/error.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <random>
-#include <stdexcept>
+
 
 namespace skin {
 namespace {
@@ -199,12 +203,11 @@ BinaryMetrics binary_metrics(const std::vector<bool>& positive, const std::vecto
 Metrics compute_metrics(const std::vector<int>& truth, const std::vector<double>& probs,
                         const std::vector<std::string>& labels, int nbins) {
   const std::size_t n = truth.size(), c = labels.size();
-  if (n == 0) throw std::invalid_argument("no samples to score");
-  if (probs.size() != n * c) throw std::invalid_argument("probabilities do not match samples x classes");
+  if (n == 0) throw Error(ErrorKind::input, "metrics: no samples to score");
+  if (probs.size() != n * c) throw Error(ErrorKind::input, fmt::format("metrics: {} probabilities do not form {} rows of {} classes", probs.size(), n, c));
   for (int t : truth)
-    if (t < 0 || std::size_t(t) >= c) throw std::invalid_argument("true class out of range");
+    if (t < 0 || std::size_t(t) >= c) throw Error(ErrorKind::input, fmt::format("metrics: true class {} is not one of the {} classes", t, c));
   Metrics m;
-  m.n = n;
   std::vector<std::size_t> all(n);
   std::iota(all.begin(), all.end(), 0);
   m.confusion = confusion(truth, probs, c, all);

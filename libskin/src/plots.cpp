@@ -1,6 +1,7 @@
 // plots.cpp: small, readable figures with cv::putText / cv::line; no plotting library needed.
 #include "skin/plots.hpp"
 
+#include <filesystem>
 #include <algorithm>
 #include <numeric>
 
@@ -146,6 +147,25 @@ void write_roc_png(const std::string& path, const std::vector<std::string>& labe
     legend_y += 22;
   }
   save(path, img);
+}
+
+void write_evaluation_plots(const std::string& dir, const Scoring& s, const nlohmann::json& report) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error(ErrorKind::io, fmt::format("{}: cannot create plot directory ({})", dir, ec.message()));
+  write_confusion_matrix_png(dir + "/confusion_matrix.png", s.labels,
+                             report.at("confusion_matrix").at("counts").get<std::vector<std::vector<std::size_t>>>());
+  std::vector<CalibrationBin> bins;
+  for (const auto& b : report.at("calibration").at("bins"))
+    bins.push_back({b["lower"], b["upper"], b["count"], b["confidence"], b["accuracy"]});
+  write_reliability_png(dir + "/reliability.png", bins, report.at("metrics").at("ece").get<double>());
+  std::vector<int> truth;
+  std::vector<double> probs;
+  for (const auto& item : s.scored) {
+    truth.push_back(item.truth);
+    probs.insert(probs.end(), item.probabilities.begin(), item.probabilities.end());
+  }
+  write_roc_png(dir + "/roc.png", s.labels, truth, probs);
 }
 
 }  // namespace skin

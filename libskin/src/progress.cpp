@@ -11,8 +11,8 @@ namespace skin {
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
-Progress::Progress(bool enabled, std::size_t total, std::string label)
-    : enabled_(enabled && stderr_is_terminal()), total_(total), label_(std::move(label)),
+Progress::Progress(bool enabled, std::size_t total)
+    : enabled_(enabled && stderr_is_terminal()), total_(total),
       start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 Progress::~Progress() { finish(); }
@@ -31,9 +31,9 @@ void Progress::update(std::size_t done, std::size_t failed) {
     std::string bar(std::size_t(std::min(filled, width)), '#');
     bar.resize(width, '.');
     double eta = rate > 0 ? (total_ - std::min(done, total_)) / rate : 0;
-    line = fmt::format("[{}] {}/{} {} {:.1f}/s eta {:.0f}s", bar, done, total_, label_, rate, eta);
+    line = fmt::format("[{}] {}/{} images {:.1f}/s eta {:.0f}s", bar, done, total_, rate, eta);
   } else {
-    line = fmt::format("{} {} {:.1f}/s", done, label_, rate);
+    line = fmt::format("{} images {:.1f}/s", done, rate);
   }
   if (failed) line += fmt::format(" ({} failed)", failed);
   std::fprintf(stderr, "\r\033[K%s", line.c_str());

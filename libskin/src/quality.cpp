@@ -36,4 +36,11 @@ std::vector<QualityCheck> assess_quality(const cv::Mat& bgr, const InputSpec& sp
   return checks;
 }
 
+nlohmann::json quality_to_json(const std::vector<QualityCheck>& checks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& q : checks)
+    out.push_back({{"check", q.name}, {"score", q.score}, {"rule", q.rule}, {"ok", q.ok}, {"message", q.message}});
+  return out;
+}
+
 }  // namespace skin

@@ -64,7 +64,7 @@ class CsvWriter : public PredictionWriter {
 class IsicWriter : public PredictionWriter {
  public:
   IsicWriter(OutputFile& out, const Manifest& m) : out_(out), indices_(isic_label_indices(m)) {
-    out_.write("image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\n");
+    out_.write(fmt::format("image,{}\n", fmt::join(kIsicColumns, ",")));
     out_.flush();
   }
   void write(const Prediction& p) override {
@@ -140,6 +140,20 @@ std::unique_ptr<PredictionWriter> make_writer(OutputFormat format, OutputFile& o
     case OutputFormat::isic: return std::make_unique<IsicWriter>(out, manifest);
   }
   throw Error(ErrorKind::usage, "unknown output format");
+}
+
+std::string per_image_csv(const Scoring& s) {
+  std::string out = "id,path,truth,prediction,confidence,correct";
+  for (const auto& label : s.labels) out += ",p_" + csv_escape(label);
+  out += "\n";
+  for (const auto& item : s.scored) {
+    auto best = std::size_t(std::max_element(item.probabilities.begin(), item.probabilities.end()) - item.probabilities.begin());
+    out += fmt::format("{},{},{},{},{:.9g},{}", csv_escape(item.id), csv_escape(item.path), s.labels[std::size_t(item.truth)],
+                       s.labels[best], item.probabilities[best], int(best) == item.truth ? 1 : 0);
+    for (double p : item.probabilities) out += fmt::format(",{:.9g}", p);
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace skin

@@ -35,7 +35,7 @@ test_version() {
 }
 
 test_help_documents_exit_codes_and_examples() {
-  for sub in classify batch evaluate calibrate compare; do
+  for sub in classify batch evaluate calibrate explain compare; do
     run "$SKINSCAN" $sub --help
     expect_rc 0
     expect_out "Examples:"
@@ -293,7 +293,10 @@ assert r['confusion_matrix']['labels'][4] == 'mel' and sum(map(sum, r['confusion
 lo, hi = r['confidence_intervals']['accuracy']
 assert lo <= r['metrics']['accuracy'] <= hi
 rows = list(csv.DictReader(open('$WORK/per.csv')))
-assert len(rows) == 5 and set(rows[0]) == {'id', 'path', 'truth', 'prediction', 'confidence', 'correct'}
+assert len(rows) == 5 and list(rows[0]) == ['id', 'path', 'truth', 'prediction', 'confidence', 'correct'] + ['p_' + l for l in r['confusion_matrix']['labels']]
+for row in rows:
+    p = [float(row['p_' + l]) for l in r['confusion_matrix']['labels']]
+    assert abs(sum(p) - 1) < 1e-6 and abs(max(p) - float(row['confidence'])) < 1e-9
 "
 }
 
@@ -463,7 +466,7 @@ assert d['sources'] and 'not a diagnosis' in d['disclaimer']
   expect_err "exports no features/head methods: use --method occlusion"
   run "$SKINSCAN" explain -m "$TINY7" --class nope "$GOOD/plain.png"
   expect_rc 1
-  expect_err "--class nope: model 'tiny7' has labels"
+  expect_err "class 'nope': model 'tiny7' has labels akiec, bcc"
 }
 
 test_explain_bad_input_like_classify() {

@@ -51,12 +51,20 @@ TEST_CASE("OutputFile replaces the target only on commit") {
 TEST_CASE("OutputFile reports unwritable places and full disks") {
   CHECK_THROWS_WITH_AS(skin::OutputFile("/nonexistent-dir/x.csv"),
                        "/nonexistent-dir/x.csv: cannot create file (No such file or directory)", skin::Error);
-  if (fs::exists("/dev/full")) {
-    // /dev/full accepts the open and fails every write with ENOSPC.
-    std::FILE* f = std::fopen("/dev/full", "wb");
-    REQUIRE(f != nullptr);
-    std::fclose(f);
+  REQUIRE_MESSAGE(fs::exists("/dev/full"), "/dev/full is needed to simulate a full disk");
+  // /dev/full accepts the open and fails every write with ENOSPC: the error must surface on the
+  // write (buffered data, pushed out by flush) or at the latest on commit, never be swallowed.
+  skin::OutputFile out("/dev/full");
+  std::string message;
+  try {
+    out.write(std::string(1 << 16, 'x'));  // larger than any stdio buffer
+    out.flush();
+    out.commit();
+  } catch (const skin::Error& e) {
+    CHECK(e.kind() == skin::ErrorKind::io);
+    message = e.what();
   }
+  CHECK(message == "/dev/full: write failed (No space left on device)");
 }
 
 TEST_CASE("ISIC columns map case-insensitively to model labels") {

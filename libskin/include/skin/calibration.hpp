@@ -16,17 +16,3 @@ double temperature_nll(const std::vector<double>& logits, const std::vector<int>
 double fit_temperature(const std::vector<double>& logits, const std::vector<int>& truth, std::size_t classes);
 
 }  // namespace skin
-
-#include <string>
-
-#include <nlohmann/json.hpp>
-
-namespace skin {
-
-// Writes a copy of the model directory `from` to `to` (model.pt copied, manifest.json rewritten)
-// whose manifest carries `temperature`, with `record` stored as provenance.calibration.
-// Refuses to overwrite an existing manifest in `to` unless `overwrite`.
-void save_with_temperature(const std::string& from, const std::string& to, double temperature,
-                           const nlohmann::json& record, bool overwrite);
-
-}  // namespace skin

@@ -22,7 +22,6 @@ class CsvReader {
   std::optional<std::size_t> column(const std::string& name) const;
   std::size_t require_column(const std::string& name) const;  // Error naming the file if missing
   std::size_t row() const { return row_; }  // 1-based line number of the last record's start
-  const std::string& source() const { return source_; }
   [[noreturn]] void fail(const std::string& what) const;  // "source: row N: what"
 
  private:

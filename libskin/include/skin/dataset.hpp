@@ -28,6 +28,19 @@ Layout parse_layout(const std::string& name);  // throws Error(usage)
 Dataset load_dataset(const std::string& root, Layout layout, const std::string& labels_csv = {},
                      const std::string& images_dir = {});
 
+// Where a labelled dataset is and which part of it to use (what `evaluate` and `calibrate` take).
+struct DatasetSpec {
+  std::string root;             // folder holding labels and images (may be empty with labels_csv)
+  std::string layout = "auto";  // auto, ham10000, isic, imagefolder
+  std::string labels_csv;       // overrides the label file found under root
+  std::string images_dir;       // overrides the image folder (default: root)
+  std::string split;            // id list file restricting the items (empty: all)
+};
+
+// Loads the dataset and applies the split. Error(usage) when neither root nor labels_csv is
+// given, or when the split leaves nothing.
+Dataset load_dataset(const DatasetSpec& spec);
+
 // Image ids, one per line (blank lines and '#' comments ignored; extensions stripped).
 std::unordered_set<std::string> read_id_list(const std::string& path);
 // Keeps only the items whose id is listed.

@@ -15,6 +15,9 @@ namespace skin {
 // The built-in class texts (parsed once).
 const nlohmann::json& lesion_info();
 
+// The one disclaimer every output that shows a prediction to a person carries.
+const std::string& disclaimer();
+
 // Risk rule on the summed malignant probability p: high when p >= 0.5, moderate when
 // 0.2 <= p < 0.5, low below 0.2; "unknown" when the manifest names no malignant labels.
 // Unsure when the top probability is below 0.5 or the margin to the second is below 0.15.

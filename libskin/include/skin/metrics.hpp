@@ -40,7 +40,6 @@ struct BinaryMetrics {
 };
 
 struct Metrics {
-  std::size_t n = 0;
   double accuracy = 0, balanced_accuracy = 0;
   double macro_precision = 0, macro_recall = 0, macro_f1 = 0;
   double weighted_precision = 0, weighted_recall = 0, weighted_f1 = 0;
@@ -52,7 +51,7 @@ struct Metrics {
   std::vector<CalibrationBin> calibration;
 };
 
-// `probabilities` holds truth.size() rows of labels.size() values. Throws std::invalid_argument
+// `probabilities` holds truth.size() rows of labels.size() values. Throws Error(input)
 // on mismatched sizes or an empty input.
 Metrics compute_metrics(const std::vector<int>& truth, const std::vector<double>& probabilities,
                         const std::vector<std::string>& labels, int calibration_bins = 15);

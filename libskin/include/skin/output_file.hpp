@@ -25,7 +25,6 @@ class OutputFile {
   void keep_partial() { keep_partial_ = true; }
 
   bool is_stdout() const { return file_ == stdout; }
-  const std::string& path() const { return path_; }
   std::string partial_path() const { return path_ + ".partial"; }
 
  private:

@@ -13,9 +13,14 @@
 
 namespace skin {
 
+// Batch 8 is where the optimised forward pass peaks on CPU (scripts/bench.sh); two decode
+// threads keep it fed on a 2-core machine.
+inline constexpr std::size_t kDefaultBatchSize = 8;
+inline constexpr int kDefaultDecodeThreads = 2;
+
 struct PipelineOptions {
-  std::size_t batch_size = 32;
-  int decode_threads = 1;
+  std::size_t batch_size = kDefaultBatchSize;
+  int decode_threads = kDefaultDecodeThreads;
   std::size_t window = 0;  // items in flight; 0 means 4 * batch_size
   ImageLimits limits;
   const std::atomic<bool>* stop = nullptr;  // when it becomes true the run ends after the current batch

@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "skin/metrics.hpp"
+#include "skin/scoring.hpp"
 
 namespace skin {
 
@@ -17,5 +20,8 @@ void write_roc_png(const std::string& path, const std::vector<std::string>& labe
 
 // (false positive rate, true positive rate) points of a one-vs-rest ROC curve, from (0,0) to (1,1).
 std::vector<std::pair<double, double>> roc_points(const std::vector<bool>& positive, const std::vector<double>& score);
+
+// Writes confusion_matrix.png, reliability.png and roc.png into `dir` (created if needed).
+void write_evaluation_plots(const std::string& dir, const Scoring& scoring, const nlohmann::json& report);
 
 }  // namespace skin

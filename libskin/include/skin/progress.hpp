@@ -10,7 +10,7 @@ namespace skin {
 class Progress {
  public:
   // `total` 0 means unknown (no bar, no ETA). Disabled when `enabled` is false or stderr is not a tty.
-  Progress(bool enabled, std::size_t total, std::string label = "images");
+  Progress(bool enabled, std::size_t total);
   ~Progress();
   void update(std::size_t done, std::size_t failed);
   void finish();  // clears the line
@@ -18,7 +18,6 @@ class Progress {
  private:
   bool enabled_;
   std::size_t total_;
-  std::string label_;
   std::chrono::steady_clock::time_point start_, last_draw_;
   bool drawn_ = false;
 };

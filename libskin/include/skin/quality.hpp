@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
 #include "skin/manifest.hpp"
@@ -23,5 +24,8 @@ struct QualityCheck {
 // 230 (HAM10000: 1st-99th percentile 105-200). Size: the shorter side is at least half the
 // model's input side, so the model is not looking at an upscaled thumbnail.
 std::vector<QualityCheck> assess_quality(const cv::Mat& bgr, const InputSpec& spec);
+
+// [{check, score, rule, ok, message}], as classify --quality and explain report them.
+nlohmann::json quality_to_json(const std::vector<QualityCheck>& checks);
 
 }  // namespace skin

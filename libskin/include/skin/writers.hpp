@@ -8,6 +8,7 @@
 #include "skin/manifest.hpp"
 #include "skin/output_file.hpp"
 #include "skin/prediction.hpp"
+#include "skin/scoring.hpp"
 
 namespace skin {
 
@@ -34,6 +35,10 @@ inline constexpr const char* kIsicColumns[7] = {"MEL", "NV", "BCC", "AKIEC", "BK
 std::vector<std::size_t> isic_label_indices(const Manifest& manifest);
 
 std::string csv_escape(const std::string& field);
+
+// `evaluate --per-image`: id, path, truth, prediction, confidence, correct, then one p_<label>
+// column per class (what `compare` needs for paired tests on AUC).
+std::string per_image_csv(const Scoring& scoring);
 
 // Records of an earlier JSON Lines run, for --resume: the complete lines (a torn last line from
 // an interrupted write is dropped) and the paths they cover.

@@ -1,11 +1,8 @@
-// skin/evaluation.hpp: scores a labelled dataset (by running a model or by reading a
-// predictions file), then builds the versioned JSON report and checks CI gates.
+// skin/scoring.hpp: the scored items of a labelled dataset, produced by running a model over
+// it or by reading a predictions file; what the report, gates and plots are computed from.
 #pragma once
-#include <cstdint>
 #include <functional>
 #include <string>
-#include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -15,9 +12,6 @@
 #include "skin/pipeline.hpp"
 
 namespace skin {
-
-inline constexpr int kReportSchemaVersion = 1;
-
 struct ScoredItem {
   std::string id, path;
   int truth = 0;
@@ -49,24 +43,7 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
 Scoring score_with_predictions(const Dataset& dataset, const std::string& predictions_csv,
                                const std::vector<std::string>& malignant);
 
-struct ReportOptions {
-  int bootstrap = 0;  // resamples; 0 disables confidence intervals
-  std::uint64_t seed = 0;
-  int calibration_bins = 15;
-  std::string split;  // id list the dataset was restricted to, for the record
-};
-
-nlohmann::json make_report(const Dataset& dataset, const Scoring& scoring, const ReportOptions& options);
-
-// "METRIC=VALUE" gates against report["metrics"]; returns one line per failed gate.
-// Throws Error(usage) for a malformed gate or an unknown metric.
-std::vector<std::string> check_gates(const nlohmann::json& report, const std::vector<std::string>& fail_under,
-                                     const std::vector<std::string>& fail_over);
-
-// Writes confusion_matrix.png, reliability.png and roc.png into `dir` (created if needed).
-void write_plots(const std::string& dir, const Scoring& scoring, const nlohmann::json& report);
-
-// Per-image CSV: id, path, truth, prediction, confidence, correct.
-std::string per_image_csv(const Scoring& scoring);
+// The class index of `item`'s label in `scoring.labels`; Error(input) naming the image when absent.
+int truth_index(const Scoring& scoring, const LabeledItem& item);
 
 }  // namespace skin

@@ -1,0 +1,36 @@
+// skin/explainer.hpp: one call that explains one image: saliency map (Grad-CAM or occlusion),
+// the plain-language explanation (differential, risk, next step, warnings, quality) and the
+// rendered overlay and heatmap images. Used by `skinscan explain` and by the HTTP server.
+#pragma once
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include "skin/classifier.hpp"
+#include "skin/saliency.hpp"
+
+namespace skin {
+
+struct ExplainRequest {
+  SaliencyMethod method = SaliencyMethod::automatic;
+  std::optional<std::size_t> class_index;  // default: the top class
+};
+
+struct ImageExplanation {
+  nlohmann::json json;  // explain_prediction() plus "saliency": {method, class, probability}
+  cv::Mat overlay;      // BGR, original size: heatmap on the image, colour bar and caption
+  cv::Mat heatmap;      // 8-bit grey, original size
+};
+
+// The class index of `label` in the model's labels; Error(usage) listing them when absent.
+std::size_t class_index_of(const Manifest& manifest, const std::string& label);
+
+ImageExplanation explain_image(Classifier& classifier, const cv::Mat& bgr, const ExplainRequest& request);
+
+// Writes DIR/<id>_overlay.png and DIR/<id>_heatmap.png (DIR created if needed) and records
+// their paths in explanation.json["saliency"].
+void write_explanation_images(ImageExplanation& explanation, const std::string& dir, const std::string& id);
+
+}  // namespace skin

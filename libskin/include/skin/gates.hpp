@@ -1,0 +1,16 @@
+// skin/gates.hpp: CI gates on an evaluation report: METRIC=VALUE thresholds on its headline
+// metrics. (Regression gates against a baseline report live in compare.hpp.)
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace skin {
+
+// "METRIC=VALUE" gates against report["metrics"]; returns one line per failed gate.
+// Throws Error(usage) for a malformed gate or an unknown metric.
+std::vector<std::string> check_gates(const nlohmann::json& report, const std::vector<std::string>& fail_under,
+                                     const std::vector<std::string>& fail_over);
+
+}  // namespace skin
