@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan + UBSan) into build-fuzz/ and runs each for
+# Builds the libFuzzer targets (CMake, SKINSCAN_FUZZ=ON with clang: ASan + UBSan) into build-fuzz/
+# and runs each for
 # SECONDS (default 60) from seed corpora generated here; prints executions and findings.
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
@@ -7,19 +8,10 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 cxx=${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}
 out=build-fuzz
-mkdir -p "$out"
-flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ilibskin/include
-       $(pkg-config --cflags opencv4) -DSKINSCAN_VERSION=\"fuzz\")
-libs=($(pkg-config --libs opencv4) -lfmt)
-build() {  # target, library sources
-  local name=$1; shift
-  if [ ! -x "$out/$name" ] || [ -n "$(find tests/fuzz/$name.cpp libskin -newer "$out/$name" -print -quit)" ]; then
-    "$cxx" "${flags[@]}" "tests/fuzz/$name.cpp" "$@" "${libs[@]}" -o "$out/$name"
-  fi
-}
-build fuzz_image libskin/src/image.cpp
-build fuzz_csv libskin/src/csv.cpp
-build fuzz_manifest libskin/src/manifest.cpp
+cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+  -DSKINSCAN_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$out" --target fuzz_image fuzz_csv fuzz_manifest
+out=$out/tests/fuzz
 
 # Seeds: the generated fixtures and hostile corpus (images), small CSVs and manifests.
 seeds=$out/seeds

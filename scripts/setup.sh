@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages skinscan needs (only those missing) and builds it in Release into build/.
+# Extra arguments go to cmake's configure step (scripts/test.sh passes -DSKINSCAN_WERROR=ON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config
           libtorch-dev libopencv-dev libcli11-dev libfmt-dev nlohmann-json3-dev doctest-dev
           python3-torch python3-torchvision python3-numpy python3-pil python3-sklearn
-          clang-14 libclang-rt-14-dev)  # clang: fuzzing only (scripts/fuzz.sh)
+          clang-14 libclang-rt-14-dev)  # clang: fuzzing only (SKINSCAN_FUZZ, scripts/fuzz.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -17,5 +18,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
 cmake --build build

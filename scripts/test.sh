@@ -4,14 +4,12 @@
 #   SKINSCAN_SANITIZE=0 skips the sanitizer stage; SKINSCAN_FUZZ_SECONDS=0 skips fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh -DSKINSCAN_WERROR=ON
 ctest --test-dir build --output-on-failure -j2 "$@"
 
 if [ "${SKINSCAN_SANITIZE:-1}" != 0 ]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)"
-  flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
-    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKINSCAN_SANITIZE=ON -DSKINSCAN_WERROR=ON >/dev/null
   cmake --build build-asan
   ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     ctest --test-dir build-asan --output-on-failure -j2 "$@"
