@@ -86,8 +86,8 @@ void run(const BatchOptions& o) {
   }
   out.commit();
   if (!o.common.quiet) {
-    std::string summary = fmt::format("skinscan: {} images, {} ok, {} failed in {:.1f}s ({:.1f} images/s)",
-                                      stats.total, stats.total - stats.failed, stats.failed, stats.seconds,
+    std::string summary = fmt::format("skinscan: {} images, {} ok, {} failed in {:.1f}s ({:.1f} images/s)", stats.total,
+                                      stats.total - stats.failed, stats.failed, stats.seconds,
                                       stats.seconds > 0 ? stats.total / stats.seconds : 0.0);
     if (source.skipped()) summary += fmt::format("; {} non-image files skipped", source.skipped());
     if (o.resume) summary += fmt::format("; {} already done in the earlier run", source.excluded());
@@ -103,14 +103,19 @@ void setup_batch(CLI::App& app) {
   auto* sub = app.add_subcommand("batch", "Classify many images, streaming one result per image");
   sub->add_option("inputs", o->inputs,
                   "Image files, directories (searched recursively for images), or - to read paths from stdin")
-      ->required()->group("Input");
+      ->required()
+      ->group("Input");
   add_image_options(*sub, o->image);
   sub->add_option("-f,--format", o->format, "Output format: jsonl, csv, or isic (ISIC 2018 Task 3 submission)")
-      ->check(CLI::IsMember({"jsonl", "csv", "isic"}))->capture_default_str()->group("Output");
+      ->check(CLI::IsMember({"jsonl", "csv", "isic"}))
+      ->capture_default_str()
+      ->group("Output");
   sub->add_option("-o,--out", o->out, "Write to FILE (atomically: FILE.partial, renamed when done); default stdout")
       ->group("Output");
   sub->add_option("-k,--top-k", o->top_k, "Top labels per record (jsonl)")
-      ->check(CLI::Range(1, 1000))->capture_default_str()->group("Output");
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str()
+      ->group("Output");
   add_pipeline_options(*sub, o->pipeline);
   sub->add_flag("--resume", o->resume,
                 "Continue an interrupted --out FILE run (jsonl): keep its records, skip the images they cover")

@@ -7,10 +7,10 @@
 #include "common.hpp"
 #include "skin/calibration.hpp"
 #include "skin/error.hpp"
-#include "skin/model_copy.hpp"
-#include "skin/scoring.hpp"
 #include "skin/metrics.hpp"
+#include "skin/model_copy.hpp"
 #include "skin/progress.hpp"
+#include "skin/scoring.hpp"
 #include "skin/version.hpp"
 
 namespace cli {
@@ -29,12 +29,13 @@ void run(const CalibrateOptions& o) {
   skin::Classifier classifier = load_classifier(o.common);
   const skin::Manifest& m = classifier.manifest();
   if (m.output_kind != skin::OutputKind::logits)
-    throw skin::Error(skin::ErrorKind::usage, fmt::format("model '{}' outputs probabilities; temperature scaling needs logits", m.name));
+    throw skin::Error(skin::ErrorKind::usage,
+                      fmt::format("model '{}' outputs probabilities; temperature scaling needs logits", m.name));
   skin::PipelineOptions po;
   po.limits = o.image.limits();
   skin::Progress progress(!o.common.quiet, dataset.items.size());
-  skin::Scoring s = skin::score_with_model(dataset, classifier, po,
-                                           [&](const skin::PipelineStats& st) { progress.update(st.total, st.failed); });
+  skin::Scoring s = skin::score_with_model(
+      dataset, classifier, po, [&](const skin::PipelineStats& st) { progress.update(st.total, st.failed); });
   progress.finish();
   if (s.scored.size() < 2) throw skin::Error(skin::ErrorKind::usage, "fewer than 2 labelled images could be scored");
   const std::size_t c = s.labels.size();
@@ -47,13 +48,21 @@ void run(const CalibrateOptions& o) {
   const double before_t = m.temperature, after_t = skin::fit_temperature(logits, truth, c);
   auto before = skin::compute_metrics(truth, skin::softmax_with_temperature(logits, c, before_t), s.labels);
   auto after = skin::compute_metrics(truth, skin::softmax_with_temperature(logits, c, after_t), s.labels);
-  nlohmann::json record = {
-      {"temperature_before", before_t}, {"temperature", after_t}, {"data", dataset.root}, {"layout", dataset.layout},
-      {"split", o.dataset.split.empty() ? nlohmann::json() : nlohmann::json(o.dataset.split)}, {"images", s.scored.size()},
-      {"nll_before", before.nll}, {"nll_after", after.nll}, {"ece_before", before.ece}, {"ece_after", after.ece},
-      {"method", "minimise NLL over T (golden-section search on log T)"}, {"skinscan", skin::version()}};
+  nlohmann::json record = {{"temperature_before", before_t},
+                           {"temperature", after_t},
+                           {"data", dataset.root},
+                           {"layout", dataset.layout},
+                           {"split", o.dataset.split.empty() ? nlohmann::json() : nlohmann::json(o.dataset.split)},
+                           {"images", s.scored.size()},
+                           {"nll_before", before.nll},
+                           {"nll_after", after.nll},
+                           {"ece_before", before.ece},
+                           {"ece_after", after.ece},
+                           {"method", "minimise NLL over T (golden-section search on log T)"},
+                           {"skinscan", skin::version()}};
   skin::save_with_temperature(classifier.directory(), o.out, after_t, record, o.force);
-  std::printf("calibrated on %zu images (%zu missing, %zu failed)\n", s.scored.size(), s.missing.size(), s.failed.size());
+  std::printf("calibrated on %zu images (%zu missing, %zu failed)\n", s.scored.size(), s.missing.size(),
+              s.failed.size());
   std::printf("%-12s %10s %10s\n", "", "before", "after");
   std::printf("%-12s %10.4f %10.4f\n", "temperature", before_t, after_t);
   std::printf("%-12s %10.4f %10.4f\n", "NLL", before.nll, after.nll);

@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "common.hpp"
 #include "skin/explanation.hpp"
 #include "skin/json_text.hpp"
-#include "common.hpp"
 #include "skin/pipeline.hpp"
 #include "skin/prediction.hpp"
 #include "skin/quality.hpp"
@@ -81,13 +81,15 @@ void run(const ClassifyOptions& o) {
   });
 
   if (o.json) {
-    nlohmann::json doc = {
-        {"model", {{"name", m.name}, {"version", m.version}, {"directory", classifier.directory()},
-                   {"temperature", m.temperature}}},
-        {"skinscan", skin::version()},
-        {"results", results},
-        {"timing_ms", {{"total", stats.seconds * 1000.0}}},
-        {"disclaimer", skin::disclaimer()}};
+    nlohmann::json doc = {{"model",
+                           {{"name", m.name},
+                            {"version", m.version},
+                            {"directory", classifier.directory()},
+                            {"temperature", m.temperature}}},
+                          {"skinscan", skin::version()},
+                          {"results", results},
+                          {"timing_ms", {{"total", stats.seconds * 1000.0}}},
+                          {"disclaimer", skin::disclaimer()}};
     std::cout << skin::json_text(doc, 2) << "\n";
   } else if (stats.total > stats.failed) {
     std::printf("%s\n", skin::disclaimer().c_str());
@@ -103,10 +105,13 @@ void setup_classify(CLI::App& app) {
   auto o = std::make_shared<ClassifyOptions>();
   auto* sub = app.add_subcommand("classify", "Classify images and print the top labels with probabilities");
   sub->add_option("images", o->images, "Image files (format judged by content), or - for paths on stdin")
-      ->required()->group("Input");
+      ->required()
+      ->group("Input");
   add_image_options(*sub, o->image);
   sub->add_option("-k,--top-k", o->top_k, "How many labels to show per image")
-      ->check(CLI::Range(1, 1000))->capture_default_str()->group("Output");
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str()
+      ->group("Output");
   sub->add_flag("--quality", o->quality, "Also check blur, exposure and size (see 'skinscan explain --help')")
       ->group("Output");
   sub->add_flag("--json", o->json, "Print one JSON object with all probabilities, top-k, model and timing")

@@ -31,33 +31,49 @@ void add_common_options(CLI::App& sub, CommonOptions& o) {
                  "Model directory (model.pt + manifest.json); default: $SKINSCAN_MODEL, else the bundled model")
       ->group("Model");
   sub.add_option("-t,--threads", o.threads, "Inference threads (0: all cores)")
-      ->check(CLI::Range(0, 1024))->capture_default_str()->group("Runtime");
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str()
+      ->group("Runtime");
   sub.add_flag("-q,--quiet", o.quiet, "No progress bar and no summary on stderr")->group("Runtime");
 }
 
 void add_pipeline_options(CLI::App& sub, skin::PipelineOptions& f) {
   sub.add_option("-b,--batch-size", f.batch_size, "Images per forward pass")
-      ->check(CLI::Range(1, 1024))->capture_default_str()->group("Runtime");
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str()
+      ->group("Runtime");
   sub.add_option("--decode-threads", f.decode_threads, "Threads decoding images while the model runs")
-      ->check(CLI::Range(1, 64))->capture_default_str()->group("Runtime");
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str()
+      ->group("Runtime");
 }
 
 void add_dataset_options(CLI::App& sub, skin::DatasetSpec& d) {
-  sub.add_option("-d,--data", d.root, "Dataset folder (HAM10000 metadata CSV + images, ISIC ground truth, or ImageFolder)")
+  sub.add_option("-d,--data", d.root,
+                 "Dataset folder (HAM10000 metadata CSV + images, ISIC ground truth, or ImageFolder)")
       ->group("Input");
   sub.add_option("--layout", d.layout, "Dataset layout: auto, ham10000, isic, imagefolder")
-      ->check(CLI::IsMember({"auto", "ham10000", "isic", "imagefolder"}))->capture_default_str()->group("Input");
-  sub.add_option("--labels", d.labels_csv, "Label CSV (ISIC ground truth or HAM10000 metadata), instead of finding one in --data")
+      ->check(CLI::IsMember({"auto", "ham10000", "isic", "imagefolder"}))
+      ->capture_default_str()
+      ->group("Input");
+  sub.add_option("--labels", d.labels_csv,
+                 "Label CSV (ISIC ground truth or HAM10000 metadata), instead of finding one in --data")
       ->group("Input");
   sub.add_option("--images", d.images_dir, "Image folder for --labels (default: --data)")->group("Input");
-  sub.add_option("--split", d.split, "Only use the image ids listed in FILE (e.g. datasets/splits/test.txt)")->group("Input");
+  sub.add_option("--split", d.split, "Only use the image ids listed in FILE (e.g. datasets/splits/test.txt)")
+      ->group("Input");
 }
 
 void add_image_options(CLI::App& sub, ImageOptions& o) {
   sub.add_option("--max-file-mb", o.max_file_mb, "Reject image files larger than this (MB)")
-      ->check(CLI::PositiveNumber)->capture_default_str()->group("Input");
-  sub.add_option("--max-dimension", o.max_dimension, "Reject images wider or taller than this (pixels, from the header)")
-      ->check(CLI::Range(std::int64_t(1), std::int64_t(1) << 20))->capture_default_str()->group("Input");
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group("Input");
+  sub.add_option("--max-dimension", o.max_dimension,
+                 "Reject images wider or taller than this (pixels, from the header)")
+      ->check(CLI::Range(std::int64_t(1), std::int64_t(1) << 20))
+      ->capture_default_str()
+      ->group("Input");
 }
 
 skin::Classifier load_classifier(const CommonOptions& options) {

@@ -1,13 +1,14 @@
 // cli/compare.cpp: `skinscan compare A.json B.json`: per-metric and per-class differences, and
 // McNemar's test when per-image CSVs of both runs are given.
+#include "skin/compare.hpp"
+
 #include <cstdio>
 #include <iostream>
 
 #include <fmt/format.h>
 
-#include "skin/json_text.hpp"
 #include "common.hpp"
-#include "skin/compare.hpp"
+#include "skin/json_text.hpp"
 
 namespace cli {
 namespace {
@@ -26,8 +27,11 @@ void run(const CompareOptions& o) {
   nlohmann::json diff = skin::compare_reports(a, b);
   if (o.per_image.size() == 2) {
     auto m = skin::mcnemar(o.per_image[0], o.per_image[1]);
-    diff["mcnemar"] = {{"paired", m.paired}, {"right_only_in_a", m.only_a}, {"right_only_in_b", m.only_b},
-                       {"p_value", m.p_value}, {"test", "exact two-sided binomial on discordant pairs"}};
+    diff["mcnemar"] = {{"paired", m.paired},
+                       {"right_only_in_a", m.only_a},
+                       {"right_only_in_b", m.only_b},
+                       {"p_value", m.p_value},
+                       {"test", "exact two-sided binomial on discordant pairs"}};
   }
   if (o.json) {
     std::cout << skin::json_text(diff, 2) << "\n";
@@ -39,8 +43,9 @@ void run(const CompareOptions& o) {
                        skin::lower_is_better(name) ? "  (lower is better)" : "");
   out += fmt::format("\n{:<8} {:>10} {:>10} {:>10}\n", "class", "recall B-A", "f1 B-A", "auc B-A");
   for (const auto& [label, d] : diff["per_class"].items())
-    out += fmt::format("{:<8} {:>10} {:>10} {:>10}\n", label, delta(d.value("recall", nlohmann::json())["delta"]),
-                       delta(d.value("f1", nlohmann::json())["delta"]), delta(d.value("auc", nlohmann::json())["delta"]));
+    out +=
+        fmt::format("{:<8} {:>10} {:>10} {:>10}\n", label, delta(d.value("recall", nlohmann::json())["delta"]),
+                    delta(d.value("f1", nlohmann::json())["delta"]), delta(d.value("auc", nlohmann::json())["delta"]));
   if (diff.contains("mcnemar")) {
     const auto& m = diff["mcnemar"];
     out += fmt::format("\nMcNemar on {} paired images: right only in A {}, only in B {}, p = {:.4g}\n",

@@ -5,17 +5,17 @@
 
 #include <fmt/format.h>
 
-#include "skin/json_text.hpp"
 #include "common.hpp"
 #include "skin/compare.hpp"
 #include "skin/error.hpp"
 #include "skin/gates.hpp"
+#include "skin/json_text.hpp"
+#include "skin/output_file.hpp"
 #include "skin/plots.hpp"
+#include "skin/progress.hpp"
 #include "skin/report.hpp"
 #include "skin/scoring.hpp"
 #include "skin/writers.hpp"
-#include "skin/output_file.hpp"
-#include "skin/progress.hpp"
 
 namespace cli {
 namespace {
@@ -90,11 +90,17 @@ void setup_evaluate(CLI::App& app) {
                   "Score this predictions CSV (ISIC submission or skinscan batch csv) instead of running a model")
       ->group("Model");
   sub->add_option("--malignant", o->malignant, "Malignant labels for the binary view with --predictions")
-      ->delimiter(',')->capture_default_str()->group("Model");
+      ->delimiter(',')
+      ->capture_default_str()
+      ->group("Model");
   sub->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples for 95% confidence intervals (0: none)")
-      ->check(CLI::Range(0, 100000))->capture_default_str()->group("Metrics");
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str()
+      ->group("Metrics");
   sub->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str()->group("Metrics");
-  sub->add_option("--bins", o->bins, "Calibration bins (equal width)")->check(CLI::Range(1, 1000))->capture_default_str()
+  sub->add_option("--bins", o->bins, "Calibration bins (equal width)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str()
       ->group("Metrics");
   sub->add_option("-o,--out", o->out, "Write the JSON report to FILE (atomically)")->group("Output");
   sub->add_flag("--json", o->json, "Print the JSON report instead of the summary table")->group("Output");
@@ -109,17 +115,21 @@ void setup_evaluate(CLI::App& app) {
   sub->add_option("--baseline", o->baseline, "Fail when a headline metric is worse than in this earlier report")
       ->group("Gates");
   sub->add_option("--max-drop", o->max_drop, "Largest tolerated worsening for --baseline")
-      ->check(CLI::NonNegativeNumber)->capture_default_str()->group("Gates");
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group("Gates");
   add_pipeline_options(*sub, o->pipeline);
   add_common_options(*sub, o->common);
-  sub->footer(std::string("Examples:\n"
-                          "  skinscan evaluate --data ../shared/datasets/ham10000 --split datasets/splits/test.txt\n"
-                          "  skinscan evaluate --labels ISIC2018_Task3_Test_GroundTruth.csv --images ISIC2018_Task3_Test_Input\n"
-                          "  skinscan evaluate --data DIR --predictions submission.csv --json\n"
-                          "  skinscan evaluate --data DIR --fail-under balanced_accuracy=0.6 --fail-over ece=0.05\n"
-                          "Metrics: accuracy balanced_accuracy macro_f1 macro_precision macro_recall weighted_f1\n"
-                          "cohen_kappa macro_auc top_2_accuracy top_3_accuracy ece mce brier nll.\n") +
-              kExitCodesHelp);
+  sub->footer(
+      std::string(
+          "Examples:\n"
+          "  skinscan evaluate --data ../shared/datasets/ham10000 --split datasets/splits/test.txt\n"
+          "  skinscan evaluate --labels ISIC2018_Task3_Test_GroundTruth.csv --images ISIC2018_Task3_Test_Input\n"
+          "  skinscan evaluate --data DIR --predictions submission.csv --json\n"
+          "  skinscan evaluate --data DIR --fail-under balanced_accuracy=0.6 --fail-over ece=0.05\n"
+          "Metrics: accuracy balanced_accuracy macro_f1 macro_precision macro_recall weighted_f1\n"
+          "cohen_kappa macro_auc top_2_accuracy top_3_accuracy ece mce brier nll.\n") +
+      kExitCodesHelp);
   sub->callback([o] { run(*o); });
 }
 

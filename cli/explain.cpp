@@ -5,11 +5,11 @@
 
 #include <fmt/format.h>
 
-#include "skin/json_text.hpp"
 #include "common.hpp"
 #include "skin/error.hpp"
-#include "skin/explanation.hpp"
 #include "skin/explainer.hpp"
+#include "skin/explanation.hpp"
+#include "skin/json_text.hpp"
 #include "skin/prediction.hpp"
 
 namespace cli {
@@ -49,14 +49,17 @@ void run(const ExplainOptions& o) {
     } else {
       const auto& s = e.json["saliency"];
       std::string text = fmt::format("{}\n{}", path, skin::explanation_text(e.json));
-      text += fmt::format("  Saliency ({} for {}): {}\n\n", s["method"].get<std::string>(), s["class"].get<std::string>(),
-                          o.out.empty() ? "use --out DIR to write the overlay" : s["overlay"].get<std::string>());
+      text +=
+          fmt::format("  Saliency ({} for {}): {}\n\n", s["method"].get<std::string>(), s["class"].get<std::string>(),
+                      o.out.empty() ? "use --out DIR to write the overlay" : s["overlay"].get<std::string>());
       std::fputs(text.c_str(), stdout);
     }
   }
   if (o.json) {
-    nlohmann::json doc = {{"model", {{"name", m.name}, {"version", m.version}}}, {"results", results},
-                          {"sources", skin::lesion_info()["sources"]}, {"disclaimer", skin::disclaimer()}};
+    nlohmann::json doc = {{"model", {{"name", m.name}, {"version", m.version}}},
+                          {"results", results},
+                          {"sources", skin::lesion_info()["sources"]},
+                          {"disclaimer", skin::disclaimer()}};
     std::cout << skin::json_text(doc, 2) << "\n";
   } else if (failed < o.images.size()) {
     std::printf("%s\n", skin::disclaimer().c_str());
@@ -73,7 +76,9 @@ void setup_explain(CLI::App& app) {
   add_image_options(*sub, o->image);
   sub->add_option("--class", o->class_label, "Explain this label instead of the top one")->group("Saliency");
   sub->add_option("--method", o->method, "auto (Grad-CAM when the model exports features/head), gradcam, occlusion")
-      ->check(CLI::IsMember({"auto", "gradcam", "occlusion"}))->capture_default_str()->group("Saliency");
+      ->check(CLI::IsMember({"auto", "gradcam", "occlusion"}))
+      ->capture_default_str()
+      ->group("Saliency");
   sub->add_option("-o,--out", o->out, "Write <id>_overlay.png and <id>_heatmap.png (original size) into DIR")
       ->group("Output");
   sub->add_flag("--json", o->json, "Print everything as one JSON object")->group("Output");

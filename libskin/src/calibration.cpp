@@ -21,7 +21,9 @@ std::vector<double> softmax_with_temperature(const std::vector<double>& logits, 
 }
 
 double temperature_nll(const std::vector<double>& logits, const std::vector<int>& truth, std::size_t c, double t) {
-  if (truth.empty() || logits.size() != truth.size() * c) throw Error(ErrorKind::input, fmt::format("calibration: {} logits do not form {} rows of {} classes", logits.size(), truth.size(), c));
+  if (truth.empty() || logits.size() != truth.size() * c)
+    throw Error(ErrorKind::input, fmt::format("calibration: {} logits do not form {} rows of {} classes", logits.size(),
+                                              truth.size(), c));
   double total = 0;
   for (std::size_t i = 0; i < truth.size(); ++i) {
     const double* row = logits.data() + i * c;

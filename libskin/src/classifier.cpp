@@ -6,8 +6,8 @@
 #include <cmath>
 #include <thread>
 
-#include <fmt/format.h>
 #include <ATen/Parallel.h>
+#include <fmt/format.h>
 #include <torch/script.h>
 
 #include "skin/classifier_impl.hpp"
@@ -41,8 +41,8 @@ Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(st
   try {
     impl_->module = torch::jit::load(model_path, torch::kCPU);
   } catch (const c10::Error& e) {
-    throw Error(ErrorKind::model,
-                fmt::format("{}: not a loadable TorchScript model ({})", model_path, first_line(e.what_without_backtrace())));
+    throw Error(ErrorKind::model, fmt::format("{}: not a loadable TorchScript model ({})", model_path,
+                                              first_line(e.what_without_backtrace())));
   }
   impl_->module.eval();
   // optimize_for_inference freezes a copy and rewrites forward for CPU inference (conv/bn
@@ -56,8 +56,8 @@ Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(st
   }
   for (const std::string* method : {&manifest_.features_method, &manifest_.head_method})
     if (!method->empty() && !impl_->module.find_method(*method))
-      throw Error(ErrorKind::model, fmt::format("{}: manifest names method '{}' but the model does not export it",
-                                                model_path, *method));
+      throw Error(ErrorKind::model,
+                  fmt::format("{}: manifest names method '{}' but the model does not export it", model_path, *method));
 
   // One forward pass on a blank image checks the input size and the output shape.
   std::vector<float> blank(input_size(), 0.0f);
@@ -73,23 +73,20 @@ Classifier::~Classifier() = default;
 Classifier::Classifier(Classifier&&) noexcept = default;
 Classifier& Classifier::operator=(Classifier&&) noexcept = default;
 
-std::size_t Classifier::input_size() const {
-  return std::size_t(3) * manifest_.input.height * manifest_.input.width;
-}
+std::size_t Classifier::input_size() const { return std::size_t(3) * manifest_.input.height * manifest_.input.width; }
 
 std::vector<float> Classifier::raw_scores(const float* inputs, std::size_t count) {
   if (count == 0) return {};
   c10::InferenceMode guard;
-  auto batch = torch::from_blob(const_cast<float*>(inputs),
-                                {std::int64_t(count), 3, manifest_.input.height, manifest_.input.width},
-                                torch::kFloat32);
+  auto batch =
+      torch::from_blob(const_cast<float*>(inputs),
+                       {std::int64_t(count), 3, manifest_.input.height, manifest_.input.width}, torch::kFloat32);
   torch::jit::IValue out;
   try {
     out = impl_->fast.forward({batch});
   } catch (const std::exception& e) {
     throw Error(ErrorKind::model, fmt::format("forward pass failed on a {}x3x{}x{} input ({})", count,
-                                              manifest_.input.height, manifest_.input.width,
-                                              first_line(e.what())));
+                                              manifest_.input.height, manifest_.input.width, first_line(e.what())));
   }
   if (!out.isTensor()) throw Error(ErrorKind::model, "model output is not a single tensor");
   auto scores = out.toTensor().to(torch::kFloat32).contiguous();

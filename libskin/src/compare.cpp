@@ -71,14 +71,16 @@ nlohmann::json compare_reports(const nlohmann::json& a, const nlohmann::json& b)
   return out;
 }
 
-std::vector<std::string> check_regressions(const nlohmann::json& report, const nlohmann::json& baseline, double max_drop) {
+std::vector<std::string> check_regressions(const nlohmann::json& report, const nlohmann::json& baseline,
+                                           double max_drop) {
   std::vector<std::string> failures;
   // value(), not operator[]: a const json has no entry to create for a missing key.
   for (const char* name : kHeadline) {
     const nlohmann::json now = report["metrics"].value(name, nlohmann::json());
     const nlohmann::json before = baseline["metrics"].value(name, nlohmann::json());
     if (!now.is_number() || !before.is_number()) continue;
-    double worse = lower_is_better(name) ? now.get<double>() - before.get<double>() : before.get<double>() - now.get<double>();
+    double worse =
+        lower_is_better(name) ? now.get<double>() - before.get<double>() : before.get<double>() - now.get<double>();
     if (worse > max_drop)
       failures.push_back(fmt::format("{} = {:.4f} is {:.4f} worse than the baseline's {:.4f} (max drop {})", name,
                                      now.get<double>(), worse, before.get<double>(), max_drop));

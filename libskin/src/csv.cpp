@@ -53,7 +53,8 @@ bool CsvReader::read_record(std::vector<std::string>& fields) {
     if (i == line.size()) {
       if (!quoted) break;
       // A quoted field spans lines.
-      if (!std::getline(in_, line)) throw Error(ErrorKind::input, fmt::format("{}: row {}: unterminated quote", source_, row_));
+      if (!std::getline(in_, line))
+        throw Error(ErrorKind::input, fmt::format("{}: row {}: unterminated quote", source_, row_));
       ++line_;
       if (!line.empty() && line.back() == '\r') line.pop_back();
       field += '\n';
@@ -89,8 +90,7 @@ bool CsvReader::read_record(std::vector<std::string>& fields) {
 std::optional<std::vector<std::string>> CsvReader::next() {
   std::vector<std::string> fields;
   if (!read_record(fields)) return std::nullopt;
-  if (fields.size() != header_.size())
-    fail(fmt::format("has {} fields, header has {}", fields.size(), header_.size()));
+  if (fields.size() != header_.size()) fail(fmt::format("has {} fields, header has {}", fields.size(), header_.size()));
   return fields;
 }
 

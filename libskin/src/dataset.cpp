@@ -1,5 +1,4 @@
 // dataset.cpp: dataset layout detection and loading.
-#include "skin/strings.hpp"
 #include "skin/dataset.hpp"
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include "skin/csv.hpp"
 #include "skin/error.hpp"
 #include "skin/input_source.hpp"
+#include "skin/strings.hpp"
 
 namespace skin {
 namespace fs = std::filesystem;
@@ -81,7 +81,8 @@ Dataset load_ham10000(const std::string& root, std::string metadata, std::string
 
 Dataset load_isic(const std::string& root, std::string labels, std::string images) {
   if (labels.empty()) labels = find_csv(root, {"image", "MEL", "NV"});
-  if (labels.empty()) throw Error(ErrorKind::input, fmt::format("{}: no ISIC ground-truth CSV (columns image, MEL, NV, ...)", root));
+  if (labels.empty())
+    throw Error(ErrorKind::input, fmt::format("{}: no ISIC ground-truth CSV (columns image, MEL, NV, ...)", root));
   auto index = index_images(images.empty() ? root : images);
   auto in = open_csv(labels);
   CsvReader csv(in, labels);
@@ -160,11 +161,18 @@ Dataset load_dataset(const std::string& root, Layout layout, const std::string& 
   }
   Dataset d;
   switch (layout) {
-    case Layout::ham10000: d = load_ham10000(root, labels_csv, images_dir); break;
-    case Layout::isic: d = load_isic(root, labels_csv, images_dir); break;
-    default: d = load_image_folder(root); break;
+    case Layout::ham10000:
+      d = load_ham10000(root, labels_csv, images_dir);
+      break;
+    case Layout::isic:
+      d = load_isic(root, labels_csv, images_dir);
+      break;
+    default:
+      d = load_image_folder(root);
+      break;
   }
-  if (d.items.empty()) throw Error(ErrorKind::input, fmt::format("{}: no labelled items found ({} layout)", root, d.layout));
+  if (d.items.empty())
+    throw Error(ErrorKind::input, fmt::format("{}: no labelled items found ({} layout)", root, d.layout));
   std::sort(d.items.begin(), d.items.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return d;
 }
@@ -187,14 +195,16 @@ std::unordered_set<std::string> read_id_list(const std::string& path) {
 void restrict_to(Dataset& dataset, const std::unordered_set<std::string>& ids) {
   auto& items = dataset.items;
   // Lists hold ids without extensions; ImageFolder ids are file names.
-  items.erase(std::remove_if(items.begin(), items.end(),
-                             [&](const auto& i) { return !ids.count(i.id) && !ids.count(fs::path(i.id).stem().string()); }),
-              items.end());
+  items.erase(
+      std::remove_if(items.begin(), items.end(),
+                     [&](const auto& i) { return !ids.count(i.id) && !ids.count(fs::path(i.id).stem().string()); }),
+      items.end());
 }
 
 Dataset load_dataset(const DatasetSpec& spec) {
   if (spec.root.empty() && spec.labels_csv.empty())
-    throw Error(ErrorKind::usage, "give a dataset folder (--data DIR), or a label CSV (--labels CSV) with --images DIR");
+    throw Error(ErrorKind::usage,
+                "give a dataset folder (--data DIR), or a label CSV (--labels CSV) with --images DIR");
   Dataset dataset = load_dataset(spec.root, parse_layout(spec.layout), spec.labels_csv, spec.images_dir);
   if (!spec.split.empty()) {
     restrict_to(dataset, read_id_list(spec.split));

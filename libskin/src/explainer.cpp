@@ -16,7 +16,8 @@ namespace skin {
 std::size_t class_index_of(const Manifest& m, const std::string& label) {
   auto it = std::find(m.labels.begin(), m.labels.end(), label);
   if (it == m.labels.end())
-    throw Error(ErrorKind::usage, fmt::format("class '{}': model '{}' has labels {}", label, m.name, fmt::join(m.labels, ", ")));
+    throw Error(ErrorKind::usage,
+                fmt::format("class '{}': model '{}' has labels {}", label, m.name, fmt::join(m.labels, ", ")));
   return std::size_t(it - m.labels.begin());
 }
 
@@ -28,7 +29,8 @@ ImageExplanation explain_image(Classifier& classifier, const cv::Mat& bgr, const
   const std::string& label = m.labels[s.class_index];
   const double p = s.probabilities[s.class_index];
   out.json["saliency"] = {{"method", saliency_method_name(s.method)}, {"class", label}, {"probability", p}};
-  out.overlay = render_overlay(bgr, s.map, fmt::format("{} {:.1f}% ({})", label, 100 * p, saliency_method_name(s.method)));
+  out.overlay =
+      render_overlay(bgr, s.map, fmt::format("{} {:.1f}% ({})", label, 100 * p, saliency_method_name(s.method)));
   out.heatmap = render_heatmap(s.map);
   return out;
 }

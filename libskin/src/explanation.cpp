@@ -19,7 +19,8 @@ const std::string& disclaimer() {
   return text;
 }
 
-nlohmann::json explain_prediction(const Manifest& m, const std::vector<float>& p, const std::vector<QualityCheck>& quality) {
+nlohmann::json explain_prediction(const Manifest& m, const std::vector<float>& p,
+                                  const std::vector<QualityCheck>& quality) {
   using nlohmann::json;
   const auto& classes = lesion_info()["classes"];
   auto top = top_k(p, 3);
@@ -37,26 +38,38 @@ nlohmann::json explain_prediction(const Manifest& m, const std::vector<float>& p
   } else {
     double pm = malignant_probability(p, m);
     std::string level = pm >= kHighRisk ? "high" : pm >= kModerateRisk ? "moderate" : "low";
-    risk = {{"level", level}, {"malignant_probability", pm}, {"malignant_labels", m.malignant},
+    risk = {{"level", level},
+            {"malignant_probability", pm},
+            {"malignant_labels", m.malignant},
             {"rule", fmt::format("summed probability of {}: high if >= {}, moderate if >= {}, low otherwise",
                                  fmt::join(m.malignant, ", "), kHighRisk, kModerateRisk)}};
-    next_step = level == "high"       ? "See a dermatologist promptly (guidelines ask for about two weeks for a suspected skin cancer)."
+    next_step = level == "high"
+                    ? "See a dermatologist promptly (guidelines ask for about two weeks for a suspected skin cancer)."
                 : level == "moderate" ? "Arrange a dermatologist appointment within weeks."
-                                      : "No urgent action suggested by the model; watch the lesion and have it checked if it changes (size, shape, colour) or bleeds.";
+                                      : "No urgent action suggested by the model; watch the lesion and have it checked "
+                                        "if it changes (size, shape, colour) or bleeds.";
   }
   const double top1 = p[top[0]], margin = top.size() > 1 ? top1 - p[top[1]] : top1;
   json reasons = json::array();
   if (top1 < kUnsureTop) reasons.push_back(fmt::format("top probability {:.2f} is below {}", top1, kUnsureTop));
-  if (margin < kUnsureMargin) reasons.push_back(fmt::format("margin to the second label {:.2f} is below {}", margin, kUnsureMargin));
+  if (margin < kUnsureMargin)
+    reasons.push_back(fmt::format("margin to the second label {:.2f} is below {}", margin, kUnsureMargin));
   json warnings = json::array();
   for (const auto& q : quality)
     if (!q.ok) warnings.push_back(q.message);
   if (!reasons.empty()) warnings.push_back("the model is unsure about this image; treat the ranking as weak evidence");
-  if (!warnings.empty()) next_step += " Because of the warnings above, retake the image or rely on an examination rather than this result.";
-  json out = {{"differential", differential}, {"risk", risk}, {"next_step", next_step},
-              {"uncertainty", {{"unsure", !reasons.empty()}, {"reasons", reasons},
-                               {"rule", fmt::format("unsure when top probability < {} or margin < {}", kUnsureTop, kUnsureMargin)}}},
-              {"quality", quality_to_json(quality)}, {"warnings", warnings}, {"disclaimer", disclaimer()}};
+  if (!warnings.empty())
+    next_step += " Because of the warnings above, retake the image or rely on an examination rather than this result.";
+  json out = {{"differential", differential},
+              {"risk", risk},
+              {"next_step", next_step},
+              {"uncertainty",
+               {{"unsure", !reasons.empty()},
+                {"reasons", reasons},
+                {"rule", fmt::format("unsure when top probability < {} or margin < {}", kUnsureTop, kUnsureMargin)}}},
+              {"quality", quality_to_json(quality)},
+              {"warnings", warnings},
+              {"disclaimer", disclaimer()}};
   if (classes.contains(m.labels[top[0]])) out["about_top_label"] = classes[m.labels[top[0]]];
   return out;
 }
@@ -64,8 +77,9 @@ nlohmann::json explain_prediction(const Manifest& m, const std::vector<float>& p
 std::string explanation_text(const nlohmann::json& e) {
   std::string out = "  Differential:\n";
   for (const auto& d : e["differential"])
-    out += fmt::format("    {:5.1f}%  {} ({}){}\n", 100 * d["probability"].get<double>(), d["name"].get<std::string>(),
-                       d["label"].get<std::string>(), d.contains("nature") ? ", " + d["nature"].get<std::string>() : "");
+    out +=
+        fmt::format("    {:5.1f}%  {} ({}){}\n", 100 * d["probability"].get<double>(), d["name"].get<std::string>(),
+                    d["label"].get<std::string>(), d.contains("nature") ? ", " + d["nature"].get<std::string>() : "");
   const auto& r = e["risk"];
   out += fmt::format("  Risk: {}", r["level"].get<std::string>());
   if (r.contains("malignant_probability"))

@@ -25,7 +25,8 @@ std::vector<std::string> check_gates(const nlohmann::json& report, const std::ve
       throw Error(ErrorKind::usage, fmt::format("gate '{}' must look like METRIC=VALUE", gate));
     std::string name = gate.substr(0, eq);
     const auto& metrics = report.at("metrics");
-    if (!metrics.contains(name)) throw Error(ErrorKind::usage, fmt::format("gate '{}': unknown metric '{}'", gate, name));
+    if (!metrics.contains(name))
+      throw Error(ErrorKind::usage, fmt::format("gate '{}': unknown metric '{}'", gate, name));
     if (metrics[name].is_null()) {
       failures.push_back(fmt::format("{} is undefined for this data (gate {} {})", name, under ? ">=" : "<=", limit));
       return;

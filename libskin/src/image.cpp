@@ -18,14 +18,10 @@ namespace skin {
 namespace {
 
 std::uint32_t be16(const std::uint8_t* p) { return (p[0] << 8) | p[1]; }
-std::uint32_t be32(const std::uint8_t* p) {
-  return (std::uint32_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
-}
+std::uint32_t be32(const std::uint8_t* p) { return (std::uint32_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3]; }
 std::uint32_t le16(const std::uint8_t* p) { return p[0] | (p[1] << 8); }
 std::uint32_t le24(const std::uint8_t* p) { return p[0] | (p[1] << 8) | (p[2] << 16); }
-std::uint32_t le32(const std::uint8_t* p) {
-  return p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t(p[3]) << 24);
-}
+std::uint32_t le32(const std::uint8_t* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t(p[3]) << 24); }
 
 bool starts_with(const std::uint8_t* data, std::size_t size, const char* magic, std::size_t n) {
   return size >= n && std::memcmp(data, magic, n) == 0;
@@ -33,7 +29,7 @@ bool starts_with(const std::uint8_t* data, std::size_t size, const char* magic, 
 
 struct JpegSegment {
   std::uint8_t marker = 0;
-  std::size_t at = 0;     // offset of the FF of the marker
+  std::size_t at = 0;        // offset of the FF of the marker
   std::uint32_t length = 0;  // the segment's length field (includes itself)
 };
 
@@ -43,8 +39,14 @@ std::optional<JpegSegment> next_jpeg_segment(const std::uint8_t* d, std::size_t 
   while (i + 4 <= n) {
     if (d[i] != 0xFF) return std::nullopt;
     std::uint8_t marker = d[i + 1];
-    if (marker == 0xFF) { ++i; continue; }  // fill byte
-    if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) { i += 2; continue; }
+    if (marker == 0xFF) {
+      ++i;
+      continue;
+    }  // fill byte
+    if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+      i += 2;
+      continue;
+    }
     JpegSegment seg{marker, i, be16(d + i + 2)};
     i += 2 + seg.length;
     return seg;
@@ -57,8 +59,8 @@ std::optional<Dimensions> jpeg_dimensions(const std::uint8_t* d, std::size_t n) 
   std::size_t i = 2;
   while (auto seg = next_jpeg_segment(d, n, i)) {
     if (seg->length < 2) return std::nullopt;
-    bool sof = seg->marker >= 0xC0 && seg->marker <= 0xCF && seg->marker != 0xC4 && seg->marker != 0xC8 &&
-               seg->marker != 0xCC;
+    bool sof =
+        seg->marker >= 0xC0 && seg->marker <= 0xCF && seg->marker != 0xC4 && seg->marker != 0xC8 && seg->marker != 0xCC;
     if (sof) {
       if (seg->at + 9 > n) return std::nullopt;
       return Dimensions{be16(d + seg->at + 7), be16(d + seg->at + 5)};
@@ -131,8 +133,10 @@ std::optional<Dimensions> pnm_dimensions(const std::uint8_t* d, std::size_t n) {
   std::int64_t values[2];
   for (auto& v : values) {
     while (i < n && (std::isspace(d[i]) || d[i] == '#')) {
-      if (d[i] == '#') while (i < n && d[i] != '\n') ++i;
-      else ++i;
+      if (d[i] == '#')
+        while (i < n && d[i] != '\n') ++i;
+      else
+        ++i;
     }
     if (i >= n || !std::isdigit(d[i])) return std::nullopt;
     v = 0;
@@ -145,13 +149,20 @@ std::optional<Dimensions> pnm_dimensions(const std::uint8_t* d, std::size_t n) {
 
 const char* format_name(ImageFormat format) {
   switch (format) {
-    case ImageFormat::jpeg: return "jpeg";
-    case ImageFormat::png: return "png";
-    case ImageFormat::bmp: return "bmp";
-    case ImageFormat::tiff: return "tiff";
-    case ImageFormat::webp: return "webp";
-    case ImageFormat::pnm: return "pnm";
-    case ImageFormat::unknown: break;
+    case ImageFormat::jpeg:
+      return "jpeg";
+    case ImageFormat::png:
+      return "png";
+    case ImageFormat::bmp:
+      return "bmp";
+    case ImageFormat::tiff:
+      return "tiff";
+    case ImageFormat::webp:
+      return "webp";
+    case ImageFormat::pnm:
+      return "pnm";
+    case ImageFormat::unknown:
+      break;
   }
   return "unknown";
 }
@@ -168,7 +179,8 @@ ImageFormat sniff_format(const std::uint8_t* d, std::size_t n) {
 
 std::optional<Dimensions> read_dimensions(ImageFormat format, const std::uint8_t* d, std::size_t n) {
   switch (format) {
-    case ImageFormat::jpeg: return jpeg_dimensions(d, n);
+    case ImageFormat::jpeg:
+      return jpeg_dimensions(d, n);
     case ImageFormat::png:
       if (n < 24 || std::memcmp(d + 12, "IHDR", 4) != 0) return std::nullopt;
       return Dimensions{be32(d + 16), be32(d + 20)};
@@ -179,10 +191,14 @@ std::optional<Dimensions> read_dimensions(ImageFormat format, const std::uint8_t
       std::int64_t h = std::int32_t(le32(d + 22));
       return Dimensions{std::int32_t(le32(d + 18)), h < 0 ? -h : h};
     }
-    case ImageFormat::tiff: return tiff_dimensions(d, n);
-    case ImageFormat::webp: return webp_dimensions(d, n);
-    case ImageFormat::pnm: return pnm_dimensions(d, n);
-    case ImageFormat::unknown: break;
+    case ImageFormat::tiff:
+      return tiff_dimensions(d, n);
+    case ImageFormat::webp:
+      return webp_dimensions(d, n);
+    case ImageFormat::pnm:
+      return pnm_dimensions(d, n);
+    case ImageFormat::unknown:
+      break;
   }
   return std::nullopt;
 }
@@ -201,8 +217,8 @@ cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& 
   if (dims->width <= 0 || dims->height <= 0)
     throw fail(fmt::format("invalid dimensions {}x{}", dims->width, dims->height));
   if (dims->width > limits.max_width || dims->height > limits.max_height)
-    throw fail(fmt::format("dimensions {}x{} exceed the {}x{} limit", dims->width, dims->height,
-                           limits.max_width, limits.max_height));
+    throw fail(fmt::format("dimensions {}x{} exceed the {}x{} limit", dims->width, dims->height, limits.max_width,
+                           limits.max_height));
   if (format == ImageFormat::jpeg && !jpeg_complete(bytes.data(), bytes.size()))
     throw fail("truncated jpeg (no end-of-image marker)");
 
@@ -213,7 +229,7 @@ cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& 
   }
   // IMREAD_COLOR applies EXIF orientation and converts grey/alpha/CMYK to 3 channels;
   // IMREAD_ANYDEPTH keeps 16-bit data so it can be scaled rather than clipped.
-  const int flags = reduction == 8 ? cv::IMREAD_REDUCED_COLOR_8
+  const int flags = reduction == 8   ? cv::IMREAD_REDUCED_COLOR_8
                     : reduction == 4 ? cv::IMREAD_REDUCED_COLOR_4
                     : reduction == 2 ? cv::IMREAD_REDUCED_COLOR_2
                                      : cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH;
@@ -227,23 +243,31 @@ cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& 
   const std::int64_t w = (dims->width + reduction - 1) / reduction, h = (dims->height + reduction - 1) / reduction;
   // EXIF rotation swaps the axes; anything else means the header lied.
   if (!(raw.cols == w && raw.rows == h) && !(raw.cols == h && raw.rows == w))
-    throw fail(fmt::format("decoded size {}x{} does not match header {}x{}", raw.cols, raw.rows, dims->width, dims->height));
+    throw fail(
+        fmt::format("decoded size {}x{} does not match header {}x{}", raw.cols, raw.rows, dims->width, dims->height));
   if (raw.depth() == CV_8U) return raw;
   cv::Mat out;
   switch (raw.depth()) {
-    case CV_16U: raw.convertTo(out, CV_8U, 1.0 / 257.0); break;
-    case CV_16S: raw.convertTo(out, CV_8U, 1.0 / 128.0); break;
+    case CV_16U:
+      raw.convertTo(out, CV_8U, 1.0 / 257.0);
+      break;
+    case CV_16S:
+      raw.convertTo(out, CV_8U, 1.0 / 128.0);
+      break;
     case CV_32F:
-    case CV_64F: raw.convertTo(out, CV_8U, 255.0); break;  // float images are in [0, 1]
-    default: raw.convertTo(out, CV_8U); break;
+    case CV_64F:
+      raw.convertTo(out, CV_8U, 255.0);
+      break;  // float images are in [0, 1]
+    default:
+      raw.convertTo(out, CV_8U);
+      break;
   }
   return out;
 }
 
 cv::Mat load_image(const std::string& path, const ImageLimits& limits, cv::Size at_least) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw Error(ErrorKind::input, fmt::format("{}: {}", path, std::strerror(errno)));
+  if (::stat(path.c_str(), &st) != 0) throw Error(ErrorKind::input, fmt::format("{}: {}", path, std::strerror(errno)));
   if (S_ISDIR(st.st_mode)) throw Error(ErrorKind::input, fmt::format("{}: is a directory", path));
   if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::input, fmt::format("{}: not a regular file", path));
   if (std::size_t(st.st_size) > limits.max_bytes)
@@ -253,8 +277,7 @@ cv::Mat load_image(const std::string& path, const ImageLimits& limits, cv::Size 
   if (!in) throw Error(ErrorKind::input, fmt::format("{}: {}", path, std::strerror(errno)));
   std::vector<std::uint8_t> bytes(std::size_t(st.st_size));
   in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size()));
-  if (std::size_t(in.gcount()) != bytes.size())
-    throw Error(ErrorKind::input, fmt::format("{}: read failed", path));
+  if (std::size_t(in.gcount()) != bytes.size()) throw Error(ErrorKind::input, fmt::format("{}: read failed", path));
   return decode_image(bytes, path, limits, at_least);
 }
 

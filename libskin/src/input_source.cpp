@@ -17,9 +17,9 @@ namespace fs = std::filesystem;
 bool has_image_extension(const fs::path& path) {
   // Supported formats plus common image formats that are not (gif, heic, avif, ...): files
   // named like images are always reported, as results or as "not a supported image".
-  static const std::array<const char*, 20> kExtensions = {
-      ".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".tif",  ".tiff", ".webp", ".ppm", ".pgm",
-      ".pbm", ".gif", ".heic", ".heif", ".avif", ".jp2", ".jxl", ".exr", ".hdr", ".dng"};
+  static const std::array<const char*, 20> kExtensions = {".jpg",  ".jpeg", ".jpe", ".png", ".bmp", ".tif",  ".tiff",
+                                                          ".webp", ".ppm",  ".pgm", ".pbm", ".gif", ".heic", ".heif",
+                                                          ".avif", ".jp2",  ".jxl", ".exr", ".hdr", ".dng"};
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
   for (const char* e : kExtensions)

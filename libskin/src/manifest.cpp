@@ -115,9 +115,9 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
   };
   m.input.width = size("width", "input.width");
   m.input.height = size("height", "input.height");
-  m.input.resize = r.choice(input, "resize", "input.resize", ResizeMode::stretch,
-                            {{"stretch", ResizeMode::stretch}, {"center_crop", ResizeMode::center_crop},
-                             {"pad", ResizeMode::pad}});
+  m.input.resize =
+      r.choice(input, "resize", "input.resize", ResizeMode::stretch,
+               {{"stretch", ResizeMode::stretch}, {"center_crop", ResizeMode::center_crop}, {"pad", ResizeMode::pad}});
   m.input.color_order = r.choice(input, "color_order", "input.color_order", ColorOrder::rgb,
                                  {{"RGB", ColorOrder::rgb}, {"BGR", ColorOrder::bgr}});
   if (input.contains("scale")) {

@@ -1,16 +1,15 @@
 // metrics.cpp: metric computations; each is checked against scikit-learn in tests/metrics.
 #include "skin/metrics.hpp"
 
-#include <fmt/format.h>
-
-#include "skin/error.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <random>
 
+#include <fmt/format.h>
+
+#include "skin/error.hpp"
 
 namespace skin {
 namespace {
@@ -69,7 +68,8 @@ struct Averages {
   double weighted_precision = 0, weighted_recall = 0, weighted_f1 = 0;
 };
 
-Averages averages(const std::vector<std::vector<std::size_t>>& cm, std::size_t n, std::vector<ClassMetrics>* per_class) {
+Averages averages(const std::vector<std::vector<std::size_t>>& cm, std::size_t n,
+                  std::vector<ClassMetrics>* per_class) {
   const std::size_t c = cm.size();
   Averages a;
   std::size_t correct = 0, present = 0, in_truth = 0;
@@ -204,9 +204,12 @@ Metrics compute_metrics(const std::vector<int>& truth, const std::vector<double>
                         const std::vector<std::string>& labels, int nbins) {
   const std::size_t n = truth.size(), c = labels.size();
   if (n == 0) throw Error(ErrorKind::input, "metrics: no samples to score");
-  if (probs.size() != n * c) throw Error(ErrorKind::input, fmt::format("metrics: {} probabilities do not form {} rows of {} classes", probs.size(), n, c));
+  if (probs.size() != n * c)
+    throw Error(ErrorKind::input,
+                fmt::format("metrics: {} probabilities do not form {} rows of {} classes", probs.size(), n, c));
   for (int t : truth)
-    if (t < 0 || std::size_t(t) >= c) throw Error(ErrorKind::input, fmt::format("metrics: true class {} is not one of the {} classes", t, c));
+    if (t < 0 || std::size_t(t) >= c)
+      throw Error(ErrorKind::input, fmt::format("metrics: true class {} is not one of the {} classes", t, c));
   Metrics m;
   std::vector<std::size_t> all(n);
   std::iota(all.begin(), all.end(), 0);

@@ -7,9 +7,8 @@
 #include <fmt/format.h>
 
 #include "skin/error.hpp"
-#include "skin/output_file.hpp"
-
 #include "skin/json_text.hpp"
+#include "skin/output_file.hpp"
 
 namespace skin {
 

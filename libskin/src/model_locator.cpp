@@ -28,9 +28,10 @@ std::string locate_model(const std::string& explicit_dir, const std::string& exe
     if (fs::exists(dir / "manifest.json", ec)) return dir.string();
     searched += (searched.empty() ? "" : ", ") + dir.string();
   }
-  throw Error(ErrorKind::model,
-              fmt::format("no model given and no bundled model found (searched {}); use --model DIR or set SKINSCAN_MODEL",
-                          searched));
+  throw Error(
+      ErrorKind::model,
+      fmt::format("no model given and no bundled model found (searched {}); use --model DIR or set SKINSCAN_MODEL",
+                  searched));
 }
 
 }  // namespace skin

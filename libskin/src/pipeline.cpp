@@ -19,9 +19,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 struct Slot {
   Prediction prediction;
@@ -31,7 +29,9 @@ struct Slot {
 class Stream {
  public:
   Stream(InputSource& source, Classifier& classifier, const PipelineOptions& options)
-      : source_(source), classifier_(classifier), options_(options),
+      : source_(source),
+        classifier_(classifier),
+        options_(options),
         window_(options.window ? options.window : 4 * std::max<std::size_t>(1, options.batch_size)) {}
 
   ~Stream() { shut_down(); }

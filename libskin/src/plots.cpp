@@ -1,8 +1,8 @@
 // plots.cpp: small, readable figures with cv::putText / cv::line; no plotting library needed.
 #include "skin/plots.hpp"
 
-#include <filesystem>
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -30,9 +30,8 @@ void save(const std::string& path, const cv::Mat& img) { write_png(path, img); }
 
 // Distinct colours for up to 10 series (BGR), colour-blind friendly (Okabe-Ito + extras).
 cv::Scalar series_colour(std::size_t i) {
-  static const cv::Scalar kColours[] = {{0, 159, 230}, {233, 180, 86}, {115, 158, 0}, {66, 228, 240},
-                                        {178, 114, 0},  {0, 94, 213},   {167, 121, 204}, {0, 0, 0},
-                                        {128, 128, 128}, {40, 40, 160}};
+  static const cv::Scalar kColours[] = {{0, 159, 230}, {233, 180, 86},  {115, 158, 0}, {66, 228, 240},  {178, 114, 0},
+                                        {0, 94, 213},  {167, 121, 204}, {0, 0, 0},     {128, 128, 128}, {40, 40, 160}};
   return kColours[i % 10];
 }
 
@@ -74,8 +73,8 @@ void write_confusion_matrix_png(const std::string& path, const std::vector<std::
       // white -> dark blue
       cv::rectangle(img, box, cv::Scalar(255 - 120 * v, 255 - 200 * v, 255 - 230 * v), cv::FILLED);
       cv::rectangle(img, box, kGrey, 1);
-      text(img, std::to_string(counts[r][c]), {box.x + cell / 2, box.y + cell / 2 + 5}, 0.5,
-           v > 0.5 ? kWhite : kBlack, true);
+      text(img, std::to_string(counts[r][c]), {box.x + cell / 2, box.y + cell / 2 + 5}, 0.5, v > 0.5 ? kWhite : kBlack,
+           true);
     }
     text(img, labels[r], {left - 10 - 9 * int(labels[r].size()), top + r * cell + cell / 2 + 5});
     text(img, labels[r], {left + r * cell + cell / 2, top + n * cell + 20}, 0.5, kBlack, true);

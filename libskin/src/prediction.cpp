@@ -40,7 +40,8 @@ nlohmann::json to_json(const Prediction& pred, const Manifest& manifest, std::si
   j["probabilities"] = probs;
   nlohmann::json topk = nlohmann::json::array();
   for (auto i : top)
-    topk.push_back({{"label", manifest.labels[i]}, {"name", manifest.display_name(manifest.labels[i])},
+    topk.push_back({{"label", manifest.labels[i]},
+                    {"name", manifest.display_name(manifest.labels[i])},
                     {"probability", pred.probabilities[i]}});
   j["top_k"] = topk;
   if (!manifest.malignant.empty()) j["malignant_probability"] = malignant_probability(pred.probabilities, manifest);

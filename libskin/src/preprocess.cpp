@@ -26,7 +26,8 @@ cv::Mat resize_for_model(const cv::Mat& bgr, const InputSpec& spec) {
     case ResizeMode::center_crop: {
       // Scale so the image covers the target, then cut the centre.
       double s = std::max(double(target.width) / bgr.cols, double(target.height) / bgr.rows);
-      cv::Size scaled(std::max(target.width, int(bgr.cols * s + 0.5)), std::max(target.height, int(bgr.rows * s + 0.5)));
+      cv::Size scaled(std::max(target.width, int(bgr.cols * s + 0.5)),
+                      std::max(target.height, int(bgr.rows * s + 0.5)));
       cv::Mat resized;
       cv::resize(bgr, resized, scaled, 0, 0, interpolation_for(bgr.size(), scaled));
       cv::Rect roi((scaled.width - target.width) / 2, (scaled.height - target.height) / 2, target.width, target.height);
@@ -39,8 +40,8 @@ cv::Mat resize_for_model(const cv::Mat& bgr, const InputSpec& spec) {
       cv::Mat resized;
       cv::resize(bgr, resized, scaled, 0, 0, interpolation_for(bgr.size(), scaled));
       out = cv::Mat::zeros(target, bgr.type());
-      resized.copyTo(out(cv::Rect((target.width - scaled.width) / 2, (target.height - scaled.height) / 2,
-                                  scaled.width, scaled.height)));
+      resized.copyTo(out(cv::Rect((target.width - scaled.width) / 2, (target.height - scaled.height) / 2, scaled.width,
+                                  scaled.height)));
       return out;
     }
   }

@@ -12,8 +12,10 @@ namespace skin {
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 Progress::Progress(bool enabled, std::size_t total)
-    : enabled_(enabled && stderr_is_terminal()), total_(total),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : enabled_(enabled && stderr_is_terminal()),
+      total_(total),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
 Progress::~Progress() { finish(); }
 

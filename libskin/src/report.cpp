@@ -44,19 +44,29 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
     count = count.get<int>() + 1;
   }
 
-  json metrics = {{"accuracy", m.accuracy}, {"balanced_accuracy", m.balanced_accuracy},
-                  {"macro_precision", m.macro_precision}, {"macro_recall", m.macro_recall}, {"macro_f1", m.macro_f1},
-                  {"weighted_precision", m.weighted_precision}, {"weighted_recall", m.weighted_recall},
-                  {"weighted_f1", m.weighted_f1}, {"cohen_kappa", optional_number(m.kappa)},
-                  {"macro_auc", optional_number(m.macro_auc)}, {"ece", m.ece}, {"mce", m.mce}, {"brier", m.brier},
+  json metrics = {{"accuracy", m.accuracy},
+                  {"balanced_accuracy", m.balanced_accuracy},
+                  {"macro_precision", m.macro_precision},
+                  {"macro_recall", m.macro_recall},
+                  {"macro_f1", m.macro_f1},
+                  {"weighted_precision", m.weighted_precision},
+                  {"weighted_recall", m.weighted_recall},
+                  {"weighted_f1", m.weighted_f1},
+                  {"cohen_kappa", optional_number(m.kappa)},
+                  {"macro_auc", optional_number(m.macro_auc)},
+                  {"ece", m.ece},
+                  {"mce", m.mce},
+                  {"brier", m.brier},
                   {"nll", m.nll}};
   for (const auto& [k, v] : m.top_k_accuracy) metrics[fmt::format("top_{}_accuracy", k)] = v;
 
   json per_class = json::object();
   for (const auto& pc : m.per_class)
-    per_class[pc.label] = {{"precision", pc.precision}, {"recall", pc.recall}, {"specificity", pc.specificity},
-                           {"f1", pc.f1}, {"support", pc.support}, {"predicted", pc.predicted},
-                           {"auc", optional_number(pc.auc)}, {"average_precision", optional_number(pc.average_precision)}};
+    per_class[pc.label] = {
+        {"precision", pc.precision},      {"recall", pc.recall},
+        {"specificity", pc.specificity},  {"f1", pc.f1},
+        {"support", pc.support},          {"predicted", pc.predicted},
+        {"auc", optional_number(pc.auc)}, {"average_precision", optional_number(pc.average_precision)}};
 
   json normalized = json::array();
   for (const auto& row : m.confusion) {
@@ -68,7 +78,10 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
   }
   json bins = json::array();
   for (const auto& b : m.calibration)
-    bins.push_back({{"lower", b.lower}, {"upper", b.upper}, {"count", b.count}, {"confidence", b.confidence},
+    bins.push_back({{"lower", b.lower},
+                    {"upper", b.upper},
+                    {"count", b.count},
+                    {"confidence", b.confidence},
                     {"accuracy", b.accuracy}});
 
   json failed = json::array();
@@ -79,23 +92,32 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
       {"skinscan", version()},
       {"created", now_iso8601()},
       {"model", s.source},
-      {"dataset", {{"layout", dataset.layout}, {"root", dataset.root},
-                   {"split", options.split.empty() ? json() : json(options.split)},
-                   {"labelled", dataset.items.size()}, {"counts_per_class", counts}, {"scored", s.scored.size()},
-                   {"missing", s.missing.size()}, {"failed", s.failed.size()}}},
+      {"dataset",
+       {{"layout", dataset.layout},
+        {"root", dataset.root},
+        {"split", options.split.empty() ? json() : json(options.split)},
+        {"labelled", dataset.items.size()},
+        {"counts_per_class", counts},
+        {"scored", s.scored.size()},
+        {"missing", s.missing.size()},
+        {"failed", s.failed.size()}}},
       {"metrics", metrics},
       {"per_class", per_class},
       {"confusion_matrix", {{"labels", s.labels}, {"counts", m.confusion}, {"row_normalized", normalized}}},
-      {"calibration", {{"definition", "ECE (Guo et al. 2017): top-label confidence, equal-width bins (lower, upper], "
-                                      "sum over bins of |accuracy - confidence| weighted by the bin's share of items; "
-                                      "MCE: largest such gap; Brier: mean over items of the squared distance between "
-                                      "the probability vector and the one-hot truth; NLL: mean -log p(true class)"},
-                       {"bins_count", options.calibration_bins}, {"bins", bins}}},
+      {"calibration",
+       {{"definition",
+         "ECE (Guo et al. 2017): top-label confidence, equal-width bins (lower, upper], "
+         "sum over bins of |accuracy - confidence| weighted by the bin's share of items; "
+         "MCE: largest such gap; Brier: mean over items of the squared distance between "
+         "the probability vector and the one-hot truth; NLL: mean -log p(true class)"},
+        {"bins_count", options.calibration_bins},
+        {"bins", bins}}},
       {"items_missing", s.missing},
       {"items_failed", failed},
-      {"definitions", {{"balanced_accuracy", "mean recall over the classes present in the truth (ISIC 2018 Task 3 metric)"},
-                       {"macro", "unweighted mean over classes present in truth or predictions"},
-                       {"prediction", "argmax of the probabilities (first class on ties)"}}},
+      {"definitions",
+       {{"balanced_accuracy", "mean recall over the classes present in the truth (ISIC 2018 Task 3 metric)"},
+        {"macro", "unweighted mean over classes present in truth or predictions"},
+        {"prediction", "argmax of the probabilities (first class on ties)"}}},
   };
   if (!s.malignant.empty()) {
     std::vector<bool> positive;
@@ -105,20 +127,23 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
                          s.malignant.end());
       double p = 0;
       for (std::size_t k = 0; k < c; ++k)
-        if (std::find(s.malignant.begin(), s.malignant.end(), s.labels[k]) != s.malignant.end()) p += item.probabilities[k];
+        if (std::find(s.malignant.begin(), s.malignant.end(), s.labels[k]) != s.malignant.end())
+          p += item.probabilities[k];
       score.push_back(p);
     }
     BinaryMetrics b = binary_metrics(positive, score, 0.5);
-    report["binary"] = {{"malignant", s.malignant}, {"rule", "malignant when the summed malignant probability >= 0.5"},
-                        {"threshold", b.threshold}, {"positives", b.positives}, {"negatives", b.negatives},
-                        {"sensitivity", b.sensitivity}, {"specificity", b.specificity}, {"auc", optional_number(b.auc)}};
+    report["binary"] = {
+        {"malignant", s.malignant},     {"rule", "malignant when the summed malignant probability >= 0.5"},
+        {"threshold", b.threshold},     {"positives", b.positives},
+        {"negatives", b.negatives},     {"sensitivity", b.sensitivity},
+        {"specificity", b.specificity}, {"auc", optional_number(b.auc)}};
   } else {
     report["binary"] = nullptr;
   }
   if (options.bootstrap > 0) {
     json ci = {{"resamples", options.bootstrap}, {"seed", options.seed}, {"level", 0.95}, {"method", "percentile"}};
-    for (const auto& [name, iv] : bootstrap_intervals(truth, probs, c, options.bootstrap, options.seed,
-                                                      options.calibration_bins))
+    for (const auto& [name, iv] :
+         bootstrap_intervals(truth, probs, c, options.bootstrap, options.seed, options.calibration_bins))
       ci[name] = {iv.lower, iv.upper};
     report["confidence_intervals"] = ci;
   }
@@ -133,11 +158,10 @@ std::string cell(const nlohmann::json& v) { return v.is_null() ? "   -  " : fmt:
 
 std::string report_summary_text(const nlohmann::json& r) {
   const auto& d = r["dataset"];
-  std::string out = fmt::format("dataset: {} at {}{}\n  {} labelled, {} scored, {} missing, {} failed\n\n",
-                                d["layout"].get<std::string>(), d["root"].get<std::string>(),
-                                d["split"].is_null() ? "" : " (split " + d["split"].get<std::string>() + ")",
-                                d["labelled"].get<int>(), d["scored"].get<int>(), d["missing"].get<int>(),
-                                d["failed"].get<int>());
+  std::string out = fmt::format(
+      "dataset: {} at {}{}\n  {} labelled, {} scored, {} missing, {} failed\n\n", d["layout"].get<std::string>(),
+      d["root"].get<std::string>(), d["split"].is_null() ? "" : " (split " + d["split"].get<std::string>() + ")",
+      d["labelled"].get<int>(), d["scored"].get<int>(), d["missing"].get<int>(), d["failed"].get<int>());
   out += fmt::format("{:<8} {:>7} {:>9} {:>7} {:>11} {:>6} {:>6} {:>6}\n", "class", "support", "precision", "recall",
                      "specificity", "f1", "auc", "ap");
   for (const auto& [label, c] : r["per_class"].items())

@@ -102,18 +102,20 @@ Saliency compute_saliency(Classifier& c, const cv::Mat& bgr, SaliencyMethod meth
   if (method == SaliencyMethod::automatic)
     method = supports_grad_cam(c) ? SaliencyMethod::grad_cam : SaliencyMethod::occlusion;
   if (method == SaliencyMethod::grad_cam && !supports_grad_cam(c))
-    throw Error(ErrorKind::usage, fmt::format("model '{}' exports no features/head methods: use --method occlusion",
-                                              c.manifest().name));
+    throw Error(ErrorKind::usage,
+                fmt::format("model '{}' exports no features/head methods: use --method occlusion", c.manifest().name));
   std::vector<float> input(c.input_size());
   preprocess_into(bgr, c.manifest().input, input.data());
   Saliency s;
   s.method = method;
   s.probabilities = c.predict(input.data(), 1);
-  s.class_index = cls ? *cls : std::size_t(std::max_element(s.probabilities.begin(), s.probabilities.end()) -
-                                           s.probabilities.begin());
+  s.class_index =
+      cls ? *cls
+          : std::size_t(std::max_element(s.probabilities.begin(), s.probabilities.end()) - s.probabilities.begin());
   if (s.class_index >= c.num_classes()) throw Error(ErrorKind::usage, "class index out of range");
-  cv::Mat input_map = method == SaliencyMethod::grad_cam ? grad_cam(c, input, s.class_index)
-                                                         : occlusion(c, input, s.class_index, s.probabilities[s.class_index]);
+  cv::Mat input_map = method == SaliencyMethod::grad_cam
+                          ? grad_cam(c, input, s.class_index)
+                          : occlusion(c, input, s.class_index, s.probabilities[s.class_index]);
   s.map = map_to_image(input_map, bgr.size(), c.manifest().input);
   return s;
 }
@@ -127,9 +129,11 @@ cv::Mat map_to_image(const cv::Mat& m, cv::Size original, const InputSpec& spec)
     case ResizeMode::center_crop: {
       // The input shows the centre of the image scaled by s; outside it nothing was seen.
       double s = std::max(double(spec.width) / original.width, double(spec.height) / original.height);
-      cv::Size scaled(std::max(spec.width, int(original.width * s + 0.5)), std::max(spec.height, int(original.height * s + 0.5)));
+      cv::Size scaled(std::max(spec.width, int(original.width * s + 0.5)),
+                      std::max(spec.height, int(original.height * s + 0.5)));
       cv::Mat canvas = cv::Mat::zeros(scaled, CV_32F);
-      m.copyTo(canvas(cv::Rect((scaled.width - spec.width) / 2, (scaled.height - spec.height) / 2, spec.width, spec.height)));
+      m.copyTo(canvas(
+          cv::Rect((scaled.width - spec.width) / 2, (scaled.height - spec.height) / 2, spec.width, spec.height)));
       cv::resize(canvas, out, original, 0, 0, cv::INTER_LINEAR);
       return out;
     }
@@ -157,7 +161,8 @@ cv::Mat render_overlay(const cv::Mat& bgr, const cv::Mat& map, const std::string
   const double scale = std::max(0.35, std::min(out.cols, out.rows) / 600.0);
   const int thick = std::max(1, int(scale * 2)), pad = int(8 * scale) + 2;
   // Colour bar on the right edge: low at the bottom, high at the top.
-  const int bar_w = std::max(6, out.cols / 40), bar_h = out.rows * 2 / 3, x0 = out.cols - bar_w - pad, y0 = (out.rows - bar_h) / 2;
+  const int bar_w = std::max(6, out.cols / 40), bar_h = out.rows * 2 / 3, x0 = out.cols - bar_w - pad,
+            y0 = (out.rows - bar_h) / 2;
   cv::Mat ramp(bar_h, 1, CV_8U);
   for (int i = 0; i < bar_h; ++i) ramp.at<std::uint8_t>(i) = std::uint8_t(255 - 255 * i / std::max(1, bar_h - 1));
   cv::Mat ramp_colour;

@@ -19,8 +19,8 @@ namespace skin {
 int truth_index(const Scoring& s, const LabeledItem& item) {
   int t = find_label(s.labels, item.label);
   if (t < 0)
-    throw Error(ErrorKind::input, fmt::format("image '{}' is labelled '{}', which is not one of the classes ({})", item.id,
-                                              item.label, fmt::join(s.labels, ", ")));
+    throw Error(ErrorKind::input, fmt::format("image '{}' is labelled '{}', which is not one of the classes ({})",
+                                              item.id, item.label, fmt::join(s.labels, ", ")));
   return t;
 }
 
@@ -37,8 +37,12 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
   Scoring s;
   s.labels = m.labels;
   s.malignant = m.malignant;
-  s.source = {{"kind", "model"}, {"name", m.name}, {"version", m.version}, {"directory", classifier.directory()},
-              {"manifest_sha256", sha256_file(classifier.directory() + "/manifest.json")}, {"temperature", m.temperature}};
+  s.source = {{"kind", "model"},
+              {"name", m.name},
+              {"version", m.version},
+              {"directory", classifier.directory()},
+              {"manifest_sha256", sha256_file(classifier.directory() + "/manifest.json")},
+              {"temperature", m.temperature}};
   std::vector<std::string> paths;
   std::vector<const LabeledItem*> present;
   for (const auto& item : dataset.items) {
@@ -68,7 +72,8 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
   return s;
 }
 
-Scoring score_with_predictions(const Dataset& dataset, const std::string& path, const std::vector<std::string>& malignant) {
+Scoring score_with_predictions(const Dataset& dataset, const std::string& path,
+                               const std::vector<std::string>& malignant) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::io, fmt::format("{}: cannot open predictions", path));
   CsvReader csv(in, path);
@@ -91,7 +96,8 @@ Scoring score_with_predictions(const Dataset& dataset, const std::string& path, 
     }
   } else {
     throw Error(ErrorKind::input, fmt::format("{}: not a predictions file (expected an ISIC submission header "
-                                              "'image,MEL,NV,...' or skinscan batch --format csv)", path));
+                                              "'image,MEL,NV,...' or skinscan batch --format csv)",
+                                              path));
   }
   if (s.labels.size() < 2) throw Error(ErrorKind::input, fmt::format("{}: fewer than 2 class columns", path));
   for (const auto& label : malignant)

@@ -1,6 +1,4 @@
 // writers.cpp: JSON Lines, CSV and ISIC submission writers.
-#include "skin/strings.hpp"
-#include "skin/json_text.hpp"
 #include "skin/writers.hpp"
 
 #include <algorithm>
@@ -10,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "skin/error.hpp"
+#include "skin/json_text.hpp"
+#include "skin/strings.hpp"
 
 namespace skin {
 namespace {
@@ -45,7 +45,8 @@ class CsvWriter : public PredictionWriter {
       auto best = top_k(p.probabilities, 1)[0];
       row += csv_escape(manifest_.labels[best]) + "," + number(p.probabilities[best]);
       for (float v : p.probabilities) row += "," + number(v);
-      row += "," + (manifest_.malignant.empty() ? std::string() : number(malignant_probability(p.probabilities, manifest_)));
+      row += "," +
+             (manifest_.malignant.empty() ? std::string() : number(malignant_probability(p.probabilities, manifest_)));
       row += ",";
     } else {
       row += ",,";  // label, probability
@@ -135,9 +136,12 @@ std::string csv_escape(const std::string& field) {
 std::unique_ptr<PredictionWriter> make_writer(OutputFormat format, OutputFile& out, const Manifest& manifest,
                                               std::size_t top_k) {
   switch (format) {
-    case OutputFormat::jsonl: return std::make_unique<JsonlWriter>(out, manifest, top_k);
-    case OutputFormat::csv: return std::make_unique<CsvWriter>(out, manifest);
-    case OutputFormat::isic: return std::make_unique<IsicWriter>(out, manifest);
+    case OutputFormat::jsonl:
+      return std::make_unique<JsonlWriter>(out, manifest, top_k);
+    case OutputFormat::csv:
+      return std::make_unique<CsvWriter>(out, manifest);
+    case OutputFormat::isic:
+      return std::make_unique<IsicWriter>(out, manifest);
   }
   throw Error(ErrorKind::usage, "unknown output format");
 }
@@ -147,9 +151,11 @@ std::string per_image_csv(const Scoring& s) {
   for (const auto& label : s.labels) out += ",p_" + csv_escape(label);
   out += "\n";
   for (const auto& item : s.scored) {
-    auto best = std::size_t(std::max_element(item.probabilities.begin(), item.probabilities.end()) - item.probabilities.begin());
-    out += fmt::format("{},{},{},{},{:.9g},{}", csv_escape(item.id), csv_escape(item.path), s.labels[std::size_t(item.truth)],
-                       s.labels[best], item.probabilities[best], int(best) == item.truth ? 1 : 0);
+    auto best = std::size_t(std::max_element(item.probabilities.begin(), item.probabilities.end()) -
+                            item.probabilities.begin());
+    out += fmt::format("{},{},{},{},{:.9g},{}", csv_escape(item.id), csv_escape(item.path),
+                       s.labels[std::size_t(item.truth)], s.labels[best], item.probabilities[best],
+                       int(best) == item.truth ? 1 : 0);
     for (double p : item.probabilities) out += fmt::format(",{:.9g}", p);
     out += "\n";
   }

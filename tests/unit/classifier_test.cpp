@@ -24,7 +24,8 @@ TEST_CASE("7-class and 2-class models load and give probabilities summing to 1")
     auto probs = c.predict(inputs.data(), 3);
     REQUIRE(probs.size() == 3 * c.num_classes());
     for (std::size_t row = 0; row < 3; ++row) {
-      double sum = std::accumulate(probs.begin() + row * c.num_classes(), probs.begin() + (row + 1) * c.num_classes(), 0.0);
+      double sum =
+          std::accumulate(probs.begin() + row * c.num_classes(), probs.begin() + (row + 1) * c.num_classes(), 0.0);
       CHECK(sum == doctest::Approx(1.0).epsilon(1e-6));
     }
   }
@@ -43,14 +44,15 @@ TEST_CASE("temperature divides logits before the softmax") {
 
 TEST_CASE("broken model directories are refused with a clear reason") {
   const std::string dir = test::fixtures() + "/models/";
-  CHECK(load_error(dir + "label_mismatch") ==
-        dir + "label_mismatch/model.pt: manifest says 9 labels, model outputs 7");
+  CHECK(load_error(dir + "label_mismatch") == dir + "label_mismatch/model.pt: manifest says 9 labels, model outputs 7");
   CHECK(load_error(dir + "bad_json") == dir + "bad_json/manifest.json: invalid JSON at byte 31");
   CHECK(load_error(dir + "missing_model") == dir + "missing_model/model.pt: model file not found");
   CHECK(load_error(dir + "not_classifier") == dir + "not_classifier/model.pt: model output is not a single tensor");
   CHECK(load_error(dir + "nowhere") == dir + "nowhere: model directory not found");
   CHECK(load_error(dir + "missing_method") ==
         dir + "missing_method/model.pt: manifest names method 'features' but the model does not export it");
-  CHECK(load_error(dir + "truncated_model").rfind(dir + "truncated_model/model.pt: not a loadable TorchScript model", 0) == 0);
-  CHECK(load_error(dir + "wrong_input_size").rfind(dir + "wrong_input_size/model.pt: forward pass failed on a 1x3x64x64 input", 0) == 0);
+  CHECK(load_error(dir + "truncated_model")
+            .rfind(dir + "truncated_model/model.pt: not a loadable TorchScript model", 0) == 0);
+  CHECK(load_error(dir + "wrong_input_size")
+            .rfind(dir + "wrong_input_size/model.pt: forward pass failed on a 1x3x64x64 input", 0) == 0);
 }

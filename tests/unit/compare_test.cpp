@@ -22,8 +22,10 @@ TEST_CASE("regressions count worse in the right direction") {
 }
 
 TEST_CASE("compare_reports gives B - A per metric and per class") {
-  auto a = nlohmann::json::parse(R"({"metrics": {"accuracy": 0.5, "macro_auc": null}, "per_class": {"mel": {"recall": 0.25, "precision": 0.5, "f1": 0.3, "auc": 0.9}}})");
-  auto b = nlohmann::json::parse(R"({"metrics": {"accuracy": 0.75, "macro_auc": 0.9}, "per_class": {"mel": {"recall": 0.5, "precision": 0.5, "f1": 0.3, "auc": 0.8}}})");
+  auto a = nlohmann::json::parse(
+      R"({"metrics": {"accuracy": 0.5, "macro_auc": null}, "per_class": {"mel": {"recall": 0.25, "precision": 0.5, "f1": 0.3, "auc": 0.9}}})");
+  auto b = nlohmann::json::parse(
+      R"({"metrics": {"accuracy": 0.75, "macro_auc": 0.9}, "per_class": {"mel": {"recall": 0.5, "precision": 0.5, "f1": 0.3, "auc": 0.8}}})");
   auto d = skin::compare_reports(a, b);
   CHECK(d["metrics"]["accuracy"]["delta"].get<double>() == doctest::Approx(0.25));
   CHECK(d["metrics"]["macro_auc"]["delta"].is_null());

@@ -32,8 +32,11 @@ TEST_CASE("probability cells must be finite numbers in [0, 1]") {
   skin::CsvReader csv(in, "p.csv");
   csv.next();
   CHECK(skin::parse_probability(csv, "0.25", "MEL") == 0.25);
-  CHECK_THROWS_WITH_AS(skin::parse_probability(csv, "nan", "MEL"), "p.csv: row 2: 'MEL' is not finite: 'nan'", skin::Error);
-  CHECK_THROWS_WITH_AS(skin::parse_probability(csv, "-0.5", "MEL"), "p.csv: row 2: 'MEL' is outside [0, 1]: -0.5", skin::Error);
-  CHECK_THROWS_WITH_AS(skin::parse_probability(csv, "0.2x", "MEL"), "p.csv: row 2: 'MEL' is not a number: '0.2x'", skin::Error);
+  CHECK_THROWS_WITH_AS(skin::parse_probability(csv, "nan", "MEL"), "p.csv: row 2: 'MEL' is not finite: 'nan'",
+                       skin::Error);
+  CHECK_THROWS_WITH_AS(skin::parse_probability(csv, "-0.5", "MEL"), "p.csv: row 2: 'MEL' is outside [0, 1]: -0.5",
+                       skin::Error);
+  CHECK_THROWS_WITH_AS(skin::parse_probability(csv, "0.2x", "MEL"), "p.csv: row 2: 'MEL' is not a number: '0.2x'",
+                       skin::Error);
   CHECK_THROWS_WITH_AS(skin::parse_probability(csv, "", "MEL"), "p.csv: row 2: 'MEL' is not a number: ''", skin::Error);
 }

@@ -15,14 +15,18 @@ namespace fs = std::filesystem;
 
 namespace {
 struct Tree {
-  fs::path root = fs::temp_directory_path() / ("skin_ds_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand()));
+  fs::path root =
+      fs::temp_directory_path() / ("skin_ds_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand()));
   Tree() { fs::create_directories(root); }
   ~Tree() { fs::remove_all(root); }
   void file(const std::string& rel, const std::string& content) {
     fs::create_directories((root / rel).parent_path());
     std::ofstream(root / rel, std::ios::binary) << content;
   }
-  void image(const std::string& rel) { fs::create_directories((root / rel).parent_path()); fs::copy_file(test::image("good/plain.png"), root / rel); }
+  void image(const std::string& rel) {
+    fs::create_directories((root / rel).parent_path());
+    fs::copy_file(test::image("good/plain.png"), root / rel);
+  }
 };
 }  // namespace
 
@@ -50,9 +54,10 @@ TEST_CASE("ISIC ground truth layout") {
   CHECK(d.items[0].label == "nv");
   SUBCASE("not one-hot") {
     t.file("gt.csv", "image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nISIC_9,1,1,0,0,0,0,0\n");
-    CHECK_THROWS_WITH_AS(skin::load_dataset(t.root.string(), skin::Layout::isic),
-                         ((t.root / "gt.csv").string() + ": row 2: more than one class marked 1 (ground truth must be one-hot)").c_str(),
-                         skin::Error);
+    CHECK_THROWS_WITH_AS(
+        skin::load_dataset(t.root.string(), skin::Layout::isic),
+        ((t.root / "gt.csv").string() + ": row 2: more than one class marked 1 (ground truth must be one-hot)").c_str(),
+        skin::Error);
   }
 }
 
@@ -76,8 +81,9 @@ TEST_CASE("ImageFolder layout: one sub-folder per class") {
 TEST_CASE("duplicate ids are errors naming both rows") {
   Tree t;
   t.file("meta.csv", "image_id,dx\nISIC_1,mel\nISIC_1,nv\n");
-  CHECK_THROWS_WITH_AS(skin::load_dataset(t.root.string(), skin::Layout::ham10000),
-                       ((t.root / "meta.csv").string() + ": row 3: duplicate image id 'ISIC_1' (first at row 2)").c_str(), skin::Error);
+  CHECK_THROWS_WITH_AS(
+      skin::load_dataset(t.root.string(), skin::Layout::ham10000),
+      ((t.root / "meta.csv").string() + ": row 3: duplicate image id 'ISIC_1' (first at row 2)").c_str(), skin::Error);
 }
 
 TEST_CASE("id lists ignore blanks and comments and strip extensions") {

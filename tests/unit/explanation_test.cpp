@@ -22,7 +22,7 @@ std::vector<float> probs(float akiec, float bcc, float mel, float nv) {
 
 TEST_CASE("risk level follows the summed malignant probability at the documented cut-offs") {
   auto m = ham();
-  CHECK(skin::explain_prediction(m, probs(0.1f, 0.1f, 0.3f, 0.4f), {})["risk"]["level"] == "high");       // 0.5
+  CHECK(skin::explain_prediction(m, probs(0.1f, 0.1f, 0.3f, 0.4f), {})["risk"]["level"] == "high");        // 0.5
   CHECK(skin::explain_prediction(m, probs(0.05f, 0.05f, 0.1f, 0.7f), {})["risk"]["level"] == "moderate");  // 0.2
   CHECK(skin::explain_prediction(m, probs(0.05f, 0.05f, 0.05f, 0.7f), {})["risk"]["level"] == "low");      // 0.15
   auto e = skin::explain_prediction(m, probs(0.1f, 0.1f, 0.3f, 0.4f), {});

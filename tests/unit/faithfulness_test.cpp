@@ -53,7 +53,8 @@ Drops deletion_drops(skin::SaliencyMethod method, int count) {
     cv::Mat salient_mask = s.map > values[values.size() * 8 / 10];
     cv::Mat random_mask(image.size(), CV_8U);
     std::uniform_real_distribution<float> u(0, 1);
-    for (auto it = random_mask.begin<std::uint8_t>(); it != random_mask.end<std::uint8_t>(); ++it) *it = u(rng) < 0.2f ? 255 : 0;
+    for (auto it = random_mask.begin<std::uint8_t>(); it != random_mask.end<std::uint8_t>(); ++it)
+      *it = u(rng) < 0.2f ? 255 : 0;
     cv::Mat a = image.clone(), b = image.clone();
     blurred.copyTo(a, salient_mask);
     blurred.copyTo(b, random_mask);

@@ -6,7 +6,8 @@
 #include "support.hpp"
 
 namespace {
-const nlohmann::json report = nlohmann::json::parse(R"({"metrics": {"accuracy": 0.8, "ece": 0.06, "macro_auc": null}})");
+const nlohmann::json report =
+    nlohmann::json::parse(R"({"metrics": {"accuracy": 0.8, "ece": 0.06, "macro_auc": null}})");
 }
 
 TEST_CASE("gates pass and fail in the right direction") {

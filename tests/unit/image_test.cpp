@@ -44,10 +44,10 @@ TEST_CASE("read_dimensions reads every supported header") {
 }
 
 TEST_CASE("load_image decodes every pixel format to 8-bit BGR") {
-  for (const char* name : {"good/baseline.jpg", "good/progressive.jpg", "good/plain.png", "good/plain.bmp",
-                           "good/plain.tiff", "good/plain.webp", "good/plain.ppm", "good/grey.png", "good/grey.jpg",
-                           "good/alpha.png", "good/cmyk.jpg", "good/sixteen.png", "good/png_named.jpg",
-                           "good/no_extension"}) {
+  for (const char* name :
+       {"good/baseline.jpg", "good/progressive.jpg", "good/plain.png", "good/plain.bmp", "good/plain.tiff",
+        "good/plain.webp", "good/plain.ppm", "good/grey.png", "good/grey.jpg", "good/alpha.png", "good/cmyk.jpg",
+        "good/sixteen.png", "good/png_named.jpg", "good/no_extension"}) {
     CAPTURE(name);
     cv::Mat m = skin::load_image(test::image(name), {});
     CHECK(m.type() == CV_8UC3);
@@ -70,9 +70,7 @@ TEST_CASE("load_image decodes every pixel format to 8-bit BGR") {
     CHECK(m.cols == 90);
     CHECK(m.rows == 120);
   }
-  SUBCASE("a 1x1 image is fine") {
-    CHECK(skin::load_image(test::image("good/one_pixel.png"), {}).total() == 1);
-  }
+  SUBCASE("a 1x1 image is fine") { CHECK(skin::load_image(test::image("good/one_pixel.png"), {}).total() == 1); }
 }
 
 TEST_CASE("bad images get one-line errors that name the file and the reason") {
@@ -82,7 +80,8 @@ TEST_CASE("bad images get one-line errors that name the file and the reason") {
   CHECK(load_error(bad + "text.jpg") ==
         bad + "text.jpg: not a supported image (content is not jpeg, png, bmp, tiff, webp or pnm)");
   CHECK(load_error(bad + "bomb.png") == bad + "bomb.png: dimensions 100000x100000 exceed the 8192x8192 limit");
-  CHECK(load_error(bad + "huge_header.jpg") == bad + "huge_header.jpg: dimensions 60000x60000 exceed the 8192x8192 limit");
+  CHECK(load_error(bad + "huge_header.jpg") ==
+        bad + "huge_header.jpg: dimensions 60000x60000 exceed the 8192x8192 limit");
   CHECK(load_error(bad + "zero_width.png") == bad + "zero_width.png: invalid dimensions 0x10");
   CHECK(load_error(bad + "corrupt_body.png") == bad + "corrupt_body.png: corrupt png data (decoder failed)");
   CHECK(load_error(bad + "missing.jpg") == bad + "missing.jpg: No such file or directory");

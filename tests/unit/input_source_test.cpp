@@ -15,8 +15,7 @@ namespace {
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() / ("skin_input_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(std::rand()));
+    path = fs::temp_directory_path() / ("skin_input_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand()));
     fs::create_directories(path);
   }
   ~TempDir() { fs::remove_all(path); }
@@ -36,9 +35,9 @@ std::vector<std::string> drain(skin::InputSource& s, std::vector<std::string>* e
 TEST_CASE("directories are walked recursively, sorted, images only") {
   TempDir t;
   fs::create_directories(t.path / "b" / "deep");
-  touch(t.path / "z.jpg", "x");                 // claims to be an image by name: kept (so it is reported)
+  touch(t.path / "z.jpg", "x");  // claims to be an image by name: kept (so it is reported)
   touch(t.path / "a.png", "x");
-  touch(t.path / "notes.txt", "hello");         // neither name nor content: skipped
+  touch(t.path / "notes.txt", "hello");                    // neither name nor content: skipped
   touch(t.path / "b" / "deep" / "c", "\xFF\xD8\xFF\xE0");  // jpeg content, no extension: kept
   touch(t.path / "b" / "data.csv", "a,b");
   skin::InputSource s({t.path.string()});

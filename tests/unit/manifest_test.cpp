@@ -90,7 +90,5 @@ TEST_CASE("each broken field gets a message naming it") {
     doc["explain"].erase("head");
     CHECK(error_of(doc) == "m.json: 'explain' must name both 'features' and 'head', or neither");
   }
-  SUBCASE("not an object") {
-    CHECK(error_of(json::array()) == "m.json: manifest must be a JSON object");
-  }
+  SUBCASE("not an object") { CHECK(error_of(json::array()) == "m.json: manifest must be a JSON object"); }
 }

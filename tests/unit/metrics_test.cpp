@@ -29,10 +29,12 @@ TEST_CASE("bootstrap intervals are reproducible and bracket the point estimates"
   random_case(2000, truth, probs);
   auto m = skin::compute_metrics(truth, probs, {"a", "b", "c"});
   auto ci = skin::bootstrap_intervals(truth, probs, 3, 400, 42);
-  CHECK(ci == skin::bootstrap_intervals(truth, probs, 3, 400, 42));   // same seed, same intervals
-  CHECK(ci != skin::bootstrap_intervals(truth, probs, 3, 400, 43));   // another seed resamples differently
+  CHECK(ci == skin::bootstrap_intervals(truth, probs, 3, 400, 42));  // same seed, same intervals
+  CHECK(ci != skin::bootstrap_intervals(truth, probs, 3, 400, 43));  // another seed resamples differently
   for (const auto& [name, value] : {std::pair<std::string, double>{"accuracy", m.accuracy},
-                                    {"balanced_accuracy", m.balanced_accuracy}, {"macro_f1", m.macro_f1}, {"ece", m.ece}}) {
+                                    {"balanced_accuracy", m.balanced_accuracy},
+                                    {"macro_f1", m.macro_f1},
+                                    {"ece", m.ece}}) {
     CAPTURE(name);
     CHECK(ci[name].lower <= value);
     CHECK(value <= ci[name].upper);
@@ -43,10 +45,19 @@ TEST_CASE("bootstrap intervals are reproducible and bracket the point estimates"
 
 TEST_CASE("compute_metrics refuses inconsistent input") {
   using skin::ErrorKind;
-  CHECK(test::error_of([] { skin::compute_metrics({}, {}, {"a", "b"}); }, ErrorKind::input) ==
-        "metrics: no samples to score");
-  CHECK(test::error_of([] { skin::compute_metrics({0}, {1.0}, {"a", "b"}); }, ErrorKind::input) ==
-        "metrics: 1 probabilities do not form 1 rows of 2 classes");
-  CHECK(test::error_of([] { skin::compute_metrics({2}, {0.5, 0.5}, {"a", "b"}); }, ErrorKind::input) ==
-        "metrics: true class 2 is not one of the 2 classes");
+  CHECK(test::error_of(
+            [] {
+              skin::compute_metrics({}, {}, {"a", "b"});
+            },
+            ErrorKind::input) == "metrics: no samples to score");
+  CHECK(test::error_of(
+            [] {
+              skin::compute_metrics({0}, {1.0}, {"a", "b"});
+            },
+            ErrorKind::input) == "metrics: 1 probabilities do not form 1 rows of 2 classes");
+  CHECK(test::error_of(
+            [] {
+              skin::compute_metrics({2}, {0.5, 0.5}, {"a", "b"});
+            },
+            ErrorKind::input) == "metrics: true class 2 is not one of the 2 classes");
 }

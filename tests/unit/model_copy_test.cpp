@@ -29,6 +29,7 @@ TEST_CASE("the copy carries the new temperature and the record, and loads") {
                        skin::ErrorKind::usage) == to.string() + ": already holds a model (use --force to replace it)");
   skin::save_with_temperature(test::model("tiny7"), to.string(), 2.0, {}, true);
   CHECK(test::error_of([&] { skin::save_with_temperature(to.string(), to.string(), 2.0, {}, true); },
-                       skin::ErrorKind::usage) == to.string() + ": output directory is the input model; choose another");
+                       skin::ErrorKind::usage) ==
+        to.string() + ": output directory is the input model; choose another");
   fs::remove_all(to);
 }

@@ -71,8 +71,8 @@ TEST_CASE("ISIC columns map case-insensitively to model labels") {
   auto m = ham();
   CHECK(skin::isic_label_indices(m) == std::vector<std::size_t>{4, 5, 1, 0, 2, 3, 6});
   m.labels = {"benign", "malignant"};
-  CHECK_THROWS_WITH_AS(skin::isic_label_indices(m), "isic format needs the 7 HAM10000 classes; model 'ham' has no 'mel'",
-                       skin::Error);
+  CHECK_THROWS_WITH_AS(skin::isic_label_indices(m),
+                       "isic format needs the 7 HAM10000 classes; model 'ham' has no 'mel'", skin::Error);
 }
 
 TEST_CASE("csv escaping quotes only when needed") {
@@ -95,8 +95,9 @@ TEST_CASE("writers produce one record per prediction") {
       w->write(bad);
       out.commit();
     }
-    CHECK(slurp(target) == "image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nISIC_1,0.300000012,0.200000003,0.100000001,"
-                           "0.100000001,0.100000001,0.100000001,0.100000001\n");
+    CHECK(slurp(target) ==
+          "image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nISIC_1,0.300000012,0.200000003,0.100000001,"
+          "0.100000001,0.100000001,0.100000001,0.100000001\n");
   }
   SUBCASE("csv keeps the failure as a row") {
     {
@@ -105,8 +106,9 @@ TEST_CASE("writers produce one record per prediction") {
       w->write(bad);
       out.commit();
     }
-    CHECK(slurp(target) == "path,id,label,probability,akiec,bcc,bkl,df,mel,nv,vasc,malignant_probability,error\n"
-                           "\"dir/b,ad.jpg\",\"b,ad\",,,,,,,,,,,\"dir/b,ad.jpg: file is empty\"\n");
+    CHECK(slurp(target) ==
+          "path,id,label,probability,akiec,bcc,bkl,df,mel,nv,vasc,malignant_probability,error\n"
+          "\"dir/b,ad.jpg\",\"b,ad\",,,,,,,,,,,\"dir/b,ad.jpg: file is empty\"\n");
   }
   SUBCASE("jsonl") {
     {

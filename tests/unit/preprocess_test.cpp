@@ -12,9 +12,9 @@ TEST_CASE("normalisation follows scale, mean and std per channel in the manifest
   std::vector<float> out(3 * 64);
   SUBCASE("RGB") {
     skin::preprocess_into(bgr, spec, out.data());
-    CHECK(out[0] == doctest::Approx((1.0 - 0.5) / 0.5));        // R plane first
-    CHECK(out[64] == doctest::Approx((0.2 - 0.25) / 0.25));     // G
-    CHECK(out[128] == doctest::Approx(0.0));                    // B
+    CHECK(out[0] == doctest::Approx((1.0 - 0.5) / 0.5));     // R plane first
+    CHECK(out[64] == doctest::Approx((0.2 - 0.25) / 0.25));  // G
+    CHECK(out[128] == doctest::Approx(0.0));                 // B
   }
   SUBCASE("BGR") {
     spec.color_order = skin::ColorOrder::bgr;

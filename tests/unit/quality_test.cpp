@@ -66,5 +66,6 @@ TEST_CASE("each check fails on its own defect, with a message") {
 
 TEST_CASE("quality_to_json keeps every field") {
   auto j = skin::quality_to_json({{"blur", 3.5, "rule", false, "msg"}});
-  CHECK(j == nlohmann::json::parse(R"([{"check": "blur", "score": 3.5, "rule": "rule", "ok": false, "message": "msg"}])"));
+  CHECK(j ==
+        nlohmann::json::parse(R"([{"check": "blur", "score": 3.5, "rule": "rule", "ok": false, "message": "msg"}])"));
 }

@@ -17,13 +17,14 @@ nlohmann::json compare_reports(const nlohmann::json& a, const nlohmann::json& b)
 
 // One line per headline metric (accuracy, balanced_accuracy, macro_f1, macro_auc, ece) that got
 // worse than `baseline` by more than `max_drop`.
-std::vector<std::string> check_regressions(const nlohmann::json& report, const nlohmann::json& baseline, double max_drop);
+std::vector<std::string> check_regressions(const nlohmann::json& report, const nlohmann::json& baseline,
+                                           double max_drop);
 
 struct McNemar {
-  std::size_t paired = 0;      // images scored in both
-  std::size_t only_a = 0;      // right in A, wrong in B
-  std::size_t only_b = 0;      // wrong in A, right in B
-  double p_value = 1.0;        // exact two-sided binomial test on the discordant pairs
+  std::size_t paired = 0;  // images scored in both
+  std::size_t only_a = 0;  // right in A, wrong in B
+  std::size_t only_b = 0;  // wrong in A, right in B
+  double p_value = 1.0;    // exact two-sided binomial test on the discordant pairs
 };
 
 // Pairs two `evaluate --per-image` CSVs by id.

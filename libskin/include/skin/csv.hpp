@@ -21,8 +21,8 @@ class CsvReader {
   // Column index by name (exact match after trimming spaces); nothing if absent.
   std::optional<std::size_t> column(const std::string& name) const;
   std::size_t require_column(const std::string& name) const;  // Error naming the file if missing
-  std::size_t row() const { return row_; }  // 1-based line number of the last record's start
-  [[noreturn]] void fail(const std::string& what) const;  // "source: row N: what"
+  std::size_t row() const { return row_; }                    // 1-based line number of the last record's start
+  [[noreturn]] void fail(const std::string& what) const;      // "source: row N: what"
 
  private:
   bool read_record(std::vector<std::string>& fields);

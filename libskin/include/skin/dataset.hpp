@@ -10,7 +10,7 @@
 namespace skin {
 
 struct LabeledItem {
-  std::string id;     // image id (file stem); for ImageFolder the file name within its class folder
+  std::string id;  // image id (file stem); for ImageFolder the file name within its class folder
   std::string label;
   std::string path;  // empty when no image file was found
 };

@@ -6,10 +6,10 @@
 namespace skin {
 
 enum class ErrorKind {
-  usage,   // bad arguments or options
-  model,   // model directory, manifest or TorchScript file unusable
-  input,   // one input item (image, CSV row) unusable; batch work records it and goes on
-  io,      // reading or writing a file failed
+  usage,  // bad arguments or options
+  model,  // model directory, manifest or TorchScript file unusable
+  input,  // one input item (image, CSV row) unusable; batch work records it and goes on
+  io,     // reading or writing a file failed
 };
 
 // Messages are lowercase, one line, and start with the file they concern: "a.jpg: file is empty".

@@ -58,7 +58,8 @@ Metrics compute_metrics(const std::vector<int>& truth, const std::vector<double>
 
 std::optional<double> roc_auc(const std::vector<bool>& positive, const std::vector<double>& score);
 std::optional<double> average_precision(const std::vector<bool>& positive, const std::vector<double>& score);
-BinaryMetrics binary_metrics(const std::vector<bool>& positive, const std::vector<double>& score, double threshold = 0.5);
+BinaryMetrics binary_metrics(const std::vector<bool>& positive, const std::vector<double>& score,
+                             double threshold = 0.5);
 
 struct Interval {
   double lower = 0, upper = 0;

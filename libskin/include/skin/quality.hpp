@@ -12,9 +12,9 @@
 namespace skin {
 
 struct QualityCheck {
-  std::string name;     // "blur", "exposure", "size"
+  std::string name;  // "blur", "exposure", "size"
   double score = 0;
-  std::string rule;     // what passing means, with the threshold
+  std::string rule;  // what passing means, with the threshold
   bool ok = true;
   std::string message;  // empty when ok
 };

@@ -17,7 +17,7 @@ SaliencyMethod parse_saliency_method(const std::string& name);  // "auto", "grad
 const char* saliency_method_name(SaliencyMethod method);
 
 struct Saliency {
-  cv::Mat map;                 // CV_32F, original image size, 1 = most relevant
+  cv::Mat map;  // CV_32F, original image size, 1 = most relevant
   SaliencyMethod method = SaliencyMethod::grad_cam;
   std::size_t class_index = 0;
   std::vector<float> probabilities;  // of the unmodified image
