@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Re-encode the train+val images (JPEG quality 84) into a folder small enough to travel to a
-lent GPU machine (the device tool carries at most 64 MiB). Test images are left out on purpose.
+"""Re-encode the train+val images (JPEG quality 84) into a folder small enough (under 64 MiB) to
+copy to a remote GPU machine. Test images are left out on purpose.
 With --blob the folder is also written as one .npz (the per-file overhead of 5,087 small files
 counts against the transfer limit); --unpack BLOB restores the folder from it on the other side.
 Usage: ${PYTHON:-/usr/bin/python3} training/pack_images.py [--data ../shared/datasets/ham10000] [--out .gpudata] [--blob]
-       python3 training/pack_images.py --unpack .gpudata.npz [--out .gpudata]
+       ${PYTHON:-/usr/bin/python3} training/pack_images.py --unpack .gpudata.npz [--out .gpudata]
 """
 import argparse
 import os

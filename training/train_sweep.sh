@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Trains several variants side by side on one machine (made for a lent GPU, works on CPU).
+# Trains several variants side by side on one machine (made for a GPU, works on CPU).
 # Each variant logs to OUTDIR/<variant>.log and leaves OUTDIR/<variant>.npz.
 # Usage: [SWEEP=ablation|seeds|resolution] training/train_sweep.sh DATA_DIR OUTDIR [extra train.py args...]
-#   ablation (session 1): A = sqrt class weights, strong aug, EMA, label smoothing;
+#   ablation: A = sqrt class weights, strong aug, EMA, label smoothing;
 #            B = A without class weights; C = A with flips/90-degree rotations only;
 #            D = balanced sampler instead of class weights
-#   seeds (session 2): the D recipe (S0-S2) and D + CutMix p=0.5 (M0-M2), seeds 0-2,
+#   seeds: the D recipe (S0-S2) and D + CutMix p=0.5 (M0-M2), seeds 0-2,
 #            so that recipe differences can be told from seed noise
-#   resolution (session 2): the D recipe at input 288 (images upsampled from 224), seeds 0-2 (R0-R2)
+#   resolution: the D recipe at input 288 (images upsampled from 224), seeds 0-2 (R0-R2)
 set -u
 data=$1 out=$2; shift 2
 py=${PYTHON:-/usr/bin/python3}

@@ -1,4 +1,6 @@
-// output_test.cpp: atomic output files and the prediction writers (skin/output_file.hpp, skin/writers.hpp).
+// writers_test.cpp: prediction writers, ISIC column mapping, CSV escaping, per-image CSV (skin/writers.hpp).
+#include "skin/writers.hpp"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,7 +11,6 @@
 
 #include "skin/error.hpp"
 #include "skin/output_file.hpp"
-#include "skin/writers.hpp"
 
 namespace fs = std::filesystem;
 
@@ -28,44 +29,6 @@ skin::Manifest ham() {
   return m;
 }
 }  // namespace
-
-TEST_CASE("OutputFile replaces the target only on commit") {
-  fs::path target = fs::temp_directory_path() / ("skin_out_" + std::to_string(::getpid()) + ".txt");
-  { std::ofstream(target) << "old good report"; }
-  {
-    skin::OutputFile out(target.string());
-    out.write("half a rep");
-    // destroyed without commit, as when an exception unwinds
-  }
-  CHECK(slurp(target) == "old good report");
-  CHECK_FALSE(fs::exists(target.string() + ".partial"));
-  {
-    skin::OutputFile out(target.string());
-    out.write("new report");
-    out.commit();
-  }
-  CHECK(slurp(target) == "new report");
-  fs::remove(target);
-}
-
-TEST_CASE("OutputFile reports unwritable places and full disks") {
-  CHECK_THROWS_WITH_AS(skin::OutputFile("/nonexistent-dir/x.csv"),
-                       "/nonexistent-dir/x.csv: cannot create file (No such file or directory)", skin::Error);
-  REQUIRE_MESSAGE(fs::exists("/dev/full"), "/dev/full is needed to simulate a full disk");
-  // /dev/full accepts the open and fails every write with ENOSPC: the error must surface on the
-  // write (buffered data, pushed out by flush) or at the latest on commit, never be swallowed.
-  skin::OutputFile out("/dev/full");
-  std::string message;
-  try {
-    out.write(std::string(1 << 16, 'x'));  // larger than any stdio buffer
-    out.flush();
-    out.commit();
-  } catch (const skin::Error& e) {
-    CHECK(e.kind() == skin::ErrorKind::io);
-    message = e.what();
-  }
-  CHECK(message == "/dev/full: write failed (No space left on device)");
-}
 
 TEST_CASE("ISIC columns map case-insensitively to model labels") {
   auto m = ham();
@@ -123,4 +86,14 @@ TEST_CASE("writers produce one record per prediction") {
     CHECK(j["malignant_probability"].get<double>() == doctest::Approx(0.5));
   }
   fs::remove(target);
+}
+
+TEST_CASE("the per-image CSV has every class probability and escapes ids") {
+  skin::Scoring s;
+  s.labels = {"a", "b"};
+  s.scored = {{"x,1", "/p/x,1.jpg", 1, {0.25, 0.75}, {}}, {"y", "/p/y.jpg", 0, {0.5, 0.5}, {}}};
+  CHECK(skin::per_image_csv(s) ==
+        "id,path,truth,prediction,confidence,correct,p_a,p_b\n"
+        "\"x,1\",\"/p/x,1.jpg\",b,b,0.75,1,0.25,0.75\n"
+        "y,/p/y.jpg,a,a,0.5,1,0.5,0.5\n");  // ties go to the first class
 }

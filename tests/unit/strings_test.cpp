@@ -1,0 +1,16 @@
+// strings_test.cpp: to_lower and json_text (skin/strings.hpp, skin/json_text.hpp).
+#include "skin/strings.hpp"
+
+#include <doctest/doctest.h>
+
+#include "skin/json_text.hpp"
+
+TEST_CASE("to_lower is ASCII-only and leaves other bytes alone") {
+  CHECK(skin::to_lower("MEL-Nv_1") == "mel-nv_1");
+  CHECK(skin::to_lower("\xc3\x84X") == "\xc3\x84x");
+}
+
+TEST_CASE("json_text replaces invalid UTF-8 instead of throwing") {
+  nlohmann::json j = {{"path", std::string("bad\xff.jpg")}};
+  CHECK(skin::json_text(j) == "{\"path\":\"bad\xef\xbf\xbd.jpg\"}");
+}
