@@ -37,7 +37,9 @@ void run(const CalibrateOptions& o) {
   skin::Scoring s = skin::score_with_model(
       dataset, classifier, po, [&](const skin::PipelineStats& st) { progress.update(st.total, st.failed); });
   progress.finish();
-  if (s.scored.size() < 2) throw skin::Error(skin::ErrorKind::usage, "fewer than 2 labelled images could be scored");
+  if (s.scored.size() < 2)
+    throw skin::Error(skin::ErrorKind::usage,
+                      fmt::format("{}: fewer than 2 labelled images could be scored", dataset.root));
   const std::size_t c = s.labels.size();
   std::vector<double> logits;
   std::vector<int> truth;

@@ -32,6 +32,10 @@ void run(const CompareOptions& o) {
                        {"right_only_in_b", m.only_b},
                        {"p_value", m.p_value},
                        {"test", "exact two-sided binomial on discordant pairs"}};
+    std::vector<std::string> malignant;
+    if (a.contains("binary") && a["binary"].is_object())
+      malignant = a["binary"]["malignant"].get<std::vector<std::string>>();
+    diff["delong"] = skin::delong_per_image(o.per_image[0], o.per_image[1], malignant);
   }
   if (o.json) {
     std::cout << skin::json_text(diff, 2) << "\n";
@@ -52,6 +56,14 @@ void run(const CompareOptions& o) {
                        m["paired"].get<int>(), m["right_only_in_a"].get<int>(), m["right_only_in_b"].get<int>(),
                        m["p_value"].get<double>());
   }
+  if (diff.contains("delong")) {
+    out += fmt::format("\nDeLong paired AUC test on {} images:\n{:<10} {:>8} {:>8} {:>8} {:>10}\n",
+                       diff["delong"]["paired_images"].get<int>(), "class", "AUC A", "AUC B", "z", "p");
+    for (const auto& [name, t] : diff["delong"].items())
+      if (t.is_object())
+        out += fmt::format("{:<10} {:>8.4f} {:>8.4f} {:>8.3f} {:>10.4g}\n", name, t["auc_a"].get<double>(),
+                           t["auc_b"].get<double>(), t["z"].get<double>(), t["p_value"].get<double>());
+  }
   std::fputs(out.c_str(), stdout);
 }
 
@@ -59,10 +71,11 @@ void run(const CompareOptions& o) {
 
 void setup_compare(CLI::App& app) {
   auto o = std::make_shared<CompareOptions>();
-  auto* sub = app.add_subcommand("compare", "Compare two evaluate reports (per metric, per class, McNemar)");
+  auto* sub = app.add_subcommand("compare", "Compare two evaluate reports (per metric, per class, McNemar, DeLong)");
   sub->add_option("a", o->a, "Report A (e.g. the baseline)")->required()->check(CLI::ExistingFile);
   sub->add_option("b", o->b, "Report B (e.g. the candidate)")->required()->check(CLI::ExistingFile);
-  sub->add_option("--per-image", o->per_image, "Per-image CSVs of A and B (evaluate --per-image) for McNemar's test")
+  sub->add_option("--per-image", o->per_image,
+                  "Per-image CSVs of A and B (evaluate --per-image): McNemar's test and DeLong's paired AUC test")
       ->expected(2);
   sub->add_flag("--json", o->json, "Print the comparison as JSON");
   sub->footer(std::string("Examples:\n  skinscan compare old.json new.json\n"

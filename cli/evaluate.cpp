@@ -10,11 +10,14 @@
 #include "skin/error.hpp"
 #include "skin/gates.hpp"
 #include "skin/json_text.hpp"
+#include "skin/label_map.hpp"
 #include "skin/output_file.hpp"
 #include "skin/plots.hpp"
 #include "skin/progress.hpp"
 #include "skin/report.hpp"
+#include "skin/roc.hpp"
 #include "skin/scoring.hpp"
+#include "skin/subgroups.hpp"
 #include "skin/writers.hpp"
 
 namespace cli {
@@ -35,14 +38,48 @@ struct EvaluateOptions {
   std::string baseline;
   double max_drop = 0.01;
   skin::PipelineOptions pipeline;
+  // Research options: subgroups, operating points, AUC inference, label spaces.
+  std::vector<std::string> group_by, fail_under_group, max_gap;
+  std::vector<double> age_bins;
+  std::size_t min_group_n = 20;
+  std::vector<double> sens_at_spec{0.90, 0.95}, spec_at_sens{0.90, 0.95};
+  double max_fpr = 0.20;
+  std::string pick_threshold, save_thresholds, thresholds, auc_ci, label_map;
+  bool strict = false;
 };
+
+// --strict: every labelled item must be scored from the predictions, and every prediction
+// must have a label; a CI job should not pass on a partial or mismatched file.
+void check_strict(const skin::Scoring& s) {
+  auto first = [](const std::vector<std::string>& ids) {
+    std::string out;
+    for (std::size_t i = 0; i < ids.size() && i < 5; ++i) out += (i ? ", " : "") + ids[i];
+    return ids.size() > 5 ? out + ", ..." : out;
+  };
+  std::string problems;
+  if (!s.missing.empty())
+    problems += fmt::format("{} labelled items have no prediction ({})", s.missing.size(), first(s.missing));
+  if (!s.unlabelled.empty())
+    problems += fmt::format("{}{} predictions have no label ({})", problems.empty() ? "" : "; ", s.unlabelled.size(),
+                            first(s.unlabelled));
+  if (!problems.empty()) throw skin::Error(skin::ErrorKind::input, "--strict: " + problems);
+}
 
 void run(const EvaluateOptions& o) {
   skin::Dataset dataset = skin::load_dataset(o.dataset);
 
+  const skin::LabelMap label_map = o.label_map.empty() ? skin::LabelMap{} : skin::parse_label_map(o.label_map);
+  if (!o.pick_threshold.empty()) skin::validate_threshold_rule(o.pick_threshold);
+  if (!o.save_thresholds.empty() && o.pick_threshold.empty())
+    throw skin::Error(skin::ErrorKind::usage, "--save-thresholds needs --pick-threshold");
+  skin::ReportOptions ro;
+  if (!o.thresholds.empty()) {
+    ro.thresholds = skin::load_thresholds(o.thresholds)["thresholds"];
+    ro.thresholds_source = o.thresholds;
+  }
   skin::Scoring scoring;
   if (!o.predictions.empty()) {
-    scoring = skin::score_with_predictions(dataset, o.predictions, o.malignant);
+    scoring = skin::score_with_predictions(dataset, o.predictions, o.malignant, label_map);
   } else {
     skin::Classifier classifier = load_classifier(o.common);
     skin::PipelineOptions po = o.pipeline;
@@ -50,22 +87,41 @@ void run(const EvaluateOptions& o) {
     std::size_t present = 0;
     for (const auto& item : dataset.items) present += !item.path.empty();
     skin::Progress progress(!o.common.quiet, present);
-    scoring = skin::score_with_model(dataset, classifier, po,
-                                     [&](const skin::PipelineStats& s) { progress.update(s.total, s.failed); });
+    scoring = skin::score_with_model(
+        dataset, classifier, po, [&](const skin::PipelineStats& s) { progress.update(s.total, s.failed); }, label_map);
   }
+  if (!scoring.label_map.is_null() && !o.common.quiet)
+    for (const auto& [column, target] : scoring.label_map["columns"].items())
+      std::fprintf(stderr, "skinscan: label map: %s -> %s\n", column.c_str(),
+                   target.is_null() ? "(dropped)" : target.get<std::string>().c_str());
+  if (o.strict) check_strict(scoring);
   if (!o.common.quiet)
     for (const auto& f : scoring.failed) std::fprintf(stderr, "skinscan: error: %s\n", f.error.c_str());
 
-  skin::ReportOptions ro;
   ro.bootstrap = o.bootstrap;
+  ro.auc_ci = o.auc_ci;
+  ro.sens_at_spec = o.sens_at_spec;
+  ro.spec_at_sens = o.spec_at_sens;
+  ro.max_fpr = o.max_fpr;
+  ro.pick_threshold = o.pick_threshold;
+  ro.subgroups.columns = o.group_by;
+  ro.subgroups.bins = o.age_bins;
+  ro.subgroups.min_group_n = o.min_group_n;
   ro.seed = o.seed;
   ro.calibration_bins = o.bins;
   ro.split = o.dataset.split;
   nlohmann::json report = skin::make_report(dataset, scoring, ro);
   auto failures = skin::check_gates(report, o.fail_under, o.fail_over);
+  for (auto& f : skin::check_group_gates(report, o.fail_under_group, o.max_gap)) failures.push_back(f);
   if (!o.baseline.empty())
     for (auto& f : skin::check_regressions(report, skin::load_report(o.baseline), o.max_drop)) failures.push_back(f);
-  report["gates"] = {{"fail_under", o.fail_under}, {"fail_over", o.fail_over}, {"failed", failures}};
+  report["gates"] = {{"fail_under", o.fail_under},
+                     {"fail_over", o.fail_over},
+                     {"fail_under_group", o.fail_under_group},
+                     {"max_gap", o.max_gap},
+                     {"failed", failures}};
+  if (!o.save_thresholds.empty())
+    skin::write_file_atomically(o.save_thresholds, skin::json_text(skin::thresholds_file(report), 2) + "\n");
 
   if (!o.out.empty()) skin::write_file_atomically(o.out, skin::json_text(report, 2) + "\n");
   if (!o.per_image.empty()) skin::write_file_atomically(o.per_image, skin::per_image_csv(scoring));
@@ -118,6 +174,51 @@ void setup_evaluate(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str()
       ->group("Gates");
+  sub->add_option("--metadata", o->dataset.metadata,
+                  "CSV joined by image id into the items' attributes (e.g. skin tone)")
+      ->group("Subgroups");
+  sub->add_option("--group-by", o->group_by,
+                  "Metrics per group of these metadata columns (sex, age, localization, "
+                  "dx_type, dataset, or --metadata columns)")
+      ->delimiter(',')
+      ->group("Subgroups");
+  sub->add_option("--age-bins", o->age_bins, "Bin edges for numeric --group-by columns, e.g. 0,30,50,70,120")
+      ->delimiter(',')
+      ->group("Subgroups");
+  sub->add_option("--min-group-n", o->min_group_n, "Groups smaller than this are flagged and left out of disparity")
+      ->capture_default_str()
+      ->group("Subgroups");
+  sub->add_option("--fail-under-group", o->fail_under_group,
+                  "Gate METRIC=VALUE that every large-enough group must pass")
+      ->group("Gates");
+  sub->add_option("--max-gap", o->max_gap, "Gate METRIC=VALUE on the largest gap between groups")->group("Gates");
+  sub->add_option("--sens-at-spec", o->sens_at_spec, "Report sensitivity at these specificities")
+      ->delimiter(',')
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str()
+      ->group("Operating points");
+  sub->add_option("--spec-at-sens", o->spec_at_sens, "Report specificity at these sensitivities")
+      ->delimiter(',')
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str()
+      ->group("Operating points");
+  sub->add_option("--max-fpr", o->max_fpr, "FPR limit of the standardised partial AUC (sklearn max_fpr)")
+      ->check(CLI::Range(0.01, 1.0))
+      ->capture_default_str()
+      ->group("Operating points");
+  sub->add_option("--pick-threshold", o->pick_threshold, "Choose a threshold per class: youden, sens=X or spec=X")
+      ->group("Operating points");
+  sub->add_option("--save-thresholds", o->save_thresholds, "Write the picked thresholds to FILE (JSON)")
+      ->group("Operating points");
+  sub->add_option("--thresholds", o->thresholds, "Apply thresholds from FILE: sensitivity, specificity, PPV, NPV")
+      ->group("Operating points");
+  sub->add_option("--auc-ci", o->auc_ci, "AUC intervals: delong (default without --bootstrap) or bootstrap")
+      ->check(CLI::IsMember({"delong", "bootstrap"}))
+      ->group("Metrics");
+  sub->add_option("--label-map", o->label_map, "Map class columns to classes: AK=akiec,SCC=akiec,UNK=- (or a file)")
+      ->group("Model");
+  sub->add_flag("--strict", o->strict, "Missing predictions or predictions without a label are an error (exit 1)")
+      ->group("Gates");
   add_pipeline_options(*sub, o->pipeline);
   add_common_options(*sub, o->common);
   sub->footer(
@@ -128,7 +229,7 @@ void setup_evaluate(CLI::App& app) {
           "  skinscan evaluate --data DIR --predictions submission.csv --json\n"
           "  skinscan evaluate --data DIR --fail-under balanced_accuracy=0.6 --fail-over ece=0.05\n"
           "Metrics: accuracy balanced_accuracy macro_f1 macro_precision macro_recall weighted_f1\n"
-          "cohen_kappa macro_auc top_2_accuracy top_3_accuracy ece mce brier nll.\n") +
+          "cohen_kappa macro_auc top_2_accuracy top_3_accuracy ece mce brier nll aurc.\n") +
       kExitCodesHelp);
   sub->callback([o] { run(*o); });
 }

@@ -1,13 +1,16 @@
 // compare.cpp: report comparison and paired testing.
 #include "skin/compare.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "skin/csv.hpp"
+#include "skin/delong.hpp"
 #include "skin/error.hpp"
 
 namespace skin {
@@ -29,10 +32,91 @@ std::unordered_map<std::string, bool> read_correct(const std::string& path) {
   return out;
 }
 
+struct PerImage {
+  std::vector<std::string> labels;                                                    // from the p_<label> columns
+  std::unordered_map<std::string, std::pair<std::string, std::vector<double>>> rows;  // id -> (truth, probabilities)
+};
+
+PerImage read_probabilities(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::io, fmt::format("{}: cannot open", path));
+  CsvReader csv(in, path);
+  auto id = csv.require_column("id"), truth = csv.require_column("truth");
+  PerImage out;
+  std::vector<std::size_t> columns;
+  for (std::size_t c = 0; c < csv.header().size(); ++c)
+    if (csv.header()[c].rfind("p_", 0) == 0) {
+      columns.push_back(c);
+      out.labels.push_back(csv.header()[c].substr(2));
+    }
+  if (columns.empty())
+    throw Error(ErrorKind::input, fmt::format("{}: no class probability columns (p_<label>); the DeLong test needs "
+                                              "them: re-run evaluate --per-image with this version of skinscan",
+                                              path));
+  while (auto row = csv.next()) {
+    std::vector<double> p;
+    for (std::size_t c : columns) p.push_back(parse_probability(csv, (*row)[c], csv.header()[c]));
+    if (!out.rows.emplace((*row)[id], std::make_pair((*row)[truth], p)).second)
+      csv.fail(fmt::format("duplicate image id '{}'", (*row)[id]));
+  }
+  return out;
+}
+
 }  // namespace
 
+nlohmann::json delong_per_image(const std::string& per_image_a, const std::string& per_image_b,
+                                const std::vector<std::string>& malignant) {
+  const PerImage a = read_probabilities(per_image_a), b = read_probabilities(per_image_b);
+  if (a.labels != b.labels)
+    throw Error(ErrorKind::input, fmt::format("{} and {}: different classes ({} vs {})", per_image_a, per_image_b,
+                                              fmt::join(a.labels, ", "), fmt::join(b.labels, ", ")));
+  std::vector<std::string> ids;
+  for (const auto& [id, row] : a.rows)
+    if (auto it = b.rows.find(id); it != b.rows.end()) {
+      if (it->second.first != row.first)
+        throw Error(ErrorKind::input, fmt::format("{} and {}: image '{}' has truth '{}' in one and '{}' in the other",
+                                                  per_image_a, per_image_b, id, row.first, it->second.first));
+      ids.push_back(id);
+    }
+  std::sort(ids.begin(), ids.end());
+  nlohmann::json out = nlohmann::json::object();
+  auto test = [&](const std::string& name, const std::function<bool(const std::string&)>& is_positive,
+                  const std::function<double(const std::vector<double>&)>& score) {
+    std::vector<bool> positive;
+    std::vector<double> sa, sb;
+    for (const auto& id : ids) {
+      positive.push_back(is_positive(a.rows.at(id).first));
+      sa.push_back(score(a.rows.at(id).second));
+      sb.push_back(score(b.rows.at(id).second));
+    }
+    auto t = delong_paired_test(positive, sa, sb);
+    out[name] = t ? nlohmann::json{{"auc_a", t->auc_a}, {"auc_b", t->auc_b}, {"z", t->z}, {"p_value", t->p_value}}
+                  : nlohmann::json();
+  };
+  for (std::size_t k = 0; k < a.labels.size(); ++k)
+    test(
+        a.labels[k], [&](const std::string& t) { return t == a.labels[k]; },
+        [k](const std::vector<double>& p) { return p[k]; });
+  std::vector<bool> is_malignant(a.labels.size());
+  for (std::size_t k = 0; k < a.labels.size(); ++k)
+    is_malignant[k] = std::find(malignant.begin(), malignant.end(), a.labels[k]) != malignant.end();
+  if (std::find(is_malignant.begin(), is_malignant.end(), true) != is_malignant.end())
+    test(
+        "malignant",
+        [&](const std::string& t) { return std::find(malignant.begin(), malignant.end(), t) != malignant.end(); },
+        [&](const std::vector<double>& p) {
+          double s = 0;
+          for (std::size_t k = 0; k < p.size(); ++k) s += is_malignant[k] ? p[k] : 0;
+          return s;
+        });
+  out["paired_images"] = ids.size();
+  out["test"] =
+      "DeLong et al. 1988, paired (same images), two-sided; as pROC roc.test(paired = TRUE, method = \"delong\")";
+  return out;
+}
+
 bool lower_is_better(const std::string& metric) {
-  return metric == "ece" || metric == "mce" || metric == "brier" || metric == "nll";
+  return metric == "ece" || metric == "mce" || metric == "brier" || metric == "nll" || metric == "aurc";
 }
 
 nlohmann::json load_report(const std::string& path) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -67,14 +68,17 @@ Dataset load_ham10000(const std::string& root, std::string metadata, std::string
   auto in = open_csv(metadata);
   CsvReader csv(in, metadata);
   std::size_t id_col = csv.require_column("image_id"), dx_col = csv.require_column("dx");
-  Dataset d{"ham10000", root, {}};
+  Dataset d{"ham10000", root, {}, {}};
   std::map<std::string, std::size_t> rows;
   while (auto row = csv.next()) {
     const std::string& id = (*row)[id_col];
     if (id.empty()) csv.fail("empty image_id");
     if ((*row)[dx_col].empty()) csv.fail("empty dx");
     auto it = index.find(id);
-    add_unique(d.items, rows, {id, to_lower((*row)[dx_col]), it == index.end() ? "" : it->second}, csv);
+    LabeledItem item{id, to_lower((*row)[dx_col]), it == index.end() ? "" : it->second, {}};
+    for (std::size_t c = 0; c < row->size(); ++c)
+      if (c != id_col && c != dx_col) item.attributes[csv.header()[c]] = (*row)[c];
+    add_unique(d.items, rows, std::move(item), csv);
   }
   return d;
 }
@@ -87,7 +91,7 @@ Dataset load_isic(const std::string& root, std::string labels, std::string image
   auto in = open_csv(labels);
   CsvReader csv(in, labels);
   std::size_t image_col = csv.require_column("image");
-  Dataset d{"isic", root.empty() ? images : root, {}};
+  Dataset d{"isic", root.empty() ? images : root, {}, {}};
   std::map<std::string, std::size_t> rows;
   while (auto row = csv.next()) {
     std::string label;
@@ -104,13 +108,13 @@ Dataset load_isic(const std::string& root, std::string labels, std::string image
     if (label.empty()) csv.fail("no class marked 1 (ground truth must be one-hot)");
     std::string id = fs::path((*row)[image_col]).stem().string();
     auto it = index.find(id);
-    add_unique(d.items, rows, {id, label, it == index.end() ? "" : it->second}, csv);
+    add_unique(d.items, rows, {id, label, it == index.end() ? "" : it->second, {}}, csv);
   }
   return d;
 }
 
 Dataset load_image_folder(const std::string& root) {
-  Dataset d{"imagefolder", root, {}};
+  Dataset d{"imagefolder", root, {}, {}};
   std::vector<fs::path> classes;
   std::error_code ec;
   for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
@@ -126,7 +130,7 @@ Dataset load_image_folder(const std::string& root) {
       auto [it, fresh] = seen.emplace(id, item->path);
       if (!fresh)
         throw Error(ErrorKind::input, fmt::format("{}: duplicate image id '{}' (also {})", item->path, id, it->second));
-      d.items.push_back({id, label, item->path});
+      d.items.push_back({id, label, item->path, {}});
     }
   }
   return d;
@@ -195,10 +199,10 @@ std::unordered_set<std::string> read_id_list(const std::string& path) {
 void restrict_to(Dataset& dataset, const std::unordered_set<std::string>& ids) {
   auto& items = dataset.items;
   // Lists hold ids without extensions; ImageFolder ids are file names.
-  items.erase(
-      std::remove_if(items.begin(), items.end(),
-                     [&](const auto& i) { return !ids.count(i.id) && !ids.count(fs::path(i.id).stem().string()); }),
-      items.end());
+  auto outside = [&](const LabeledItem& i) { return !ids.count(i.id) && !ids.count(fs::path(i.id).stem().string()); };
+  for (const auto& item : items)
+    if (outside(item)) dataset.outside_split.insert(item.id);
+  items.erase(std::remove_if(items.begin(), items.end(), outside), items.end());
 }
 
 Dataset load_dataset(const DatasetSpec& spec) {
@@ -206,12 +210,34 @@ Dataset load_dataset(const DatasetSpec& spec) {
     throw Error(ErrorKind::usage,
                 "give a dataset folder (--data DIR), or a label CSV (--labels CSV) with --images DIR");
   Dataset dataset = load_dataset(spec.root, parse_layout(spec.layout), spec.labels_csv, spec.images_dir);
+  if (!spec.metadata.empty()) join_metadata(dataset, spec.metadata);
   if (!spec.split.empty()) {
     restrict_to(dataset, read_id_list(spec.split));
     if (dataset.items.empty())
       throw Error(ErrorKind::usage, fmt::format("{}: none of the listed ids is in the dataset", spec.split));
   }
   return dataset;
+}
+
+void join_metadata(Dataset& dataset, const std::string& path) {
+  auto in = open_csv(path);
+  CsvReader csv(in, path);
+  std::optional<std::size_t> id_col;
+  for (const char* name : {"image_id", "image", "isic_id", "id"})
+    if ((id_col = csv.column(name))) break;
+  if (!id_col) csv.fail("no image id column (image_id, image, isic_id or id)");
+  std::unordered_map<std::string, LabeledItem*> by_id;
+  for (auto& item : dataset.items) by_id[item.id] = &item;
+  std::map<std::string, std::size_t> seen;
+  while (auto row = csv.next()) {
+    const std::string id = fs::path((*row)[*id_col]).stem().string();
+    if (auto [it, fresh] = seen.emplace(id, csv.row()); !fresh)
+      csv.fail(fmt::format("duplicate image id '{}' (first at row {})", id, it->second));
+    auto item = by_id.find(id);
+    if (item == by_id.end()) continue;
+    for (std::size_t c = 0; c < row->size(); ++c)
+      if (c != *id_col) item->second->attributes[csv.header()[c]] = (*row)[c];
+  }
 }
 
 }  // namespace skin

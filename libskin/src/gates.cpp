@@ -7,23 +7,27 @@
 
 namespace skin {
 
+std::pair<std::string, double> parse_gate(const std::string& gate) {
+  auto eq = gate.find('=');
+  double limit = 0;
+  std::size_t used = 0;
+  if (eq != std::string::npos && eq > 0) {
+    try {
+      limit = std::stod(gate.substr(eq + 1), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+  }
+  if (eq == std::string::npos || eq == 0 || used == 0 || used != gate.size() - eq - 1)
+    throw Error(ErrorKind::usage, fmt::format("gate '{}' must look like METRIC=VALUE", gate));
+  return {gate.substr(0, eq), limit};
+}
+
 std::vector<std::string> check_gates(const nlohmann::json& report, const std::vector<std::string>& fail_under,
                                      const std::vector<std::string>& fail_over) {
   std::vector<std::string> failures;
   auto check = [&](const std::string& gate, bool under) {
-    auto eq = gate.find('=');
-    double limit = 0;
-    std::size_t used = 0;
-    if (eq != std::string::npos) {
-      try {
-        limit = std::stod(gate.substr(eq + 1), &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-    }
-    if (eq == std::string::npos || used == 0 || used != gate.size() - eq - 1)
-      throw Error(ErrorKind::usage, fmt::format("gate '{}' must look like METRIC=VALUE", gate));
-    std::string name = gate.substr(0, eq);
+    const auto [name, limit] = parse_gate(gate);
     const auto& metrics = report.at("metrics");
     if (!metrics.contains(name))
       throw Error(ErrorKind::usage, fmt::format("gate '{}': unknown metric '{}'", gate, name));

@@ -12,13 +12,10 @@
 #include "skin/error.hpp"
 
 namespace skin {
-namespace {
 
 std::size_t argmax_row(const double* row, std::size_t c) {
   return std::size_t(std::max_element(row, row + c) - row);  // first maximum on ties, like numpy
 }
-
-double safe_div(double a, double b) { return b > 0 ? a / b : 0.0; }
 
 // Index of the equal-width bin (lo, hi] holding `conf`; the ceil is corrected at the edges so
 // membership is exactly lo < conf <= hi whatever the rounding.
@@ -28,6 +25,18 @@ int calibration_bin(double conf, int nbins) {
   while (b < nbins - 1 && conf > double(b + 1) / nbins) ++b;
   return b;
 }
+
+double percentile(std::vector<double> v, double q) {  // numpy's default (linear) interpolation
+  std::sort(v.begin(), v.end());
+  double pos = q * double(v.size() - 1);
+  auto lo = std::size_t(std::floor(pos));
+  auto hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
+}
+
+namespace {
+
+double safe_div(double a, double b) { return b > 0 ? a / b : 0.0; }
 
 struct Calibration {
   double ece = 0, mce = 0;
@@ -122,14 +131,6 @@ std::vector<std::vector<std::size_t>> confusion(const std::vector<int>& truth, c
   std::vector<std::vector<std::size_t>> cm(c, std::vector<std::size_t>(c, 0));
   for (std::size_t i : index) cm[std::size_t(truth[i])][argmax_row(probs.data() + i * c, c)]++;
   return cm;
-}
-
-double percentile(std::vector<double> v, double q) {  // numpy's default (linear) interpolation
-  std::sort(v.begin(), v.end());
-  double pos = q * double(v.size() - 1);
-  auto lo = std::size_t(std::floor(pos));
-  auto hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
 }
 
 }  // namespace
@@ -281,48 +282,6 @@ Metrics compute_metrics(const std::vector<int>& truth, const std::vector<double>
   m.mce = cal.mce;
   m.calibration = std::move(cal.bins);
   return m;
-}
-
-std::map<std::string, Interval> bootstrap_intervals(const std::vector<int>& truth, const std::vector<double>& probs,
-                                                    std::size_t c, int resamples, std::uint64_t seed, int nbins) {
-  const std::size_t n = truth.size();
-  // Per item once: predicted class, its confidence and bin; each resample then only counts.
-  std::vector<std::size_t> pred(n), bin(n);
-  std::vector<double> conf(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    pred[i] = argmax_row(probs.data() + i * c, c);
-    conf[i] = probs[i * c + pred[i]];
-    bin[i] = std::size_t(calibration_bin(conf[i], nbins));
-  }
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<std::size_t> pick(0, n - 1);
-  std::map<std::string, std::vector<double>> samples;
-  std::vector<std::vector<std::size_t>> cm(c, std::vector<std::size_t>(c));
-  std::vector<double> bin_conf(nbins), bin_correct(nbins), bin_count(nbins);
-  for (int r = 0; r < resamples; ++r) {
-    for (auto& row : cm) std::fill(row.begin(), row.end(), 0);
-    std::fill(bin_conf.begin(), bin_conf.end(), 0.0);
-    std::fill(bin_correct.begin(), bin_correct.end(), 0.0);
-    std::fill(bin_count.begin(), bin_count.end(), 0.0);
-    for (std::size_t k = 0; k < n; ++k) {
-      const std::size_t i = pick(rng);
-      cm[std::size_t(truth[i])][pred[i]]++;
-      bin_conf[bin[i]] += conf[i];
-      bin_correct[bin[i]] += (int(pred[i]) == truth[i]);
-      bin_count[bin[i]] += 1;
-    }
-    Averages a = averages(cm, n, nullptr);
-    double ece = 0;
-    for (int b = 0; b < nbins; ++b)
-      if (bin_count[b] > 0) ece += std::abs(bin_correct[b] - bin_conf[b]) / double(n);  // |acc - conf| * count / n
-    samples["accuracy"].push_back(a.accuracy);
-    samples["balanced_accuracy"].push_back(a.balanced_accuracy);
-    samples["macro_f1"].push_back(a.macro_f1);
-    samples["ece"].push_back(ece);
-  }
-  std::map<std::string, Interval> out;
-  for (auto& [name, values] : samples) out[name] = {percentile(values, 0.025), percentile(values, 0.975)};
-  return out;
 }
 
 }  // namespace skin

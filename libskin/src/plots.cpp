@@ -11,6 +11,9 @@
 
 #include "skin/error.hpp"
 #include "skin/image_io.hpp"
+#include "skin/output_file.hpp"
+#include "skin/report.hpp"
+#include "skin/roc.hpp"
 
 namespace skin {
 namespace {
@@ -36,7 +39,8 @@ cv::Scalar series_colour(std::size_t i) {
 }
 
 // Axes box with ticks 0..1 on both axes; returns the plot rectangle.
-cv::Rect unit_axes(cv::Mat& img, cv::Rect area, const std::string& xlabel, const std::string& ylabel) {
+cv::Rect unit_axes(cv::Mat& img, cv::Rect area, const std::string& xlabel, const std::string& ylabel,
+                   double y_max = 1.0) {
   cv::rectangle(img, area, kBlack, 1);
   for (int i = 0; i <= 5; ++i) {
     double v = i / 5.0;
@@ -44,7 +48,7 @@ cv::Rect unit_axes(cv::Mat& img, cv::Rect area, const std::string& xlabel, const
     cv::line(img, {x, area.y + area.height}, {x, area.y + area.height + 5}, kBlack);
     cv::line(img, {area.x - 5, y}, {area.x, y}, kBlack);
     text(img, fmt::format("{:.1f}", v), {x, area.y + area.height + 20}, 0.4, kBlack, true);
-    text(img, fmt::format("{:.1f}", v), {area.x - 32, y + 4}, 0.4);
+    text(img, fmt::format(y_max < 1 ? "{:.2f}" : "{:.1f}", v * y_max), {area.x - 38, y + 4}, 0.4);
   }
   text(img, xlabel, {area.x + area.width / 2, area.y + area.height + 42}, 0.5, kBlack, true);
   cv::Mat label(24, 300, CV_8UC3, kWhite);
@@ -106,17 +110,8 @@ void write_reliability_png(const std::string& path, const std::vector<Calibratio
 }
 
 std::vector<std::pair<double, double>> roc_points(const std::vector<bool>& positive, const std::vector<double>& score) {
-  std::vector<std::size_t> order(score.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
-  double pos = double(std::count(positive.begin(), positive.end(), true)), neg = double(score.size()) - pos;
-  std::vector<std::pair<double, double>> pts{{0.0, 0.0}};
-  double tp = 0, fp = 0;
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    positive[order[i]] ? ++tp : ++fp;
-    if (i + 1 == order.size() || score[order[i + 1]] != score[order[i]])
-      pts.emplace_back(neg > 0 ? fp / neg : 0.0, pos > 0 ? tp / pos : 0.0);
-  }
+  std::vector<std::pair<double, double>> pts;
+  for (const auto& p : roc_curve(positive, score)) pts.emplace_back(p.fpr, p.tpr);
   return pts;
 }
 
@@ -165,6 +160,89 @@ void write_evaluation_plots(const std::string& dir, const Scoring& s, const nloh
     probs.insert(probs.end(), item.probabilities.begin(), item.probabilities.end());
   }
   write_roc_png(dir + "/roc.png", s.labels, truth, probs);
+
+  // The curves as data too, for anyone re-plotting them.
+  const ScoreTable table = score_table(s);
+  std::string roc_csv = "curve,threshold,fpr,tpr\n";
+  auto add_curve = [&](const std::string& name, const std::vector<bool>& positive, const std::vector<double>& score) {
+    for (const auto& p : roc_curve(positive, score))
+      roc_csv += fmt::format("{},{},{:.9g},{:.9g}\n", name, p.threshold ? fmt::format("{:.9g}", *p.threshold) : "inf",
+                             p.fpr, p.tpr);
+  };
+  for (std::size_t k = 0; k < s.labels.size(); ++k) {
+    std::vector<bool> positive(table.size());
+    std::vector<double> score(table.size());
+    for (std::size_t i = 0; i < table.size(); ++i)
+      positive[i] = std::size_t(table.truth[i]) == k, score[i] = table.probabilities[i * table.classes + k];
+    add_curve(s.labels[k], positive, score);
+  }
+  if (table.has_binary) add_curve("malignant", table.malignant_truth, table.malignant_score);
+  write_file_atomically(dir + "/roc_points.csv", roc_csv);
+
+  std::vector<double> confidence;
+  std::vector<bool> correct;
+  for (const auto& item : s.scored) {
+    const std::size_t best = argmax_row(item.probabilities.data(), s.labels.size());
+    confidence.push_back(item.probabilities[best]);
+    correct.push_back(int(best) == item.truth);
+  }
+  const RiskCoverage rc = risk_coverage(confidence, correct);
+  std::string rc_csv = "threshold,coverage,risk\n";
+  for (const auto& p : rc.curve) rc_csv += fmt::format("{:.9g},{:.9g},{:.9g}\n", p.threshold, p.coverage, p.risk);
+  write_file_atomically(dir + "/risk_coverage.csv", rc_csv);
+  write_risk_coverage_png(dir + "/risk_coverage.png", rc);
+  if (report.contains("subgroups")) write_subgroups_png(dir + "/subgroups.png", report);
+}
+
+void write_risk_coverage_png(const std::string& path, const RiskCoverage& rc) {
+  cv::Mat img(560, 640, CV_8UC3, kWhite);
+  text(img, fmt::format("Risk-coverage (confidence = top probability), AURC {:.4f}", rc.aurc), {20, 28}, 0.55);
+  double max_risk = 0;
+  for (const auto& p : rc.curve) max_risk = std::max(max_risk, p.risk);
+  const double y_top = std::max(0.05, std::ceil(max_risk * 10) / 10);  // y axis 0..y_top, labelled in risk units
+  cv::Rect area = unit_axes(img, {90, 60, 480, 400}, "coverage", "risk (error rate among answered)", y_top);
+  cv::Point prev = to_pixel(area, 0, rc.curve.empty() ? 0 : rc.curve.front().risk / y_top);
+  for (const auto& p : rc.curve) {
+    cv::Point at = to_pixel(area, p.coverage, p.risk / y_top);
+    cv::line(img, prev, {at.x, prev.y}, series_colour(0), 2, cv::LINE_AA);
+    cv::line(img, {at.x, prev.y}, at, series_colour(0), 2, cv::LINE_AA);
+    prev = at;
+  }
+  save(path, img);
+}
+
+void write_subgroups_png(const std::string& path, const nlohmann::json& report) {
+  const auto& groups = report.at("subgroups");
+  const int row_h = 22, top = 60, left = 260, width = 420;
+  cv::Mat img(top + row_h * int(groups.size()) + 60, left + width + 60, CV_8UC3, kWhite);
+  text(img, "Balanced accuracy per subgroup (bars: 95% CI; grey: small group)", {20, 28}, 0.5);
+  cv::Rect area(left, top, width, row_h * int(groups.size()));
+  cv::rectangle(img, area, kBlack, 1);
+  for (int i = 0; i <= 5; ++i) {
+    const int x = left + i * width / 5;
+    cv::line(img, {x, area.y + area.height}, {x, area.y + area.height + 5}, kBlack);
+    text(img, fmt::format("{:.1f}", i / 5.0), {x, area.y + area.height + 20}, 0.4, kBlack, true);
+  }
+  int y = top + row_h / 2;
+  for (const auto& g : groups) {
+    const bool small = g["flagged_small"].get<bool>();
+    const cv::Scalar colour = small ? kGrey : series_colour(0);
+    text(img,
+         fmt::format("{}={} (n={})", g["column"].get<std::string>(), g["group"].get<std::string>(), g["n"].get<int>()),
+         {10, y + 5}, 0.4, small ? kGrey : kBlack);
+    const auto& v = g["metrics"]["balanced_accuracy"];
+    if (v.is_number()) {
+      const int x = left + int(v.get<double>() * width);
+      if (g.contains("ci") && g["ci"].contains("balanced_accuracy")) {
+        const auto& ci = g["ci"]["balanced_accuracy"];
+        cv::line(img, {left + int(ci[0].get<double>() * width), y}, {left + int(ci[1].get<double>() * width), y},
+                 colour, 1, cv::LINE_AA);
+      }
+      cv::circle(img, {x, y}, 4, colour, cv::FILLED, cv::LINE_AA);
+    }
+    y += row_h;
+  }
+  save(path, img);
 }
 
 }  // namespace skin

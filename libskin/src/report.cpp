@@ -4,11 +4,18 @@
 
 #include <algorithm>
 #include <ctime>
+#include <fstream>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "skin/delong.hpp"
 #include "skin/error.hpp"
 #include "skin/metrics.hpp"
+#include "skin/roc.hpp"
+#include "skin/selective.hpp"
+#include "skin/subgroups.hpp"
+#include "skin/subset_metrics.hpp"
 #include "skin/version.hpp"
 
 namespace skin {
@@ -23,11 +30,110 @@ std::string now_iso8601() {
   return buf;
 }
 
+std::vector<std::size_t> all_indices(std::size_t n) {
+  std::vector<std::size_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = i;
+  return v;
+}
+
+std::pair<std::vector<bool>, std::vector<double>> one_vs_rest(const ScoreTable& t, std::size_t k) {
+  std::vector<bool> positive(t.size());
+  std::vector<double> score(t.size());
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    positive[i] = std::size_t(t.truth[i]) == k;
+    score[i] = t.probabilities[i * t.classes + k];
+  }
+  return {positive, score};
+}
+
+const char* auc_ci_method_name(const std::string& method) { return method == "delong" ? "delong" : "bootstrap"; }
+
+nlohmann::json auc_interval(const std::vector<bool>& positive, const std::vector<double>& score,
+                            const std::string& method, const std::optional<BootstrapSummary>& boot,
+                            const std::string& key) {
+  if (method == "delong") {
+    auto d = delong_auc(positive, score);
+    return d ? nlohmann::json{d->lower, d->upper} : nlohmann::json();
+  }
+  if (!boot) return nullptr;
+  auto it = boot->intervals.find(key);
+  return it == boot->intervals.end() ? nlohmann::json() : nlohmann::json{it->second.lower, it->second.upper};
+}
+
+nlohmann::json operating_point_json(const OperatingPoint& p) {
+  return {{"level", p.level},
+          {"sensitivity", p.sensitivity},
+          {"specificity", p.specificity},
+          {"threshold", optional_number(p.threshold)}};
+}
+
+nlohmann::json threshold_metrics_json(const ThresholdMetrics& m) {
+  return {{"threshold", m.threshold},
+          {"sensitivity", optional_number(m.sensitivity)},
+          {"specificity", optional_number(m.specificity)},
+          {"ppv", optional_number(m.ppv)},
+          {"npv", optional_number(m.npv)},
+          {"tp", m.tp},
+          {"fp", m.fp},
+          {"tn", m.tn},
+          {"fn", m.fn}};
+}
+
 }  // namespace
+
+ScoreTable score_table(const Scoring& s) {
+  ScoreTable t;
+  t.classes = s.labels.size();
+  t.has_binary = !s.malignant.empty();
+  std::vector<bool> is_malignant(t.classes);
+  for (std::size_t k = 0; k < t.classes; ++k)
+    is_malignant[k] = std::find(s.malignant.begin(), s.malignant.end(), s.labels[k]) != s.malignant.end();
+  for (const auto& item : s.scored) {
+    t.truth.push_back(item.truth);
+    t.probabilities.insert(t.probabilities.end(), item.probabilities.begin(), item.probabilities.end());
+    if (t.has_binary) {
+      double p = 0;
+      for (std::size_t k = 0; k < t.classes; ++k)
+        if (is_malignant[k]) p += item.probabilities[k];
+      t.malignant_truth.push_back(is_malignant[std::size_t(item.truth)]);
+      t.malignant_score.push_back(p);
+    }
+  }
+  return t;
+}
+
+nlohmann::json load_thresholds(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorKind::io, fmt::format("{}: cannot open thresholds file", path));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception&) {
+    throw Error(ErrorKind::input, fmt::format("{}: not valid JSON", path));
+  }
+  if (!j.is_object() || !j.contains("thresholds") || !j["thresholds"].is_object())
+    throw Error(ErrorKind::input, fmt::format("{}: no 'thresholds' object (write one with --save-thresholds)", path));
+  for (const auto& [name, value] : j["thresholds"].items())
+    if (!value.is_number() && !value.is_null())
+      throw Error(ErrorKind::input, fmt::format("{}: threshold for '{}' is not a number", path, name));
+  return j;
+}
+
+nlohmann::json thresholds_file(const nlohmann::json& report) {
+  if (!report.contains("thresholds_picked")) throw Error(ErrorKind::usage, "--save-thresholds needs --pick-threshold");
+  return {{"schema_version", 1},
+          {"rule", report["thresholds_picked"]["rule"]},
+          {"picked_on",
+           {{"model", report["model"]}, {"dataset", report["dataset"]["root"]}, {"split", report["dataset"]["split"]}}},
+          {"thresholds", report["thresholds_picked"]["thresholds"]},
+          {"rule_text",
+           "positive when score >= threshold (score: class probability; malignant: summed malignant probability)"}};
+}
 
 nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const ReportOptions& options) {
   using nlohmann::json;
-  if (s.scored.empty()) throw Error(ErrorKind::input, "no items could be scored: nothing to report");
+  if (s.scored.empty())
+    throw Error(ErrorKind::input, fmt::format("{}: no items could be scored: nothing to report", dataset.root));
   const std::size_t c = s.labels.size();
   std::vector<int> truth;
   std::vector<double> probs;
@@ -100,7 +206,8 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
         {"counts_per_class", counts},
         {"scored", s.scored.size()},
         {"missing", s.missing.size()},
-        {"failed", s.failed.size()}}},
+        {"failed", s.failed.size()},
+        {"unlabelled", s.unlabelled.size()}}},
       {"metrics", metrics},
       {"per_class", per_class},
       {"confusion_matrix", {{"labels", s.labels}, {"counts", m.confusion}, {"row_normalized", normalized}}},
@@ -113,44 +220,147 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
         {"bins_count", options.calibration_bins},
         {"bins", bins}}},
       {"items_missing", s.missing},
+      {"items_unlabelled", s.unlabelled},
+      {"label_map", s.label_map},
       {"items_failed", failed},
       {"definitions",
        {{"balanced_accuracy", "mean recall over the classes present in the truth (ISIC 2018 Task 3 metric)"},
         {"macro", "unweighted mean over classes present in truth or predictions"},
         {"prediction", "argmax of the probabilities (first class on ties)"}}},
   };
-  if (!s.malignant.empty()) {
-    std::vector<bool> positive;
-    std::vector<double> score;
-    for (const auto& item : s.scored) {
-      positive.push_back(std::find(s.malignant.begin(), s.malignant.end(), s.labels[std::size_t(item.truth)]) !=
-                         s.malignant.end());
-      double p = 0;
-      for (std::size_t k = 0; k < c; ++k)
-        if (std::find(s.malignant.begin(), s.malignant.end(), s.labels[k]) != s.malignant.end())
-          p += item.probabilities[k];
-      score.push_back(p);
-    }
-    BinaryMetrics b = binary_metrics(positive, score, 0.5);
+  const ScoreTable table = score_table(s);
+  const std::string auc_ci = options.auc_ci.empty() ? (options.bootstrap > 0 ? "bootstrap" : "delong") : options.auc_ci;
+  std::optional<BootstrapSummary> boot;
+  SubsetMetrics all_rows(table, all_indices(table.size()), options.calibration_bins);
+  if (options.bootstrap > 0) boot = bootstrap_subset(all_rows, options.bootstrap, options.seed);
+
+  // AUC intervals per class.
+  for (std::size_t k = 0; k < c; ++k) {
+    json& pc = report["per_class"][s.labels[k]];
+    const auto [positive, score] = one_vs_rest(table, k);
+    pc["auc_ci"] = auc_interval(positive, score, auc_ci, boot, "auc:" + std::to_string(k));
+    pc["auc_ci_method"] = auc_ci_method_name(auc_ci);
+  }
+  if (table.has_binary) {
+    BinaryMetrics b = binary_metrics(table.malignant_truth, table.malignant_score, 0.5);
     report["binary"] = {
-        {"malignant", s.malignant},     {"rule", "malignant when the summed malignant probability >= 0.5"},
-        {"threshold", b.threshold},     {"positives", b.positives},
-        {"negatives", b.negatives},     {"sensitivity", b.sensitivity},
-        {"specificity", b.specificity}, {"auc", optional_number(b.auc)}};
+        {"malignant", s.malignant},
+        {"rule", "malignant when the summed malignant probability >= 0.5"},
+        {"threshold", b.threshold},
+        {"positives", b.positives},
+        {"negatives", b.negatives},
+        {"sensitivity", b.sensitivity},
+        {"specificity", b.specificity},
+        {"auc", optional_number(b.auc)},
+        {"auc_ci", auc_interval(table.malignant_truth, table.malignant_score, auc_ci, boot, "malignant_auc")},
+        {"auc_ci_method", auc_ci_method_name(auc_ci)}};
   } else {
     report["binary"] = nullptr;
   }
-  if (options.bootstrap > 0) {
-    json ci = {{"resamples", options.bootstrap}, {"seed", options.seed}, {"level", 0.95}, {"method", "percentile"}};
-    for (const auto& [name, iv] :
-         bootstrap_intervals(truth, probs, c, options.bootstrap, options.seed, options.calibration_bins))
-      ci[name] = {iv.lower, iv.upper};
+
+  // Operating points, thresholds and ROC data, per class and for malignant-vs-benign.
+  json operating = json::object(), picked = json::object(), fixed = json::object();
+  auto analyse = [&](const std::string& name, const std::vector<bool>& positive, const std::vector<double>& score) {
+    const auto curve = roc_curve(positive, score);
+    if (curve.empty()) {
+      operating[name] = nullptr;
+      return;
+    }
+    json op = json::object();
+    for (double level : options.sens_at_spec)
+      op[fmt::format("sens_at_spec_{:.2f}", level)] = operating_point_json(sensitivity_at_specificity(curve, level));
+    for (double level : options.spec_at_sens)
+      op[fmt::format("spec_at_sens_{:.2f}", level)] = operating_point_json(specificity_at_sensitivity(curve, level));
+    op[fmt::format("pauc_above_sens_{:.2f}", options.pauc_sensitivity)] =
+        pauc_above_sensitivity(curve, options.pauc_sensitivity);
+    op[fmt::format("standardized_pauc_max_fpr_{:.2f}", options.max_fpr)] =
+        standardized_partial_auc(curve, options.max_fpr);
+    operating[name] = op;
+    if (!options.pick_threshold.empty()) picked[name] = optional_number(pick_threshold(curve, options.pick_threshold));
+    if (!options.thresholds.is_null() && options.thresholds.contains(name) && options.thresholds[name].is_number())
+      fixed[name] =
+          threshold_metrics_json(metrics_at_threshold(positive, score, options.thresholds[name].get<double>()));
+  };
+  for (std::size_t k = 0; k < c; ++k) {
+    const auto [positive, score] = one_vs_rest(table, k);
+    analyse(s.labels[k], positive, score);
+  }
+  if (table.has_binary) analyse("malignant", table.malignant_truth, table.malignant_score);
+  report["operating_points"] = operating;
+  report["operating_points_definitions"] = {
+      {"rule",
+       "positive when score >= threshold; score = the class probability (malignant: summed malignant probability)"},
+      {"sens_at_spec", "highest sensitivity among thresholds with specificity >= level"},
+      {"spec_at_sens", "highest specificity among thresholds with sensitivity >= level"},
+      {"pauc_above_sens",
+       "ISIC 2018 auc_sens_80: raw area under the ROC curve from the point where sensitivity first "
+       "reaches the level (FPR interpolated) to FPR 1; no McClish correction"},
+      {"standardized_pauc",
+       "sklearn roc_auc_score(max_fpr): area for FPR <= max_fpr, McClish-standardised to [0.5, 1]"}};
+  if (!options.pick_threshold.empty())
+    report["thresholds_picked"] = {{"rule", options.pick_threshold}, {"thresholds", picked}};
+  if (!options.thresholds.is_null()) {
+    json missing = json::array();
+    for (const auto& [name, value] : options.thresholds.items())
+      if (!fixed.contains(name)) missing.push_back(name);
+    report["thresholds_applied"] = {
+        {"source", options.thresholds_source}, {"results", fixed}, {"not_applied", missing}};
+  }
+
+  // Selective prediction on the top probability.
+  {
+    std::vector<double> confidence;
+    std::vector<bool> correct;
+    for (const auto& item : s.scored) {
+      const std::size_t best = argmax_row(item.probabilities.data(), c);
+      confidence.push_back(item.probabilities[best]);
+      correct.push_back(int(best) == item.truth);
+    }
+    const RiskCoverage rc = risk_coverage(confidence, correct, options.target_coverage, options.target_risk);
+    report["metrics"]["aurc"] = rc.aurc;
+    report["selective"] = {{"confidence", "top probability"},
+                           {"aurc", rc.aurc},
+                           {fmt::format("risk_at_coverage_{:.2f}", rc.target_coverage), rc.risk_at_coverage},
+                           {fmt::format("coverage_at_risk_{:.2f}", rc.target_risk), rc.coverage_at_risk},
+                           {"curve_points", rc.curve.size()},
+                           {"definition",
+                            "answer when confidence >= threshold; one point per distinct confidence; risk = error rate "
+                            "among answered items; AURC = area under risk over coverage (step curve)"}};
+  }
+
+  if (boot) {
+    json ci = {{"resamples", options.bootstrap},
+               {"seed", options.seed},
+               {"level", 0.95},
+               {"method", "percentile bootstrap, resampled within each true class (class counts kept)"}};
+    for (const char* name : {"accuracy", "balanced_accuracy", "macro_f1", "ece", "macro_auc"})
+      if (auto it = boot->intervals.find(name); it != boot->intervals.end())
+        ci[name] = {it->second.lower, it->second.upper};
     report["confidence_intervals"] = ci;
+  }
+
+  if (!options.subgroups.columns.empty()) {
+    std::unordered_map<std::string, const std::map<std::string, std::string>*> by_id;
+    for (const auto& item : dataset.items) by_id[item.id] = &item.attributes;
+    std::vector<const std::map<std::string, std::string>*> attributes;
+    for (const auto& item : s.scored) attributes.push_back(by_id.at(item.id));
+    SubgroupOptions so = options.subgroups;
+    so.bootstrap = options.bootstrap;
+    so.seed = options.seed;
+    so.calibration_bins = options.calibration_bins;
+    json sub = subgroup_report(table, attributes, so);
+    report["subgroups"] = sub["subgroups"];
+    report["disparity"] = sub["disparity"];
+    report["subgroup_options"] = sub["subgroup_options"];
   }
   return report;
 }
 
 namespace {
+
+std::string interval(const nlohmann::json& v) {
+  return v.is_array() && v.size() == 2 ? fmt::format("[{:.4f}, {:.4f}]", v[0].get<double>(), v[1].get<double>()) : "-";
+}
 
 std::string cell(const nlohmann::json& v) { return v.is_null() ? "   -  " : fmt::format("{:6.4f}", v.get<double>()); }
 
@@ -159,15 +369,16 @@ std::string cell(const nlohmann::json& v) { return v.is_null() ? "   -  " : fmt:
 std::string report_summary_text(const nlohmann::json& r) {
   const auto& d = r["dataset"];
   std::string out = fmt::format(
-      "dataset: {} at {}{}\n  {} labelled, {} scored, {} missing, {} failed\n\n", d["layout"].get<std::string>(),
+      "dataset: {} at {}{}\n  {} labelled, {} scored, {} missing, {} failed{}\n\n", d["layout"].get<std::string>(),
       d["root"].get<std::string>(), d["split"].is_null() ? "" : " (split " + d["split"].get<std::string>() + ")",
-      d["labelled"].get<int>(), d["scored"].get<int>(), d["missing"].get<int>(), d["failed"].get<int>());
-  out += fmt::format("{:<8} {:>7} {:>9} {:>7} {:>11} {:>6} {:>6} {:>6}\n", "class", "support", "precision", "recall",
-                     "specificity", "f1", "auc", "ap");
+      d["labelled"].get<int>(), d["scored"].get<int>(), d["missing"].get<int>(), d["failed"].get<int>(),
+      d.value("unlabelled", 0) ? fmt::format(", {} predictions without a label", d["unlabelled"].get<int>()) : "");
+  out += fmt::format("{:<8} {:>7} {:>9} {:>7} {:>11} {:>6} {:>6} {:>17} {:>6}\n", "class", "support", "precision",
+                     "recall", "specificity", "f1", "auc", "auc 95% CI", "ap");
   for (const auto& [label, c] : r["per_class"].items())
-    out += fmt::format("{:<8} {:>7} {:>9} {:>7} {:>11} {:>6} {:>6} {:>6}\n", label, c["support"].get<int>(),
+    out += fmt::format("{:<8} {:>7} {:>9} {:>7} {:>11} {:>6} {:>6} {:>17} {:>6}\n", label, c["support"].get<int>(),
                        cell(c["precision"]), cell(c["recall"]), cell(c["specificity"]), cell(c["f1"]), cell(c["auc"]),
-                       cell(c["average_precision"]));
+                       interval(c.value("auc_ci", nlohmann::json())), cell(c["average_precision"]));
   const auto& m = r["metrics"];
   out += fmt::format("\naccuracy {}  balanced accuracy {}  macro-F1 {}  kappa {}  macro AUC {}\n", cell(m["accuracy"]),
                      cell(m["balanced_accuracy"]), cell(m["macro_f1"]), cell(m["cohen_kappa"]), cell(m["macro_auc"]));
@@ -175,16 +386,62 @@ std::string report_summary_text(const nlohmann::json& r) {
                      cell(m["brier"]), cell(m["nll"]), r["calibration"]["bins_count"].get<int>());
   if (!r["binary"].is_null()) {
     const auto& b = r["binary"];
-    out += fmt::format("malignant ({}) vs benign: sensitivity {}  specificity {}  AUC {}\n",
+    out += fmt::format("malignant ({}) vs benign: sensitivity {}  specificity {}  AUC {} {}\n",
                        fmt::join(b["malignant"].get<std::vector<std::string>>(), ", "), cell(b["sensitivity"]),
-                       cell(b["specificity"]), cell(b["auc"]));
+                       cell(b["specificity"]), cell(b["auc"]), interval(b.value("auc_ci", nlohmann::json())));
+    if (r.contains("operating_points") && r["operating_points"].contains("malignant") &&
+        !r["operating_points"]["malignant"].is_null()) {
+      out += "  operating points:";
+      for (const auto& [key, v] : r["operating_points"]["malignant"].items())
+        out += v.is_object() ? fmt::format(" {} {:.4f}", key,
+                                           v[key.rfind("sens", 0) == 0 ? "sensitivity" : "specificity"].get<double>())
+                             : fmt::format(" {} {:.4f}", key, v.get<double>());
+      out += "\n";
+    }
+  }
+  if (r.contains("selective")) {
+    const auto& sel = r["selective"];
+    out += "selective prediction (top probability):";
+    for (const auto& [key, v] : sel.items())
+      if (v.is_number_float()) out += fmt::format(" {} {:.4f}", key, v.get<double>());
+    out += "\n";
   }
   if (r.contains("confidence_intervals")) {
     const auto& ci = r["confidence_intervals"];
-    out += fmt::format("95% bootstrap CI ({} resamples):", ci["resamples"].get<int>());
+    out += fmt::format("95% bootstrap CI ({} resamples, stratified by class):", ci["resamples"].get<int>());
     for (const char* k : {"accuracy", "balanced_accuracy", "macro_f1", "ece"})
-      out += fmt::format(" {} [{:.4f}, {:.4f}]", k, ci[k][0].get<double>(), ci[k][1].get<double>());
+      if (ci.contains(k)) out += fmt::format(" {} {}", k, interval(ci[k]));
     out += "\n";
+  }
+  if (r.contains("thresholds_applied")) {
+    out += fmt::format("\nthresholds from {}:\n", r["thresholds_applied"]["source"].get<std::string>());
+    out += fmt::format("  {:<10} {:>9} {:>11} {:>11} {:>7} {:>7}\n", "class", "threshold", "sensitivity", "specificity",
+                       "ppv", "npv");
+    for (const auto& [name, t] : r["thresholds_applied"]["results"].items())
+      out += fmt::format("  {:<10} {:>9.4f} {:>11} {:>11} {:>7} {:>7}\n", name, t["threshold"].get<double>(),
+                         cell(t["sensitivity"]), cell(t["specificity"]), cell(t["ppv"]), cell(t["npv"]));
+  }
+  if (r.contains("subgroups")) {
+    const bool with_ci = !r["subgroups"].empty() && r["subgroups"][0].contains("ci");
+    out += fmt::format("\n{:<14} {:<22} {:>6}  {:>8} {:>8} {:>8} {:>8} {:>8}{}\n", "column", "group", "n", "acc",
+                       "bal_acc", "auc", "ece", "mal_sens", with_ci ? "  bal_acc 95% CI" : "");
+    for (const auto& g : r["subgroups"]) {
+      const auto& gm = g["metrics"];
+      out += fmt::format("{:<14} {:<22} {:>6}{} {:>8} {:>8} {:>8} {:>8} {:>8}{}\n", g["column"].get<std::string>(),
+                         g["group"].get<std::string>(), g["n"].get<int>(), g["flagged_small"].get<bool>() ? "*" : " ",
+                         cell(gm["accuracy"]), cell(gm["balanced_accuracy"]), cell(gm["macro_auc"]), cell(gm["ece"]),
+                         cell(gm.value("malignant_sensitivity", nlohmann::json())),
+                         with_ci ? "  " + interval(g["ci"].value("balanced_accuracy", nlohmann::json())) : "");
+    }
+    out += fmt::format("(* fewer than {} items: reported, not used for disparity or group gates)\n",
+                       r["subgroup_options"]["min_group_n"].get<int>());
+    for (const char* k : {"accuracy", "balanced_accuracy", "macro_auc", "ece"}) {
+      const auto& dv = r["disparity"].value(k, nlohmann::json());
+      if (dv.is_null()) continue;
+      out += fmt::format("disparity {}: worst {} ({:.4f}), max gap {:.4f}, min ratio {}\n", k,
+                         dv["worst_group"].get<std::string>(), dv["worst_value"].get<double>(),
+                         dv["max_gap"].get<double>(), cell(dv["min_ratio"]));
+    }
   }
   return out;
 }

@@ -1,10 +1,12 @@
 // scoring.cpp: scores a labelled dataset by running a model or by reading a predictions file.
 #include "skin/scoring.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -24,6 +26,22 @@ int truth_index(const Scoring& s, const LabeledItem& item) {
   return t;
 }
 
+void check_label_space(const Dataset& dataset, const Scoring& s, const std::string& what) {
+  std::vector<std::string> classes, missing;
+  for (const auto& item : dataset.items) {
+    const std::string label = to_lower(item.label);
+    if (std::find(classes.begin(), classes.end(), label) != classes.end()) continue;
+    classes.push_back(label);
+    if (find_label(s.labels, label) < 0) missing.push_back(label);
+  }
+  if (missing.empty()) return;
+  std::sort(classes.begin(), classes.end());
+  throw Error(ErrorKind::usage,
+              fmt::format("{} has classes ({}) but the dataset has ({}); not covered: {}. Map the columns with "
+                          "--label-map (e.g. AK=akiec,SCC=akiec,UNK=-) or use a model for these classes",
+                          what, fmt::join(s.labels, ", "), fmt::join(classes, ", "), fmt::join(missing, ", ")));
+}
+
 int find_label(const std::vector<std::string>& labels, const std::string& label) {
   const std::string want = to_lower(label);
   for (std::size_t i = 0; i < labels.size(); ++i)
@@ -32,7 +50,7 @@ int find_label(const std::vector<std::string>& labels, const std::string& label)
 }
 
 Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const PipelineOptions& options,
-                         const std::function<void(const PipelineStats&)>& progress) {
+                         const std::function<void(const PipelineStats&)>& progress, const LabelMap& label_map) {
   const Manifest& m = classifier.manifest();
   Scoring s;
   s.labels = m.labels;
@@ -43,10 +61,23 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
               {"directory", classifier.directory()},
               {"manifest_sha256", sha256_file(classifier.directory() + "/manifest.json")},
               {"temperature", m.temperature}};
+  const ResolvedLabels resolved = resolve_labels(m.labels, label_map);
+  if (!resolved.identity) {
+    s.labels = resolved.labels;
+    s.malignant.clear();
+    for (const auto& label : m.malignant)  // a malignant label survives if its column was not dropped
+      for (std::size_t c = 0; c < m.labels.size(); ++c)
+        if (m.labels[c] == label && resolved.target[c] >= 0) {
+          const auto& mapped = resolved.labels[std::size_t(resolved.target[c])];
+          if (std::find(s.malignant.begin(), s.malignant.end(), mapped) == s.malignant.end())
+            s.malignant.push_back(mapped);
+        }
+  }
+  if (!label_map.empty()) s.label_map = resolved.describe();
+  check_label_space(dataset, s, "model '" + m.name + "'");  // before any image is decoded
   std::vector<std::string> paths;
   std::vector<const LabeledItem*> present;
   for (const auto& item : dataset.items) {
-    truth_index(s, item);  // unknown labels fail before any image is decoded
     if (item.path.empty()) {
       s.missing.push_back(item.id);
     } else {
@@ -64,16 +95,20 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
           s.failed.push_back({item.id, item.path, p.error});
           return;
         }
-        s.scored.push_back({item.id, item.path, truth_index(s, item),
-                            std::vector<double>(p.probabilities.begin(), p.probabilities.end()),
-                            std::vector<double>(p.scores.begin(), p.scores.end())});
+        std::vector<double> probabilities(p.probabilities.begin(), p.probabilities.end());
+        if (resolved.identity) {
+          s.scored.push_back({item.id, item.path, truth_index(s, item), std::move(probabilities),
+                              std::vector<double>(p.scores.begin(), p.scores.end())});
+        } else {  // merged columns have no raw score
+          s.scored.push_back({item.id, item.path, truth_index(s, item), resolved.apply(probabilities.data()), {}});
+        }
       },
       progress);
   return s;
 }
 
 Scoring score_with_predictions(const Dataset& dataset, const std::string& path,
-                               const std::vector<std::string>& malignant) {
+                               const std::vector<std::string>& malignant, const LabelMap& label_map) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::io, fmt::format("{}: cannot open predictions", path));
   CsvReader csv(in, path);
@@ -81,12 +116,13 @@ Scoring score_with_predictions(const Dataset& dataset, const std::string& path,
   std::vector<std::size_t> columns;
   std::size_t id_col = 0;
   std::optional<std::size_t> error_col;
-  if (csv.column("image")) {  // ISIC submission
+  if (csv.column("image")) {  // ISIC submission: 2018 (MEL,NV,...,AKIEC,...) or 2019 (...,AK,SCC,UNK)
     id_col = *csv.column("image");
-    for (const char* c : kIsicColumns) {
-      columns.push_back(csv.require_column(c));
-      s.labels.push_back(to_lower(c));
-    }
+    for (std::size_t c = 0; c < csv.header().size(); ++c)
+      if (c != id_col) {
+        columns.push_back(c);
+        s.labels.push_back(csv.header()[c]);
+      }
   } else if (csv.column("id") && csv.column("probability") && csv.column("malignant_probability")) {  // skinscan csv
     id_col = *csv.column("id");
     error_col = csv.column("error");
@@ -100,8 +136,15 @@ Scoring score_with_predictions(const Dataset& dataset, const std::string& path,
                                               path));
   }
   if (s.labels.size() < 2) throw Error(ErrorKind::input, fmt::format("{}: fewer than 2 class columns", path));
+  const ResolvedLabels resolved = resolve_labels(s.labels, label_map);
+  s.labels = resolved.labels;
+  if (csv.column("image"))  // ISIC column names are upper case; classes are reported lower case
+    for (auto& label : s.labels) label = to_lower(label);
+  if (!label_map.empty()) s.label_map = resolved.describe();
   for (const auto& label : malignant)
     if (find_label(s.labels, label) >= 0) s.malignant.push_back(s.labels[std::size_t(find_label(s.labels, label))]);
+  s.source = {{"kind", "predictions"}, {"path", path}, {"sha256", sha256_file(path)}};
+  check_label_space(dataset, s, path);
 
   struct Row {
     std::vector<double> p;
@@ -124,10 +167,15 @@ Scoring score_with_predictions(const Dataset& dataset, const std::string& path,
         sum += r.p.back();
       }
       if (std::abs(sum - 1.0) > 1e-3) csv.fail(fmt::format("probabilities sum to {:.6g}, not 1", sum));
+      if (!resolved.identity) r.p = resolved.apply(r.p.data());
     }
     rows.emplace(std::move(id), std::move(r));
   }
-  s.source = {{"kind", "predictions"}, {"path", path}, {"sha256", sha256_file(path)}};
+  std::unordered_set<std::string> labelled;
+  for (const auto& item : dataset.items) labelled.insert(item.id);
+  for (const auto& [id, row] : rows)
+    if (!labelled.count(id) && !dataset.outside_split.count(id)) s.unlabelled.push_back(id);
+  std::sort(s.unlabelled.begin(), s.unlabelled.end());
   for (const auto& item : dataset.items) {
     int t = truth_index(s, item);
     auto it = rows.find(item.id);

@@ -29,7 +29,7 @@ TEST_CASE("write_evaluation_plots writes three readable PNGs") {
   s.labels = {"a", "b"};
   s.scored = {{"1", "", 0, {0.9, 0.1}, {}}, {"2", "", 1, {0.3, 0.7}, {}}, {"3", "", 1, {0.6, 0.4}, {}}};
   skin::Dataset d;
-  d.items = {{"1", "a", "x"}, {"2", "b", "y"}, {"3", "b", "z"}};
+  d.items = {{"1", "a", "x", {}}, {"2", "b", "y", {}}, {"3", "b", "z", {}}};
   auto report = skin::make_report(d, s, skin::ReportOptions{});
   fs::path dir = fs::temp_directory_path() / ("skin_plots_" + std::to_string(::getpid()));
   skin::write_evaluation_plots(dir.string(), s, report);

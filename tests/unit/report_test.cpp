@@ -27,7 +27,8 @@ skin::Dataset dataset() {
   skin::Dataset d;
   d.layout = "imagefolder";
   d.root = "/x";
-  d.items = {{"1", "b", "p1"}, {"2", "m", "p2"}, {"3", "m", "p3"}, {"4", "n", "p4"}, {"5", "n", ""}, {"6", "b", "p6"}};
+  d.items = {{"1", "b", "p1", {}}, {"2", "m", "p2", {}}, {"3", "m", "p3", {}},
+             {"4", "n", "p4", {}}, {"5", "n", "", {}},   {"6", "b", "p6", {}}};
   return d;
 }
 
@@ -69,7 +70,7 @@ TEST_CASE("bootstrap intervals appear only when asked, with their method") {
   o.seed = 7;
   auto r = skin::make_report(dataset(), scoring(), o);
   CHECK(r["confidence_intervals"]["resamples"] == 50);
-  CHECK(r["confidence_intervals"]["method"] == "percentile");
+  CHECK(r["confidence_intervals"]["method"].get<std::string>().find("within each true class") != std::string::npos);
   CHECK(r["confidence_intervals"]["accuracy"].size() == 2);
 }
 
@@ -77,7 +78,7 @@ TEST_CASE("a report of nothing is refused") {
   auto s = scoring();
   s.scored.clear();
   CHECK(test::error_of([&] { skin::make_report(dataset(), s, skin::ReportOptions{}); }, skin::ErrorKind::input) ==
-        "no items could be scored: nothing to report");
+        "/x: no items could be scored: nothing to report");
 }
 
 TEST_CASE("the summary table shows counts, classes and headline metrics") {

@@ -18,7 +18,7 @@ skin::Dataset three_items() {
   skin::Dataset d;
   d.layout = "ham10000";
   d.root = "/data";
-  d.items = {{"a", "mel", "/data/a.jpg"}, {"b", "NV", "/data/b.jpg"}, {"c", "bcc", ""}};
+  d.items = {{"a", "mel", "/data/a.jpg", {}}, {"b", "NV", "/data/b.jpg", {}}, {"c", "bcc", "", {}}};
   return d;
 }
 
@@ -42,7 +42,7 @@ TEST_CASE("an ISIC submission is matched by id; rows without truth and truth wit
                          "image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\n"
                          "a,0.7,0.1,0.1,0.05,0.05,0,0\n"
                          "b,0.1,0.8,0.1,0,0,0,0\n");
-  skin::Scoring s = skin::score_with_predictions(three_items(), path, {"mel", "bcc", "akiec"});
+  skin::Scoring s = skin::score_with_predictions(three_items(), path, {"mel", "bcc", "akiec", {}});
   CHECK(s.labels == std::vector<std::string>{"mel", "nv", "bcc", "akiec", "bkl", "df", "vasc"});
   CHECK(s.malignant == std::vector<std::string>{"mel", "bcc", "akiec"});
   REQUIRE(s.scored.size() == 2);
@@ -69,21 +69,51 @@ TEST_CASE("predictions files that cannot be scored name the file and the row") {
   for (const auto& p : {dup, sum, other}) fs::remove(p);
 }
 
-TEST_CASE("an unknown label stops scoring before anything runs, naming the image") {
+TEST_CASE("a source whose classes do not cover the dataset's is refused, listing both sets") {
   auto d = three_items();
   d.items[1].label = "wart";
   auto path = write_temp("isic_pred2", "image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\na,1,0,0,0,0,0,0\n");
-  CHECK(test::error_of([&] { skin::score_with_predictions(d, path, {}); }, skin::ErrorKind::input) ==
-        "image 'b' is labelled 'wart', which is not one of the classes (mel, nv, bcc, akiec, bkl, df, vasc)");
+  CHECK(test::error_of([&] { skin::score_with_predictions(d, path, {}); }, skin::ErrorKind::usage) ==
+        path +
+            " has classes (mel, nv, bcc, akiec, bkl, df, vasc) but the dataset has (bcc, mel, wart); not covered: "
+            "wart. Map the columns with --label-map (e.g. AK=akiec,SCC=akiec,UNK=-) or use a model for these classes");
+  fs::remove(path);
+}
+
+TEST_CASE("ISIC 2019 columns map onto HAM10000 classes; unmapped extra ids are unlabelled") {
+  auto path = write_temp("isic2019",
+                         "image,MEL,NV,BCC,AK,BKL,DF,VASC,SCC,UNK\n"
+                         "a,0.5,0.1,0.1,0.1,0.05,0,0,0.05,0.1\n"
+                         "b,0,1,0,0,0,0,0,0,0\n"
+                         "zzz,0,1,0,0,0,0,0,0,0\n");
+  CHECK(test::error_of([&] { skin::score_with_predictions(three_items(), path, {}); }, skin::ErrorKind::usage)
+            .find("not covered: akiec") == std::string::npos);  // the dataset has no akiec: 2019 names suffice
+  auto s =
+      skin::score_with_predictions(three_items(), path, {"mel"}, skin::parse_label_map("AK=akiec,SCC=akiec,UNK=-"));
+  CHECK(s.labels == std::vector<std::string>{"mel", "nv", "bcc", "akiec", "bkl", "df", "vasc"});
+  REQUIRE(s.scored.size() == 2);
+  // a: UNK (0.1) dropped, AK + SCC summed, then renormalised by 0.9.
+  CHECK(s.scored[0].probabilities[0] == doctest::Approx(0.5 / 0.9));
+  CHECK(s.scored[0].probabilities[3] == doctest::Approx(0.15 / 0.9));
+  CHECK(s.unlabelled == std::vector<std::string>{"zzz"});
+  REQUIRE(s.label_map["columns"].contains("UNK"));
+  CHECK(s.label_map["columns"]["UNK"].is_null());
+  CHECK(s.label_map["columns"]["SCC"] == "akiec");
+  CHECK(s.label_map["renormalised"] == true);
+  CHECK(test::error_of([&] { skin::parse_label_map("AK"); }, skin::ErrorKind::usage) ==
+        "--label-map: label map entry 'AK' must look like COLUMN=class or COLUMN=-");
+  CHECK(test::error_of([&] { skin::score_with_predictions(three_items(), path, {}, skin::parse_label_map("XX=mel")); },
+                       skin::ErrorKind::usage)
+            .rfind("XX=mel: label map names column 'XX', which is not one of", 0) == 0);
   fs::remove(path);
 }
 
 TEST_CASE("score_with_model keeps missing, failed and scored items apart") {
   skin::Classifier classifier(test::model("tiny7"));
   skin::Dataset d;
-  d.items = {{"plain", "nv", test::image("good/plain.png")},
-             {"empty", "mel", test::fixtures() + "/images/bad/empty.jpg"},
-             {"gone", "bcc", ""}};
+  d.items = {{"plain", "nv", test::image("good/plain.png"), {}},
+             {"empty", "mel", test::fixtures() + "/images/bad/empty.jpg", {}},
+             {"gone", "bcc", "", {}}};
   skin::Scoring s = skin::score_with_model(d, classifier, skin::PipelineOptions{});
   REQUIRE(s.scored.size() == 1);
   CHECK(s.scored[0].id == "plain");

@@ -31,6 +31,13 @@ struct McNemar {
 McNemar mcnemar(const std::string& per_image_a, const std::string& per_image_b);
 double mcnemar_exact_p(std::size_t only_a, std::size_t only_b);
 
+// DeLong's paired test of the AUC of A vs B on the images both per-image CSVs hold (evaluate
+// --per-image, with its p_<label> columns): per class and for the summed `malignant` labels.
+// {"<label>": {auc_a, auc_b, z, p_value}, "malignant": {...}, "paired_images": n}. Error(input)
+// naming the file for files without probability columns or with conflicting truths.
+nlohmann::json delong_per_image(const std::string& per_image_a, const std::string& per_image_b,
+                                const std::vector<std::string>& malignant);
+
 nlohmann::json load_report(const std::string& path);  // Error(io/input) naming the file
 
 }  // namespace skin

@@ -2,11 +2,15 @@
 // metrics. (Regression gates against a baseline report live in compare.hpp.)
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace skin {
+
+// "METRIC=VALUE" -> (METRIC, VALUE); Error(usage) unless it has that form.
+std::pair<std::string, double> parse_gate(const std::string& gate);
 
 // "METRIC=VALUE" gates against report["metrics"]; returns one line per failed gate.
 // Throws Error(usage) for a malformed gate or an unknown metric.

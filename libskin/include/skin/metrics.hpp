@@ -56,6 +56,11 @@ struct Metrics {
 Metrics compute_metrics(const std::vector<int>& truth, const std::vector<double>& probabilities,
                         const std::vector<std::string>& labels, int calibration_bins = 15);
 
+// Helpers shared with the subgroup and bootstrap code.
+std::size_t argmax_row(const double* row, std::size_t classes);  // first maximum on ties, like numpy
+int calibration_bin(double confidence, int bins);                // index of the bin (lo, hi] holding it
+double percentile(std::vector<double> values, double q);         // numpy's default (linear) interpolation
+
 std::optional<double> roc_auc(const std::vector<bool>& positive, const std::vector<double>& score);
 std::optional<double> average_precision(const std::vector<bool>& positive, const std::vector<double>& score);
 BinaryMetrics binary_metrics(const std::vector<bool>& positive, const std::vector<double>& score,
@@ -65,11 +70,5 @@ struct Interval {
   double lower = 0, upper = 0;
   bool operator==(const Interval& o) const { return lower == o.lower && upper == o.upper; }
 };
-
-// 95% percentile bootstrap intervals (seeded, so reproducible) for accuracy,
-// balanced_accuracy, macro_f1 and ece.
-std::map<std::string, Interval> bootstrap_intervals(const std::vector<int>& truth,
-                                                    const std::vector<double>& probabilities, std::size_t classes,
-                                                    int resamples, std::uint64_t seed, int calibration_bins = 15);
 
 }  // namespace skin

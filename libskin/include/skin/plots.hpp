@@ -8,6 +8,7 @@
 
 #include "skin/metrics.hpp"
 #include "skin/scoring.hpp"
+#include "skin/selective.hpp"
 
 namespace skin {
 
@@ -21,7 +22,13 @@ void write_roc_png(const std::string& path, const std::vector<std::string>& labe
 // (false positive rate, true positive rate) points of a one-vs-rest ROC curve, from (0,0) to (1,1).
 std::vector<std::pair<double, double>> roc_points(const std::vector<bool>& positive, const std::vector<double>& score);
 
-// Writes confusion_matrix.png, reliability.png and roc.png into `dir` (created if needed).
+// Risk-coverage step curve; per-group balanced accuracy with CI bars.
+void write_risk_coverage_png(const std::string& path, const RiskCoverage& curve);
+void write_subgroups_png(const std::string& path, const nlohmann::json& report);
+
+// Writes into `dir` (created if needed): confusion_matrix.png, reliability.png, roc.png with its
+// data roc_points.csv (curve,threshold,fpr,tpr; per class and malignant), risk_coverage.png and
+// .csv, and subgroups.png when the report has subgroups.
 void write_evaluation_plots(const std::string& dir, const Scoring& scoring, const nlohmann::json& report);
 
 }  // namespace skin

@@ -9,6 +9,7 @@
 
 #include "skin/classifier.hpp"
 #include "skin/dataset.hpp"
+#include "skin/label_map.hpp"
 #include "skin/pipeline.hpp"
 
 namespace skin {
@@ -27,21 +28,30 @@ struct Scoring {
   std::vector<std::string> labels;     // class order of the probabilities
   std::vector<std::string> malignant;  // for the binary view
   std::vector<ScoredItem> scored;
-  std::vector<std::string> missing;  // ids with no image file (or no prediction row)
-  std::vector<FailedItem> failed;    // image or prediction unusable
-  nlohmann::json source;             // what produced the probabilities (model or predictions file)
+  std::vector<std::string> missing;     // ids with no image file (or no prediction row)
+  std::vector<FailedItem> failed;       // image or prediction unusable
+  std::vector<std::string> unlabelled;  // predictions for ids the dataset (split aside) does not label
+  nlohmann::json source;                // what produced the probabilities (model or predictions file)
+  nlohmann::json label_map;             // how source columns were mapped to classes (null: as they were)
 };
 
 // Index of `label` in `labels`, case-insensitively; -1 when absent.
 int find_label(const std::vector<std::string>& labels, const std::string& label);
 
+// Both refuse (Error(usage), listing both class sets) a source whose classes, after `label_map`,
+// do not cover every class in the dataset: nothing is scored silently near zero.
 Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const PipelineOptions& options,
-                         const std::function<void(const PipelineStats&)>& progress = {});
+                         const std::function<void(const PipelineStats&)>& progress = {},
+                         const LabelMap& label_map = {});
 
-// Reads an ISIC 2018 submission CSV (image,MEL,NV,...) or skinscan's own batch CSV and matches
-// its rows to the dataset by image id. `malignant` (lower-case labels) feeds the binary view.
+// Reads an ISIC submission CSV (image, then one column per class: 2018's MEL,NV,..., or 2019's with AK, SCC, UNK) or
+// skinscan's own batch CSV and matches its rows to the dataset by image id. `malignant` (lower-case labels) feeds the
+// binary view.
 Scoring score_with_predictions(const Dataset& dataset, const std::string& predictions_csv,
-                               const std::vector<std::string>& malignant);
+                               const std::vector<std::string>& malignant, const LabelMap& label_map = {});
+
+// Error(usage) when some dataset class is not among `scoring.labels`; `what` names the source.
+void check_label_space(const Dataset& dataset, const Scoring& scoring, const std::string& what);
 
 // The class index of `item`'s label in `scoring.labels`; Error(input) naming the image when absent.
 int truth_index(const Scoring& scoring, const LabeledItem& item);

@@ -1,0 +1,186 @@
+// subset_metrics.cpp: weighted headline metrics over presorted scores, and the stratified bootstrap.
+#include "skin/subset_metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace skin {
+namespace {
+
+// Weighted Mann-Whitney AUC over positions sorted by score (descending); ties count half.
+std::optional<double> weighted_auc(const std::vector<std::size_t>& order, const std::vector<double>& score,
+                                   const std::vector<bool>& positive, const std::vector<std::uint32_t>& w) {
+  double pos_total = 0, neg_total = 0;
+  for (std::size_t i : order) (positive[i] ? pos_total : neg_total) += w[i];
+  if (pos_total == 0 || neg_total == 0) return std::nullopt;
+  double above_neg = 0, numerator = 0;
+  for (std::size_t a = 0; a < order.size();) {
+    std::size_t b = a;
+    double pos = 0, neg = 0;
+    while (b < order.size() && score[order[b]] == score[order[a]]) {
+      (positive[order[b]] ? pos : neg) += w[order[b]];
+      ++b;
+    }
+    numerator += pos * (neg_total - above_neg - neg) + 0.5 * pos * neg;
+    above_neg += neg;
+    a = b;
+  }
+  return numerator / (pos_total * neg_total);
+}
+
+}  // namespace
+
+const std::vector<std::string>& subset_metric_names() {
+  static const std::vector<std::string> names{"accuracy",
+                                              "balanced_accuracy",
+                                              "macro_f1",
+                                              "macro_auc",
+                                              "ece",
+                                              "malignant_sensitivity",
+                                              "malignant_specificity",
+                                              "malignant_auc"};
+  return names;
+}
+
+std::optional<double> subset_metric(const SubsetSummary& s, const std::string& name) {
+  if (name == "accuracy") return s.accuracy;
+  if (name == "balanced_accuracy") return s.balanced_accuracy;
+  if (name == "macro_f1") return s.macro_f1;
+  if (name == "macro_auc") return s.macro_auc;
+  if (name == "ece") return s.ece;
+  if (name == "malignant_sensitivity") return s.malignant_sensitivity;
+  if (name == "malignant_specificity") return s.malignant_specificity;
+  if (name == "malignant_auc") return s.malignant_auc;
+  return std::nullopt;
+}
+
+bool subset_metric_lower_is_better(const std::string& name) { return name == "ece"; }
+
+SubsetMetrics::SubsetMetrics(const ScoreTable& table, std::vector<std::size_t> rows, int calibration_bins)
+    : t_(table), rows_(std::move(rows)), bins_(calibration_bins) {
+  const std::size_t c = t_.classes, n = rows_.size();
+  pred_.resize(n);
+  bin_.resize(n);
+  conf_.resize(n);
+  by_class_.assign(c, {});
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* row = t_.probabilities.data() + rows_[i] * c;
+    pred_[i] = argmax_row(row, c);
+    conf_[i] = row[pred_[i]];
+    bin_[i] = std::size_t(calibration_bin(conf_[i], bins_));
+    by_class_[std::size_t(t_.truth[rows_[i]])].push_back(i);
+  }
+  std::vector<std::size_t> positions(n);
+  std::iota(positions.begin(), positions.end(), 0);
+  class_order_.assign(c, positions);
+  for (std::size_t k = 0; k < c; ++k)
+    std::stable_sort(class_order_[k].begin(), class_order_[k].end(), [&](std::size_t a, std::size_t b) {
+      return t_.probabilities[rows_[a] * c + k] > t_.probabilities[rows_[b] * c + k];
+    });
+  if (t_.has_binary) {
+    malignant_order_ = positions;
+    std::stable_sort(malignant_order_.begin(), malignant_order_.end(), [&](std::size_t a, std::size_t b) {
+      return t_.malignant_score[rows_[a]] > t_.malignant_score[rows_[b]];
+    });
+  }
+}
+
+SubsetSummary SubsetMetrics::compute(const std::vector<std::uint32_t>& w) const {
+  const std::size_t c = t_.classes, n = rows_.size();
+  SubsetSummary s;
+  std::vector<double> support(c), predicted(c), hits(c), bin_count(bins_), bin_conf(bins_), bin_correct(bins_);
+  double correct = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!w[i]) continue;
+    const double wi = w[i];
+    const auto t = std::size_t(t_.truth[rows_[i]]);
+    s.n += wi;
+    support[t] += wi;
+    predicted[pred_[i]] += wi;
+    const bool right = pred_[i] == t;
+    correct += right * wi;
+    hits[t] += right * wi;
+    bin_count[bin_[i]] += wi;
+    bin_conf[bin_[i]] += conf_[i] * wi;
+    bin_correct[bin_[i]] += right * wi;
+  }
+  if (s.n == 0) return s;
+  s.accuracy = correct / s.n;
+  double recall_sum = 0, f1_sum = 0;
+  int in_truth = 0, in_either = 0;
+  for (std::size_t k = 0; k < c; ++k) {
+    const double recall = support[k] > 0 ? hits[k] / support[k] : 0,
+                 precision = predicted[k] > 0 ? hits[k] / predicted[k] : 0;
+    if (support[k] > 0) recall_sum += recall, ++in_truth;
+    if (support[k] > 0 || predicted[k] > 0) {
+      f1_sum += precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
+      ++in_either;
+    }
+  }
+  s.balanced_accuracy = in_truth ? recall_sum / in_truth : 0;
+  s.macro_f1 = in_either ? f1_sum / in_either : 0;
+  for (int b = 0; b < bins_; ++b) s.ece += std::abs(bin_correct[b] - bin_conf[b]) / s.n;
+
+  // One-vs-rest AUCs on positions (the weight vector is indexed by position).
+  std::vector<double> score(n);
+  std::vector<bool> positive(n);
+  double auc_sum = 0;
+  int auc_count = 0;
+  s.class_auc.resize(c);
+  for (std::size_t k = 0; k < c; ++k) {
+    for (std::size_t i = 0; i < n; ++i) {
+      score[i] = t_.probabilities[rows_[i] * c + k];
+      positive[i] = std::size_t(t_.truth[rows_[i]]) == k;
+    }
+    s.class_auc[k] = weighted_auc(class_order_[k], score, positive, w);
+    if (s.class_auc[k]) auc_sum += *s.class_auc[k], ++auc_count;
+  }
+  if (auc_count) s.macro_auc = auc_sum / auc_count;
+
+  if (t_.has_binary) {
+    double tp = 0, fn = 0, tn = 0, fp = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      score[i] = t_.malignant_score[rows_[i]];
+      positive[i] = t_.malignant_truth[rows_[i]];
+      const bool called = score[i] >= 0.5;
+      if (positive[i])
+        (called ? tp : fn) += w[i];
+      else
+        (called ? fp : tn) += w[i];
+    }
+    if (tp + fn > 0) s.malignant_sensitivity = tp / (tp + fn);
+    if (tn + fp > 0) s.malignant_specificity = tn / (tn + fp);
+    s.malignant_auc = weighted_auc(malignant_order_, score, positive, w);
+  }
+  return s;
+}
+
+std::vector<std::uint32_t> SubsetMetrics::stratified_resample(std::mt19937_64& rng) const {
+  std::vector<std::uint32_t> w(rows_.size(), 0);
+  for (const auto& members : by_class_) {
+    if (members.empty()) continue;
+    std::uniform_int_distribution<std::size_t> pick(0, members.size() - 1);
+    for (std::size_t k = 0; k < members.size(); ++k) ++w[members[pick(rng)]];
+  }
+  return w;
+}
+
+BootstrapSummary bootstrap_subset(const SubsetMetrics& subset, int resamples, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::map<std::string, std::vector<double>> samples;
+  for (int r = 0; r < resamples; ++r) {
+    const SubsetSummary s = subset.compute(subset.stratified_resample(rng));
+    for (const auto& name : subset_metric_names())
+      if (auto v = subset_metric(s, name)) samples[name].push_back(*v);
+    for (std::size_t k = 0; k < s.class_auc.size(); ++k)
+      if (s.class_auc[k]) samples["auc:" + std::to_string(k)].push_back(*s.class_auc[k]);
+  }
+  BootstrapSummary out;
+  out.resamples = resamples;
+  for (auto& [name, values] : samples)
+    if (!values.empty()) out.intervals[name] = {percentile(values, 0.025), percentile(values, 0.975)};
+  return out;
+}
+
+}  // namespace skin
