@@ -93,7 +93,7 @@ double normal_quantile(double p) {
 std::optional<DelongAuc> delong_auc(const std::vector<bool>& positive, const std::vector<double>& score, double level) {
   std::vector<double> x, y;
   split(positive, score, x, y);
-  if (x.empty() || y.empty()) return std::nullopt;
+  if (x.size() < 2 || y.size() < 2) return std::nullopt;  // a sample variance needs two values per side
   const Components c = components(x, y);
   DelongAuc out;
   out.auc = c.auc;
@@ -109,7 +109,7 @@ std::optional<DelongTest> delong_paired_test(const std::vector<bool>& positive, 
   std::vector<double> xa, ya, xb, yb;
   split(positive, score_a, xa, ya);
   split(positive, score_b, xb, yb);
-  if (xa.empty() || ya.empty()) return std::nullopt;
+  if (xa.size() < 2 || ya.size() < 2) return std::nullopt;
   const Components a = components(xa, ya), b = components(xb, yb);
   const double m = double(xa.size()), n = double(ya.size());
   const double var = (covariance(a.v10, a.v10) + covariance(b.v10, b.v10) - 2 * covariance(a.v10, b.v10)) / m +

@@ -323,7 +323,7 @@ test_evaluate_bad_labels_and_predictions() {
   mkdir -p "$WORK/folder/xyz" && cp "$GOOD/plain.png" "$WORK/folder/xyz/odd.png"
   run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder"
   expect_rc 1
-  expect_err "image 'odd.png' is labelled 'xyz', which is not one of the classes"
+  expect_err "model 'tiny7' has classes (akiec, bcc, bkl, df, mel, nv, vasc) but the dataset has (mel, nv, xyz); not covered: xyz"
   printf 'image_id,dx\nA,mel\nB,nv\n' >"$WORK/truth.csv"
   printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nA,0.5,0.5,0,0,0,0,0\nB,nan,1,0,0,0,0,0\n' >"$WORK/p.csv"
   run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
@@ -340,7 +340,7 @@ test_evaluate_bad_labels_and_predictions() {
   printf 'image,MEL,BCC\nA,1,0\n' >"$WORK/p.csv"
   run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
   expect_rc 1
-  expect_err "missing column 'NV'"
+  expect_err "$WORK/p.csv has classes (mel, bcc) but the dataset has (mel, nv); not covered: nv"
   printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nA,1,0,0,0,0,0,0\n' >"$WORK/p.csv"
   run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --json
   expect_rc 0
@@ -410,7 +410,7 @@ test_compare_and_baseline_gate() {
   expect_rc 0
   run "$SKINSCAN" evaluate -m "$TINY2" --layout imagefolder --data "$WORK/folder" --out "$WORK/b.json"
   expect_rc 1  # tiny2 knows only benign/malignant: mel is not one of its classes
-  expect_err "not one of the classes (benign, malignant)"
+  expect_err "model 'tiny2' has classes (benign, malignant) but the dataset has (mel, nv); not covered: mel, nv"
   py "
 import json
 r = json.load(open('$WORK/a.json'))
@@ -625,6 +625,152 @@ assert d['layout'] == 'ham10000' and d['labelled'] == 4 and d['scored'] == 3 and
   run "$SKINSCAN_SOURCE/scripts/fetch_ham10000.sh" --layout-only "$dl" "$WORK/data2"
   expect_rc 1
   expect_err "HAM10000_images_part_2.zip: MD5 mismatch"
+}
+
+
+test_evaluate_label_map_unlabelled_and_strict() {
+  printf 'image_id,dx\nA,mel\nB,akiec\nC,nv\n' >"$WORK/truth.csv"
+  # ISIC 2019 columns; D has no label; C has no prediction.
+  printf 'image,MEL,NV,BCC,AK,BKL,DF,VASC,SCC,UNK\nA,0.6,0.1,0,0.1,0,0,0,0.1,0.1\nB,0,0.2,0,0.5,0,0,0,0.3,0\nD,0,1,0,0,0,0,0,0,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
+  expect_rc 1
+  expect_err "not covered: akiec. Map the columns with --label-map"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --label-map AK=akiec,SCC=akiec,UNK=- --json
+  expect_rc 0
+  expect_err "label map: SCC -> akiec"
+  expect_err "label map: UNK -> (dropped)"
+  py "
+import json
+r = json.load(open('$WORK/out'))
+assert r['items_unlabelled'] == ['D'] and r['dataset']['unlabelled'] == 1, r['items_unlabelled']
+assert r['items_missing'] == ['C']
+assert r['label_map']['columns']['AK'] == 'akiec' and r['label_map']['renormalised'] is True
+assert r['confusion_matrix']['labels'] == ['mel', 'nv', 'bcc', 'akiec', 'bkl', 'df', 'vasc']
+assert r['metrics']['accuracy'] == 1.0  # A -> mel 0.6/0.9, B -> akiec 0.8
+"
+  printf 'AK=akiec\n# comment\nSCC,akiec\nUNK=-\n' >"$WORK/map.txt"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --label-map "$WORK/map.txt" --strict
+  expect_rc 1
+  expect_err "--strict: 1 labelled items have no prediction (C); 1 predictions have no label (D)"
+}
+
+test_evaluate_subgroups_thresholds_and_group_gates() {
+  printf 'image_id,dx,sex,age\n' >"$WORK/truth.csv"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\n' >"$WORK/p.csv"
+  for i in $(seq 1 60); do
+    if [ $((i % 3)) = 0 ]; then dx=mel; else dx=nv; fi
+    sex=$([ $((i % 2)) = 0 ] && echo female || echo male)
+    m=$(awk -v i=$i 'BEGIN { printf "%.2f", (i % 7) / 7 }')
+    printf 'I%d,%s,%s,%d\n' $i $dx $sex $((20 + i)) >>"$WORK/truth.csv"
+    awk -v id=I$i -v m=$m 'BEGIN { printf "%s,%s,%.2f,0,0,0,0,0\n", id, m, 1 - m }' >>"$WORK/p.csv"
+  done
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --group-by sex,age --age-bins 0,40,60,100 \
+    --min-group-n 10 --pick-threshold youden --save-thresholds "$WORK/t.json" --out "$WORK/r.json"
+  expect_rc 0
+  expect_out "disparity balanced_accuracy"
+  expect_out "age            [40,60)"
+  py "
+import json
+r = json.load(open('$WORK/r.json'))
+groups = {(g['column'], g['group']): g for g in r['subgroups']}
+assert set(groups) == {('sex', 'female'), ('sex', 'male'), ('age', '[0,40)'), ('age', '[40,60)'), ('age', '[60,100)')}, set(groups)
+assert groups[('age', '[0,40)')]['n'] == 19 and groups[('age', '[60,100)')]['n'] == 21
+for k in ['accuracy', 'balanced_accuracy', 'macro_auc', 'ece', 'malignant_auc']:
+    assert k in r['disparity'] and 'max_gap' in r['disparity'][k], k
+t = json.load(open('$WORK/t.json'))
+assert t['rule'] == 'youden' and 'malignant' in t['thresholds'] and 'mel' in t['thresholds']
+"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --thresholds "$WORK/t.json" --json
+  expect_rc 0
+  py "
+import json
+r = json.load(open('$WORK/out'))
+res = r['thresholds_applied']['results']['mel']
+assert res['tp'] + res['fp'] + res['tn'] + res['fn'] == 60 and res['sensitivity'] is not None
+"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --group-by sex \
+    --fail-under-group balanced_accuracy=1.01 --max-gap accuracy=-1
+  expect_rc 3
+  expect_err "gate failed: balanced_accuracy = "
+  expect_err "for group sex=female (n = 30) is below 1.01"
+  expect_err "gate failed: accuracy gap between groups"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --max-gap accuracy=0.1
+  expect_rc 1
+  expect_err "--fail-under-group and --max-gap need --group-by"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --group-by colour
+  expect_rc 1
+  expect_err "--group-by colour: no scored item has this column"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --pick-threshold sens=2
+  expect_rc 1
+  expect_err "threshold rule 'sens=2': the level must be a number in (0, 1]"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --thresholds "$WORK/truth.csv"
+  expect_rc 1
+  expect_err "$WORK/truth.csv: not valid JSON"
+}
+
+test_compare_delong_needs_probability_columns() {
+  make_imagefolder
+  rm "$WORK/folder/nv/broken.jpg"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --out "$WORK/a.json" --per-image "$WORK/a.csv"
+  expect_rc 0
+  run "$SKINSCAN" compare "$WORK/a.json" "$WORK/a.json" --per-image "$WORK/a.csv" "$WORK/a.csv" --json
+  expect_rc 0
+  py "
+import json
+d = json.load(open('$WORK/out'))['delong']
+assert d['paired_images'] == 5 and 'malignant' in d
+"
+  cut -d, -f1-6 "$WORK/a.csv" >"$WORK/old.csv"  # a per-image file from before the probability columns
+  run "$SKINSCAN" compare "$WORK/a.json" "$WORK/a.json" --per-image "$WORK/old.csv" "$WORK/a.csv"
+  expect_rc 1
+  expect_err "$WORK/old.csv: no class probability columns (p_<label>); the DeLong test needs them"
+}
+
+test_real_data_research_report_golden() {
+  need_shared
+  run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" \
+    --group-by dataset,sex,age,localization --age-bins 0,30,50,70,120 --bootstrap 200 --seed 1 \
+    --pick-threshold sens=0.95 --plots "$WORK/plots" --out "$WORK/r.json" -q
+  expect_rc 0
+  py "
+import json, os
+r = json.load(open('$WORK/r.json'))
+labels = r['confusion_matrix']['labels']
+for l in labels:
+    pc = r['per_class'][l]
+    assert len(pc['auc_ci']) == 2 and pc['auc_ci'][0] <= pc['auc'] <= pc['auc_ci'][1] and pc['auc_ci_method'] == 'bootstrap', l
+    op = r['operating_points'][l]
+    for k in ['sens_at_spec_0.90', 'sens_at_spec_0.95', 'spec_at_sens_0.90', 'spec_at_sens_0.95', 'pauc_above_sens_0.80', 'standardized_pauc_max_fpr_0.20']:
+        assert k in op, (l, k)
+b = r['binary']
+assert b['auc_ci'][0] <= b['auc'] <= b['auc_ci'][1] and b['auc_ci_method'] == 'bootstrap'
+assert 'malignant' in r['operating_points'] and 0 < r['operating_points']['malignant']['pauc_above_sens_0.80'] < b['auc']  # area from the sens-0.80 point only
+assert set(r['thresholds_picked']['thresholds']) == set(labels) | {'malignant'}
+sel = r['selective']
+assert 0 < sel['aurc'] < r['metrics']['aurc'] + 1e-12 and 'risk_at_coverage_0.80' in sel and 'coverage_at_risk_0.05' in sel
+assert 'within each true class' in r['confidence_intervals']['method']
+cols = {g['column'] for g in r['subgroups']}
+assert cols == {'dataset', 'sex', 'age', 'localization'}, cols
+for g in r['subgroups']:
+    assert set(g) >= {'column', 'group', 'n', 'flagged_small', 'metrics', 'ci'}
+    assert set(g['metrics']) == {'accuracy', 'balanced_accuracy', 'macro_f1', 'macro_auc', 'ece', 'malignant_sensitivity', 'malignant_specificity', 'malignant_auc'}
+    assert g['flagged_small'] == (g['n'] < 20)
+assert sum(g['n'] for g in r['subgroups'] if g['column'] == 'sex') == r['dataset']['scored']
+for k, d in r['disparity'].items():
+    assert d is None or {'worst_group', 'max_gap', 'min_ratio', 'by_column'} <= set(d), k
+assert r['items_unlabelled'] == [] and r['label_map'] is None
+for f in ['roc.png', 'roc_points.csv', 'risk_coverage.png', 'risk_coverage.csv', 'subgroups.png']:
+    assert os.path.getsize(os.path.join('$WORK/plots', f)) > 100, f
+# DeLong (default without --bootstrap) on the same split
+"
+  run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" --json -q
+  expect_rc 0
+  py "
+import json
+r = json.load(open('$WORK/out'))
+assert all(r['per_class'][l]['auc_ci_method'] == 'delong' for l in r['per_class'])
+assert r['binary']['auc_ci_method'] == 'delong' and 'confidence_intervals' not in r
+"
 }
 
 "$1"

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 TOL = 1e-6
+PERTURB = float(os.environ.get("SKINSCAN_PERTURB_REFERENCE", "0"))  # ctest's perturbed run: must fail
 HAM = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
 failures = []
 
@@ -25,6 +26,7 @@ def close(name, ours, ref):
         if ours is not None:
             failures.append(f"{name}: ours {ours}, reference undefined")
         return
+    ref = float(ref) + PERTURB
     if ours is None or abs(ours - ref) > TOL:
         failures.append(f"{name}: ours {ours}, reference {ref}")
 

@@ -14,8 +14,8 @@ struct DelongAuc {
   double lower = 0, upper = 0;  // normal interval at the requested level, clipped to [0, 1]
 };
 
-// Empty without positives or negatives. With one positive or one negative the variance term of
-// that side is taken as 0 (its sample variance is undefined), as pROC does.
+// Empty with fewer than two positives or two negatives: the variance needs a sample variance on
+// each side (pROC gives NA there too).
 std::optional<DelongAuc> delong_auc(const std::vector<bool>& positive, const std::vector<double>& score,
                                     double level = 0.95);
 
@@ -24,7 +24,7 @@ struct DelongTest {
   double z = 0, p_value = 1;  // two-sided; p = 1 when the AUCs and their difference's variance are 0
 };
 
-// Both scores on the same items (same `positive`). Empty without positives or negatives.
+// Both scores on the same items (same `positive`). Empty with fewer than two positives or negatives.
 std::optional<DelongTest> delong_paired_test(const std::vector<bool>& positive, const std::vector<double>& score_a,
                                              const std::vector<double>& score_b);
 
