@@ -130,6 +130,16 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
     for (float s : m.input.std)
       if (!(s > 0)) r.fail("'input.std' values must be positive");
   }
+  if (input.contains("color_constancy")) {  // optional: older manifests have none
+    const json& cc = input.at("color_constancy");
+    if (!cc.is_object())
+      r.fail("'input.color_constancy' must be an object like {\"method\": \"shades_of_gray\", \"p\": 6}");
+    r.field(cc, "method", "input.color_constancy.method");
+    r.choice(cc, "method", "input.color_constancy.method", 0, {{"shades_of_gray", 0}});
+    m.input.shades_of_gray_p = cc.contains("p") ? r.number(cc.at("p"), "input.color_constancy.p") : 6.0;
+    if (!(m.input.shades_of_gray_p >= 1 && m.input.shades_of_gray_p <= 16))
+      r.fail("'input.color_constancy.p' must be between 1 and 16");
+  }
 
   if (doc.contains("output")) {
     const json& output = doc.at("output");

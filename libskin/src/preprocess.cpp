@@ -5,6 +5,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "skin/color_constancy.hpp"
+
 namespace skin {
 namespace {
 
@@ -57,6 +59,19 @@ void preprocess_into(const cv::Mat& bgr, const InputSpec& spec, float* out) {
   for (int c = 0; c < 3; ++c) {
     mul[c] = 1.0f / (spec.scale * spec.std[c]);
     add[c] = -spec.mean[c] / spec.std[c];
+  }
+  if (spec.shades_of_gray_p > 0) {
+    // Colour constancy on the resized image, as in training (training/color_constancy.py).
+    const auto gains = shades_of_gray_gains(resized, spec.shades_of_gray_p);
+    for (int y = 0; y < resized.rows; ++y) {
+      const auto* row = resized.ptr<cv::Vec3b>(y);
+      for (int c = 0; c < 3; ++c) {
+        float* dst = out + c * plane + std::size_t(y) * spec.width;
+        const double g = gains[std::size_t(src[c])];
+        for (int x = 0; x < resized.cols; ++x) dst[x] = float(std::min(255.0, row[x][src[c]] * g)) * mul[c] + add[c];
+      }
+    }
+    return;
   }
   for (int y = 0; y < resized.rows; ++y) {
     const auto* row = resized.ptr<cv::Vec3b>(y);

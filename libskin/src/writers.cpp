@@ -156,7 +156,8 @@ std::string per_image_csv(const Scoring& s) {
     out += fmt::format("{},{},{},{},{:.9g},{}", csv_escape(item.id), csv_escape(item.path),
                        s.labels[std::size_t(item.truth)], s.labels[best], item.probabilities[best],
                        int(best) == item.truth ? 1 : 0);
-    for (double p : item.probabilities) out += fmt::format(",{:.17g}", p);  // round-trips: paired tests see the same ties
+    for (double p : item.probabilities)
+      out += fmt::format(",{:.17g}", p);  // round-trips: paired tests see the same ties
     out += "\n";
   }
   return out;

@@ -92,3 +92,18 @@ TEST_CASE("each broken field gets a message naming it") {
   }
   SUBCASE("not an object") { CHECK(error_of(json::array()) == "m.json: manifest must be a JSON object"); }
 }
+
+TEST_CASE("colour constancy is optional, and checked when present") {
+  CHECK(skin::parse_manifest(valid(), "m.json").input.shades_of_gray_p == 0);  // older manifests: none
+  auto doc = valid();
+  doc["input"]["color_constancy"] = {{"method", "shades_of_gray"}, {"p", 6}};
+  CHECK(skin::parse_manifest(doc, "m.json").input.shades_of_gray_p == 6);
+  doc["input"]["color_constancy"] = {{"method", "shades_of_gray"}};
+  CHECK(skin::parse_manifest(doc, "m.json").input.shades_of_gray_p == 6);
+  doc["input"]["color_constancy"] = {{"method", "grey_world"}};
+  CHECK(error_of(doc) == "m.json: 'input.color_constancy.method' must be one of: shades_of_gray");
+  doc["input"]["color_constancy"] = {{"method", "shades_of_gray"}, {"p", 0}};
+  CHECK(error_of(doc) == "m.json: 'input.color_constancy.p' must be between 1 and 16");
+  doc["input"]["color_constancy"] = "shades_of_gray";
+  CHECK(error_of(doc).rfind("m.json: 'input.color_constancy' must be an object", 0) == 0);
+}

@@ -24,6 +24,9 @@ struct InputSpec {
   float scale = 255.0f;  // pixel values are divided by this before mean/std
   std::array<float, 3> mean{0.f, 0.f, 0.f};
   std::array<float, 3> std{1.f, 1.f, 1.f};
+  // Illuminant normalisation applied to the resized image before scaling (see color_constancy.hpp);
+  // Minkowski norm p, 0 when the manifest asks for none.
+  double shades_of_gray_p = 0;
 };
 
 struct Manifest {
