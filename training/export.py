@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Export trained SkinNet weights as a skinscan model directory (model.pt + manifest.json).
+"""Export trained weights (SkinNet or MobileNetV2) as a skinscan model directory (model.pt + manifest.json).
 
 Steps: load weights (train.py's weights.npz) -> TorchScript (frozen for inference, keeping the
 `features`/`head` methods that `skinscan explain` uses for Grad-CAM) -> fit a temperature on the
@@ -22,8 +22,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skinnet import SkinNet  # noqa: E402
-from train import LABELS, MEAN, STD  # noqa: E402
+from color_constancy import shades_of_gray_numpy  # noqa: E402
+from train import LABELS, NORMALISATION, build_model  # noqa: E402
 
 NAMES = {
     "akiec": "Actinic keratosis / intraepithelial carcinoma (Bowen's disease)",
@@ -35,6 +35,11 @@ NAMES = {
     "vasc": "Vascular lesion",
 }
 MALIGNANT = ["akiec", "bcc", "mel"]
+DESCRIPTIONS = {
+    "skinnet": "SkinNet (compact ResNet, 6.3M parameters) trained from scratch on HAM10000 dermoscopy images",
+    "mobilenet_v2": "MobileNetV2 (3.5M parameters) warm-started from ImageNet weights, fine-tuned on HAM10000 "
+                    "dermoscopy images with Shades of Gray colour constancy",
+}
 CITATION = ("Tschandl P., Rosendahl C., Kittler H. The HAM10000 dataset, a large collection of multi-source "
             "dermatoscopic images of common pigmented skin lesions. Scientific Data 5, 180161 (2018). "
             "doi:10.1038/sdata.2018.161")
@@ -83,11 +88,22 @@ def main():
     ap.add_argument("--name", default="ham10000-skinnet")
     ap.add_argument("--version", required=True, help="model version for the manifest, e.g. 2.0.0")
     ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--arch", choices=["skinnet", "mobilenet_v2"], default=None,
+                    help="architecture (default: from --train-log, else skinnet)")
+    ap.add_argument("--color-constancy", choices=["none", "shades_of_gray"], default=None,
+                    help="illuminant normalisation the model was trained with (default: from --train-log, else none)")
     ap.add_argument("--limit", type=int, default=0, help="fit the temperature on the first N val images (smoke test)")
     args = ap.parse_args()
 
+    summary = None
+    if args.train_log:
+        summary = json.loads([ln for ln in open(args.train_log) if ln.startswith('{"args"')][-1])
+    trained = summary["args"] if summary else {}
+    arch = args.arch or trained.get("arch", "skinnet")
+    color_constancy = args.color_constancy or trained.get("color_constancy", "none")
+    mean, std_ = NORMALISATION[arch]
     weights = np.load(args.weights)
-    model = SkinNet(num_classes=len(LABELS))
+    model = build_model(arch, len(LABELS))
     model.load_state_dict({k: torch.from_numpy(weights[k].astype(np.float32) if weights[k].dtype == np.float16
                                                else weights[k]) for k in weights.files})
     model.eval()
@@ -101,7 +117,7 @@ def main():
     ids = [i for i in ids if os.path.exists(os.path.join(images, i + ".jpg"))]
     if args.limit:
         ids = ids[:args.limit]
-    mean, std = torch.tensor(MEAN).view(3, 1, 1), torch.tensor(STD).view(3, 1, 1)
+    mean_t, std_t = torch.tensor(mean).view(3, 1, 1), torch.tensor(std_).view(3, 1, 1)
     logits = []
     with torch.inference_mode():
         for s in range(0, len(ids), 64):
@@ -110,8 +126,11 @@ def main():
                 im = Image.open(os.path.join(images, i + ".jpg")).convert("RGB")
                 if im.size != (args.size, args.size):
                     im = im.resize((args.size, args.size), Image.BILINEAR)
-                x = torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).permute(2, 0, 1)
-                batch.append((x - mean) / std)
+                pixels = np.asarray(im, dtype=np.float64)
+                if color_constancy == "shades_of_gray":  # as skinscan: on the resized image, 0-255
+                    pixels = shades_of_gray_numpy(pixels, p=6)
+                x = torch.from_numpy((pixels / 255).astype(np.float32)).permute(2, 0, 1)
+                batch.append((x - mean_t) / std_t)
             logits.append(scripted(torch.stack(batch)))
     logits = torch.cat(logits)
     y = torch.tensor([LABELS.index(dx[i]) for i in ids])
@@ -125,9 +144,8 @@ def main():
            "ece": ece(p1, y), "ece_calibrated": ece(pt, y)}
 
     training = {}
-    if args.train_log:
-        last = [ln for ln in open(args.train_log) if ln.startswith('{"args"')][-1]
-        s = json.loads(last)
+    if summary:
+        s = summary
         recipe = {k: v for k, v in s["args"].items() if k not in ("data", "images", "out", "splits", "resume", "device", "threads", "time_budget")}
         # A --time-budget run rescales its schedule to the epochs it ran: record those, so the
         # recipe reruns as written without a budget.
@@ -142,12 +160,13 @@ def main():
         "schema_version": 1,
         "name": args.name,
         "version": args.version,
-        "description": "SkinNet (compact ResNet, 6.3M parameters) trained from scratch on HAM10000 dermoscopy images",
+        "description": DESCRIPTIONS[arch],
         "labels": LABELS,
         "label_names": NAMES,
         "malignant": MALIGNANT,
         "input": {"width": args.size, "height": args.size, "resize": "stretch", "color_order": "RGB",
-                  "scale": 255.0, "mean": MEAN, "std": STD},
+                  "scale": 255.0, "mean": mean, "std": std_,
+                  **({"color_constancy": {"method": "shades_of_gray", "p": 6}} if color_constancy == "shades_of_gray" else {})},
         "output": {"kind": "logits", "temperature": round(temperature, 6)},
         "explain": {"features": "features", "head": "head"},
         "provenance": {
