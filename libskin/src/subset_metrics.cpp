@@ -4,22 +4,24 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <thread>
 
 namespace skin {
 namespace {
 
-// Weighted Mann-Whitney AUC over positions sorted by score (descending); ties count half.
-std::optional<double> weighted_auc(const std::vector<std::size_t>& order, const std::vector<double>& score,
-                                   const std::vector<bool>& positive, const std::vector<std::uint32_t>& w) {
+// Weighted Mann-Whitney AUC over items presorted by score (descending); ties count half.
+// `sorted` holds, per rank, the item's position (for its weight), score and class membership.
+std::optional<double> weighted_auc(const std::vector<SubsetMetrics::Ranked>& sorted,
+                                   const std::vector<std::uint32_t>& w) {
   double pos_total = 0, neg_total = 0;
-  for (std::size_t i : order) (positive[i] ? pos_total : neg_total) += w[i];
+  for (const auto& r : sorted) (r.positive ? pos_total : neg_total) += w[r.position];
   if (pos_total == 0 || neg_total == 0) return std::nullopt;
   double above_neg = 0, numerator = 0;
-  for (std::size_t a = 0; a < order.size();) {
+  for (std::size_t a = 0; a < sorted.size();) {
     std::size_t b = a;
     double pos = 0, neg = 0;
-    while (b < order.size() && score[order[b]] == score[order[a]]) {
-      (positive[order[b]] ? pos : neg) += w[order[b]];
+    while (b < sorted.size() && sorted[b].score == sorted[a].score) {
+      (sorted[b].positive ? pos : neg) += w[sorted[b].position];
       ++b;
     }
     numerator += pos * (neg_total - above_neg - neg) + 0.5 * pos * neg;
@@ -71,19 +73,20 @@ SubsetMetrics::SubsetMetrics(const ScoreTable& table, std::vector<std::size_t> r
     bin_[i] = std::size_t(calibration_bin(conf_[i], bins_));
     by_class_[std::size_t(t_.truth[rows_[i]])].push_back(i);
   }
-  std::vector<std::size_t> positions(n);
-  std::iota(positions.begin(), positions.end(), 0);
-  class_order_.assign(c, positions);
+  // Sorted once here, so a resample costs one linear pass per class.
+  auto ranked = [&](auto score_of, auto positive_of) {
+    std::vector<Ranked> r(n);
+    for (std::size_t i = 0; i < n; ++i) r[i] = {i, score_of(i), positive_of(i)};
+    std::stable_sort(r.begin(), r.end(), [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
+    return r;
+  };
+  class_ranked_.resize(c);
   for (std::size_t k = 0; k < c; ++k)
-    std::stable_sort(class_order_[k].begin(), class_order_[k].end(), [&](std::size_t a, std::size_t b) {
-      return t_.probabilities[rows_[a] * c + k] > t_.probabilities[rows_[b] * c + k];
-    });
-  if (t_.has_binary) {
-    malignant_order_ = positions;
-    std::stable_sort(malignant_order_.begin(), malignant_order_.end(), [&](std::size_t a, std::size_t b) {
-      return t_.malignant_score[rows_[a]] > t_.malignant_score[rows_[b]];
-    });
-  }
+    class_ranked_[k] = ranked([&](std::size_t i) { return t_.probabilities[rows_[i] * c + k]; },
+                              [&](std::size_t i) { return std::size_t(t_.truth[rows_[i]]) == k; });
+  if (t_.has_binary)
+    malignant_ranked_ = ranked([&](std::size_t i) { return t_.malignant_score[rows_[i]]; },
+                               [&](std::size_t i) { return bool(t_.malignant_truth[rows_[i]]); });
 }
 
 SubsetSummary SubsetMetrics::compute(const std::vector<std::uint32_t>& w) const {
@@ -122,36 +125,28 @@ SubsetSummary SubsetMetrics::compute(const std::vector<std::uint32_t>& w) const 
   s.macro_f1 = in_either ? f1_sum / in_either : 0;
   for (int b = 0; b < bins_; ++b) s.ece += std::abs(bin_correct[b] - bin_conf[b]) / s.n;
 
-  // One-vs-rest AUCs on positions (the weight vector is indexed by position).
-  std::vector<double> score(n);
-  std::vector<bool> positive(n);
+  // One-vs-rest AUCs (the weight vector is indexed by position).
   double auc_sum = 0;
   int auc_count = 0;
   s.class_auc.resize(c);
   for (std::size_t k = 0; k < c; ++k) {
-    for (std::size_t i = 0; i < n; ++i) {
-      score[i] = t_.probabilities[rows_[i] * c + k];
-      positive[i] = std::size_t(t_.truth[rows_[i]]) == k;
-    }
-    s.class_auc[k] = weighted_auc(class_order_[k], score, positive, w);
+    s.class_auc[k] = weighted_auc(class_ranked_[k], w);
     if (s.class_auc[k]) auc_sum += *s.class_auc[k], ++auc_count;
   }
   if (auc_count) s.macro_auc = auc_sum / auc_count;
 
   if (t_.has_binary) {
     double tp = 0, fn = 0, tn = 0, fp = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      score[i] = t_.malignant_score[rows_[i]];
-      positive[i] = t_.malignant_truth[rows_[i]];
-      const bool called = score[i] >= 0.5;
-      if (positive[i])
-        (called ? tp : fn) += w[i];
+    for (const auto& r : malignant_ranked_) {
+      const bool called = r.score >= 0.5;
+      if (r.positive)
+        (called ? tp : fn) += w[r.position];
       else
-        (called ? fp : tn) += w[i];
+        (called ? fp : tn) += w[r.position];
     }
     if (tp + fn > 0) s.malignant_sensitivity = tp / (tp + fn);
     if (tn + fp > 0) s.malignant_specificity = tn / (tn + fp);
-    s.malignant_auc = weighted_auc(malignant_order_, score, positive, w);
+    s.malignant_auc = weighted_auc(malignant_ranked_, w);
   }
   return s;
 }
@@ -167,10 +162,22 @@ std::vector<std::uint32_t> SubsetMetrics::stratified_resample(std::mt19937_64& r
 }
 
 BootstrapSummary bootstrap_subset(const SubsetMetrics& subset, int resamples, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
+  // Resample r draws from its own generator seeded by (seed, r), so the result does not depend
+  // on how many threads share the work.
+  std::vector<SubsetSummary> results(std::size_t(std::max(0, resamples)));
+  const unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (std::size_t r = t; r < results.size(); r += threads) {
+        std::seed_seq seq{std::uint32_t(seed), std::uint32_t(seed >> 32), std::uint32_t(r), std::uint32_t(r >> 32)};
+        std::mt19937_64 rng(seq);
+        results[r] = subset.compute(subset.stratified_resample(rng));
+      }
+    });
+  for (auto& th : pool) th.join();
   std::map<std::string, std::vector<double>> samples;
-  for (int r = 0; r < resamples; ++r) {
-    const SubsetSummary s = subset.compute(subset.stratified_resample(rng));
+  for (const auto& s : results) {
     for (const auto& name : subset_metric_names())
       if (auto v = subset_metric(s, name)) samples[name].push_back(*v);
     for (std::size_t k = 0; k < s.class_auc.size(); ++k)

@@ -57,8 +57,17 @@ class SubsetMetrics {
   int bins_;
   std::vector<std::size_t> pred_, bin_;
   std::vector<double> conf_;
-  std::vector<std::vector<std::size_t>> class_order_;  // per class: positions by probability, descending
-  std::vector<std::size_t> malignant_order_;
+
+ public:
+  struct Ranked {
+    std::size_t position;  // index into rows() and the weight vector
+    double score;
+    bool positive;
+  };
+
+ private:
+  std::vector<std::vector<Ranked>> class_ranked_;  // per class: items by probability, descending
+  std::vector<Ranked> malignant_ranked_;
   std::vector<std::vector<std::size_t>> by_class_;  // positions of each true class
 };
 
