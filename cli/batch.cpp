@@ -3,14 +3,18 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "common.hpp"
 #include "skin/error.hpp"
+#include "skin/json_text.hpp"
 #include "skin/output_file.hpp"
 #include "skin/pipeline.hpp"
 #include "skin/progress.hpp"
+#include "skin/sha256.hpp"
+#include "skin/sharding.hpp"
 #include "skin/writers.hpp"
 
 namespace cli {
@@ -25,6 +29,7 @@ struct BatchOptions {
   skin::PipelineOptions pipeline;
   std::size_t top_k = 3;
   bool resume = false;
+  std::string shard;  // "I/N" or "slurm"; empty: the whole input
 };
 
 // Counting first costs one directory walk; only worth it when someone watches the bar.
@@ -39,6 +44,13 @@ std::size_t count_inputs(const std::vector<std::string>& inputs) {
 
 void run(const BatchOptions& o) {
   const skin::OutputFormat format = skin::parse_output_format(o.format);
+  std::optional<skin::ShardSpec> shard;
+  if (!o.shard.empty()) {
+    shard = skin::parse_shard_spec(o.shard);
+    if (o.out.empty() || o.out == "-")
+      throw skin::Error(skin::ErrorKind::usage,
+                        "--shard needs --out FILE (the shard's sidecar FILE.shard.json goes beside it)");
+  }
   skin::Classifier classifier = load_classifier(o.common);
   const skin::Manifest& m = classifier.manifest();
   skin::FinishedRecords done;
@@ -54,9 +66,13 @@ void run(const BatchOptions& o) {
   for (const auto& line : done.lines) out.write(line + "\n");
   out.flush();
 
+  // A shard run expands the whole input first (to know its share and the run's input list).
+  std::optional<skin::ShardPlan> plan;
+  if (shard) plan = skin::plan_shard(o.inputs, &std::cin, *shard);
+  const std::size_t done_records = done.lines.size();
   const bool show_progress = !o.common.quiet && skin::stderr_is_terminal();
-  skin::Progress progress(show_progress, show_progress ? count_inputs(o.inputs) : 0);
-  skin::InputSource source(o.inputs, &std::cin);
+  skin::Progress progress(show_progress, plan ? plan->paths.size() : show_progress ? count_inputs(o.inputs) : 0);
+  skin::InputSource source(plan ? plan->paths : o.inputs, plan ? nullptr : &std::cin);
   source.exclude(std::move(done.paths));
   skin::PipelineOptions po = o.pipeline;
   po.limits = o.image.limits();
@@ -85,6 +101,23 @@ void run(const BatchOptions& o) {
     return;
   }
   out.commit();
+  if (plan) {
+    const std::size_t records =
+        done_records + stats.total - (writer->records_errors() ? 0 : stats.failed);  // isic has no error rows
+    nlohmann::json sidecar = {{"shard", shard->index},
+                              {"of", shard->count},
+                              {"format", o.format},
+                              {"model",
+                               {{"name", m.name},
+                                {"version", m.version},
+                                {"manifest_sha256", skin::sha256_file(classifier.directory() + "/manifest.json")}}},
+                              {"input_ids_sha256", plan->ids_sha256},
+                              {"inputs_total", plan->total},
+                              {"inputs_in_shard", plan->paths.size()},
+                              {"records", records},
+                              {"assignment", "fnv1a64(image id) mod of; image id = file name without extension"}};
+    skin::write_file_atomically(skin::sidecar_path(o.out), skin::json_text(sidecar, 2) + "\n");
+  }
   if (!o.common.quiet) {
     std::string summary = fmt::format("skinscan: {} images, {} ok, {} failed in {:.1f}s ({:.1f} images/s)", stats.total,
                                       stats.total - stats.failed, stats.failed, stats.seconds,
@@ -117,6 +150,9 @@ void setup_batch(CLI::App& app) {
       ->capture_default_str()
       ->group("Output");
   add_pipeline_options(*sub, o->pipeline);
+  sub->add_option("--shard", o->shard,
+                  "Run only shard I of N (I/N, 0-based) or the Slurm array task's shard (slurm); needs --out")
+      ->group("Scale-out");
   sub->add_flag("--resume", o->resume,
                 "Continue an interrupted --out FILE run (jsonl): keep its records, skip the images they cover")
       ->group("Output");
@@ -126,6 +162,8 @@ void setup_batch(CLI::App& app) {
                           "  skinscan batch --out preds.jsonl images/    # Ctrl-C, then the same with --resume\n"
                           "  skinscan batch --format isic --out submission.csv ISIC2018_Task3_Test_Input/\n"
                           "  find data -name '*.jpg' | skinscan batch --format csv -\n"
+                          "  skinscan batch --shard 0/4 --out preds.0.jsonl images/   # then: skinscan merge "
+                          "preds.jsonl preds.*.jsonl\n"
                           "Failed images become error records (path, error) and the run goes on.\n") +
               kExitCodesHelp);
   sub->callback([o] { run(*o); });

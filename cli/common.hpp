@@ -49,5 +49,6 @@ void setup_evaluate(CLI::App& app);
 void setup_calibrate(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_explain(CLI::App& app);
+void setup_merge(CLI::App& app);
 
 }  // namespace cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   cli::setup_calibrate(app);
   cli::setup_explain(app);
   cli::setup_compare(app);
+  cli::setup_merge(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
