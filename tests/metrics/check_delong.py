@@ -19,11 +19,13 @@ import tempfile
 
 import numpy as np
 
-TOL = 1e-6
-PERTURB = float(os.environ.get("SKINSCAN_PERTURB_REFERENCE", "0"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from comparison import Comparison  # noqa: E402
+
 HAM = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
 MALIGNANT = {"akiec", "bcc", "mel"}
-failures, compared = [], [0]
+check = Comparison(1e-6, "pROC")
+close = check.close
 
 R_SCRIPT = r"""
 suppressMessages(library(pROC))
@@ -42,17 +44,6 @@ for (col in setdiff(names(d), c("y", "b_y"))) {
   cat(name, fmt(ci[1]), fmt(ci[3]), fmt(p), "\n")
 }
 """
-
-
-def close(name, ours, ref):
-    compared[0] += 1
-    if ref is None:
-        if ours is not None:
-            failures.append(f"{name}: ours {ours}, pROC undefined (NA)")
-        return
-    ref += PERTURB
-    if ours is None or abs(ours - ref) > TOL:
-        failures.append(f"{name}: ours {ours}, pROC {ref}")
 
 
 def write_predictions(path, ids, p):
@@ -118,7 +109,7 @@ def run_case(case, binary, y, pa, pb, d):
         t = delong.get(name)
         close(f"[{case}] {name} paired p", t["p_value"] if t else None, val(p))
         if reports[0]["per_class"].get(name, {}).get("auc_ci_method", "delong") != "delong":
-            failures.append(f"[{case}] {name}: auc_ci_method is not delong")
+            check.fail(f"[{case}] {name}: auc_ci_method is not delong")
 
 
 def probs(rng, y, strength, decimals=None):
@@ -149,13 +140,7 @@ def main():
         y = rng.integers(0, 7, 120)
         p = probs(rng, y, 8.0)
         run_case("near-perfect separation, identical models", binary, y, p, p.copy(), d)
-    if failures:
-        print(f"{len(failures)} of {compared[0]} comparisons with pROC failed:", file=sys.stderr)
-        for f in failures[:40]:
-            print("  " + f, file=sys.stderr)
-        sys.exit(1)
-    print(f"all {compared[0]} DeLong values agree with pROC to {TOL}")
-
+    check.finish()
 
 if __name__ == "__main__":
     main()

@@ -15,20 +15,12 @@ import tempfile
 import numpy as np
 from sklearn import metrics as skm
 
-TOL = 1e-6
-PERTURB = float(os.environ.get("SKINSCAN_PERTURB_REFERENCE", "0"))  # ctest's perturbed run: must fail
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from comparison import Comparison  # noqa: E402
+
 HAM = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
-failures = []
-
-
-def close(name, ours, ref):
-    if ref is None or (isinstance(ref, float) and np.isnan(ref)):
-        if ours is not None:
-            failures.append(f"{name}: ours {ours}, reference undefined")
-        return
-    ref = float(ref) + PERTURB
-    if ours is None or abs(ours - ref) > TOL:
-        failures.append(f"{name}: ours {ours}, reference {ref}")
+comparison = Comparison(1e-6, "scikit-learn")
+close = comparison.close
 
 
 def reference_calibration(y, p, bins=15):
@@ -113,7 +105,7 @@ def check(case, binary, labels, y, p, malignant):
         close(name("macro_auc"), m["macro_auc"], float(np.mean(aucs)) if aucs else None)
         cm = skm.confusion_matrix(y, pred, labels=list(range(c)))
         if r["confusion_matrix"]["counts"] != cm.tolist():
-            failures.append(f"[{case}] confusion matrix differs")
+            comparison.fail(f"[{case}] confusion matrix differs")
         close(name("nll"), m["nll"], skm.log_loss(y, p, labels=list(range(c))))
         onehot = np.eye(c)[y]
         close(name("brier"), m["brier"], float(((p - onehot) ** 2).sum(1).mean()))
@@ -172,10 +164,7 @@ def main():
     yb = rng.integers(0, 2, 200)
     pb = random_probs(rng, 200, 2, sharp=1.0)
     check("two classes", binary, ["benign", "malignant"], yb, pb, ["malignant"])
-    if failures:
-        print("\n".join(failures))
-        raise SystemExit(f"{len(failures)} metric mismatches")
-    print("all metrics match scikit-learn / numpy to 1e-6 on 6 cases")
+    comparison.finish()
 
 
 if __name__ == "__main__":

@@ -26,23 +26,15 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
-TOL = 1e-9
-PERTURB = float(os.environ.get("SKINSCAN_PERTURB_REFERENCE", "0"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from comparison import Comparison  # noqa: E402
+
 HAM = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
 MALIGNANT = ["mel", "bcc", "akiec"]
-failures, compared = [], [0]
+check = Comparison(1e-9, "pandas/scikit-learn")
+close = check.close
+PERTURB = check.perturb
 warnings.simplefilter("ignore")
-
-
-def close(name, ours, ref):
-    compared[0] += 1
-    if ref is None or (isinstance(ref, float) and np.isnan(ref)):
-        if ours is not None:
-            failures.append(f"{name}: ours {ours}, reference undefined")
-        return
-    ref = float(ref) + PERTURB
-    if ours is None or abs(ours - ref) > TOL:
-        failures.append(f"{name}: ours {ours}, reference {ref}")
 
 
 # ---------- reference implementations (pandas / sklearn / numpy only) ----------
@@ -180,25 +172,25 @@ def check_case(case, binary, truth_csv, preds_csv, images_dir, meta, y, p, label
             idx = np.asarray(sorted(meta.index.get_indexer(idx)))
             key = (col, value)
             if key not in ours:
-                failures.append(name(f"group {key} missing from the report"))
+                check.fail(name(f"group {key} missing from the report"))
                 continue
             g = ours[key]
             close(name(f"{key} n"), g["n"], len(idx))
             if (len(idx) < min_n) != g["flagged_small"]:
-                failures.append(name(f"{key} flagged_small {g['flagged_small']} for n={len(idx)}"))
+                check.fail(name(f"{key} flagged_small {g['flagged_small']} for n={len(idx)}"))
             ref = group_metrics(y[idx], p[idx], labels)
             for k, v in ref.items():
                 close(name(f"{key} {k}"), g["metrics"][k], v)
             if len(idx) >= min_n:
                 eligible.append((f"{col}={value}", ref))
         if len(ours) < len([k for k in ours if k[0] == col]):
-            failures.append(name("extra groups"))
+            check.fail(name("extra groups"))
     for metric in ["accuracy", "balanced_accuracy", "macro_auc", "ece", "malignant_auc"]:
         vals = [(n, m[metric]) for n, m in eligible if m[metric] is not None]
         d = r["disparity"][metric]
         if not vals:
             if d is not None:
-                failures.append(name(f"disparity {metric} should be null"))
+                check.fail(name(f"disparity {metric} should be null"))
             continue
         lo, hi = min(v for _, v in vals), max(v for _, v in vals)
         close(name(f"disparity {metric} max_gap"), d["max_gap"], hi - lo)
@@ -214,7 +206,7 @@ def check_case(case, binary, truth_csv, preds_csv, images_dir, meta, y, p, label
         op = r["operating_points"][lab]
         if not (0 < pos.sum() < len(pos)):
             if op is not None:
-                failures.append(name(f"{lab}: operating points without both classes"))
+                check.fail(name(f"{lab}: operating points without both classes"))
             continue
         for k, v in operating_points(pos, s, [0.90, 0.95]).items():
             got = op[k]["sensitivity" if k.startswith("sens") else "specificity"] if isinstance(op[k], dict) else op[k]
@@ -327,13 +319,7 @@ def main():
         else:
             print("SKIPPED part: shared HAM10000 data absent, real-prediction case not run", file=sys.stderr)
 
-    if failures:
-        print(f"{len(failures)} of {compared[0]} comparisons failed:", file=sys.stderr)
-        for f in failures[:40]:
-            print("  " + f, file=sys.stderr)
-        sys.exit(1)
-    print(f"all {compared[0]} comparisons agree with pandas/scikit-learn to {TOL}")
-
+    check.finish()
 
 if __name__ == "__main__":
     main()

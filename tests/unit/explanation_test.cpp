@@ -3,15 +3,9 @@
 
 #include <doctest/doctest.h>
 
-namespace {
+#include "support.hpp"
 
-skin::Manifest ham() {
-  skin::Manifest m;
-  m.name = "ham";
-  m.labels = {"akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"};
-  m.malignant = {"akiec", "bcc", "mel"};
-  return m;
-}
+namespace {
 
 std::vector<float> probs(float akiec, float bcc, float mel, float nv) {
   const float rest = (1.f - akiec - bcc - mel - nv) / 3;
@@ -20,8 +14,9 @@ std::vector<float> probs(float akiec, float bcc, float mel, float nv) {
 
 }  // namespace
 
+
 TEST_CASE("risk level follows the summed malignant probability at the documented cut-offs") {
-  auto m = ham();
+  auto m = test::ham_manifest();
   CHECK(skin::explain_prediction(m, probs(0.1f, 0.1f, 0.3f, 0.4f), {})["risk"]["level"] == "high");        // 0.5
   CHECK(skin::explain_prediction(m, probs(0.05f, 0.05f, 0.1f, 0.7f), {})["risk"]["level"] == "moderate");  // 0.2
   CHECK(skin::explain_prediction(m, probs(0.05f, 0.05f, 0.05f, 0.7f), {})["risk"]["level"] == "low");      // 0.15
@@ -33,26 +28,26 @@ TEST_CASE("risk level follows the summed malignant probability at the documented
 }
 
 TEST_CASE("an unsure prediction and a failed quality check both warn") {
-  auto sure = skin::explain_prediction(ham(), probs(0.0f, 0.0f, 0.05f, 0.9f), {});
+  auto sure = skin::explain_prediction(test::ham_manifest(), probs(0.0f, 0.0f, 0.05f, 0.9f), {});
   CHECK_FALSE(sure["uncertainty"]["unsure"].get<bool>());
   CHECK(sure["warnings"].empty());
-  auto unsure = skin::explain_prediction(ham(), probs(0.0f, 0.0f, 0.4f, 0.45f), {});
+  auto unsure = skin::explain_prediction(test::ham_manifest(), probs(0.0f, 0.0f, 0.4f, 0.45f), {});
   CHECK(unsure["uncertainty"]["unsure"].get<bool>());
   CHECK(unsure["uncertainty"]["reasons"].size() == 2);  // top < 0.5 and margin < 0.15
-  auto blurred = skin::explain_prediction(ham(), probs(0.0f, 0.0f, 0.05f, 0.9f),
+  auto blurred = skin::explain_prediction(test::ham_manifest(), probs(0.0f, 0.0f, 0.05f, 0.9f),
                                           {{"blur", 2.0, "rule", false, "image looks blurred"}});
   CHECK(blurred["warnings"] == nlohmann::json{"image looks blurred"});
   CHECK(blurred["next_step"].get<std::string>().find("Because of the warnings above") != std::string::npos);
 }
 
 TEST_CASE("differential, class texts and the one disclaimer") {
-  auto e = skin::explain_prediction(ham(), probs(0.0f, 0.0f, 0.05f, 0.9f), {});
+  auto e = skin::explain_prediction(test::ham_manifest(), probs(0.0f, 0.0f, 0.05f, 0.9f), {});
   REQUIRE(e["differential"].size() == 3);
   CHECK(e["differential"][0]["label"] == "nv");
   CHECK(e["about_top_label"]["name"].is_string());
   CHECK(e["disclaimer"] == skin::disclaimer());
   CHECK(skin::disclaimer().find("not a diagnosis") != std::string::npos);
-  for (const auto& label : ham().labels) CHECK(skin::lesion_info()["classes"].contains(label));
+  for (const auto& label : test::ham_manifest().labels) CHECK(skin::lesion_info()["classes"].contains(label));
   auto text = skin::explanation_text(e);
   CHECK(text.find("Differential:") != std::string::npos);
   CHECK(text.find("Risk: low") != std::string::npos);

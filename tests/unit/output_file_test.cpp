@@ -9,18 +9,12 @@
 
 #include <doctest/doctest.h>
 
+#include "support.hpp"
+
 #include "skin/error.hpp"
 
 namespace fs = std::filesystem;
 
-namespace {
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-}  // namespace
 
 TEST_CASE("OutputFile replaces the target only on commit") {
   fs::path target = fs::temp_directory_path() / ("skin_out_" + std::to_string(::getpid()) + ".txt");
@@ -30,14 +24,14 @@ TEST_CASE("OutputFile replaces the target only on commit") {
     out.write("half a rep");
     // destroyed without commit, as when an exception unwinds
   }
-  CHECK(slurp(target) == "old good report");
+  CHECK(test::read_text(target.string()) == "old good report");
   CHECK_FALSE(fs::exists(target.string() + ".partial"));
   {
     skin::OutputFile out(target.string());
     out.write("new report");
     out.commit();
   }
-  CHECK(slurp(target) == "new report");
+  CHECK(test::read_text(target.string()) == "new report");
   fs::remove(target);
 }
 

@@ -1,4 +1,4 @@
-// support.hpp: paths to generated fixtures and small file helpers for unit tests.
+// support.hpp: paths to generated fixtures, small file helpers and a HAM10000 manifest for unit tests.
 #pragma once
 #include <cstdlib>
 #include <fstream>
@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "skin/error.hpp"
+#include "skin/manifest.hpp"
 
 namespace test {
 
@@ -31,6 +32,20 @@ inline std::string fixtures() {
 }
 inline std::string image(const std::string& name) { return fixtures() + "/images/" + name; }
 inline std::string model(const std::string& name) { return fixtures() + "/models/" + name; }
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A manifest with the seven HAM10000 classes, for tests that need labels but no model.
+inline skin::Manifest ham_manifest() {
+  skin::Manifest m;
+  m.name = "ham";
+  m.labels = {"akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"};
+  m.malignant = {"akiec", "bcc", "mel"};
+  return m;
+}
 
 inline std::vector<std::uint8_t> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

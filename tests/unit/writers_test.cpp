@@ -9,29 +9,16 @@
 
 #include <doctest/doctest.h>
 
+#include "support.hpp"
+
 #include "skin/error.hpp"
 #include "skin/output_file.hpp"
 
 namespace fs = std::filesystem;
 
-namespace {
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-skin::Manifest ham() {
-  skin::Manifest m;
-  m.name = "ham";
-  m.labels = {"akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"};
-  m.malignant = {"akiec", "bcc", "mel"};
-  return m;
-}
-}  // namespace
 
 TEST_CASE("ISIC columns map case-insensitively to model labels") {
-  auto m = ham();
+  auto m = test::ham_manifest();
   CHECK(skin::isic_label_indices(m) == std::vector<std::size_t>{4, 5, 1, 0, 2, 3, 6});
   m.labels = {"benign", "malignant"};
   CHECK_THROWS_WITH_AS(skin::isic_label_indices(m),
@@ -47,7 +34,7 @@ TEST_CASE("csv escaping quotes only when needed") {
 
 TEST_CASE("writers produce one record per prediction") {
   fs::path target = fs::temp_directory_path() / ("skin_writer_" + std::to_string(::getpid()) + ".csv");
-  auto m = ham();
+  auto m = test::ham_manifest();
   skin::Prediction ok{"dir/ISIC_1.jpg", "ISIC_1", {0.1f, 0.1f, 0.1f, 0.1f, 0.3f, 0.2f, 0.1f}, {}, "", 0, 0};
   skin::Prediction bad{"dir/b,ad.jpg", "b,ad", {}, {}, "dir/b,ad.jpg: file is empty", 0, 0};
   SUBCASE("isic") {
@@ -58,7 +45,7 @@ TEST_CASE("writers produce one record per prediction") {
       w->write(bad);
       out.commit();
     }
-    CHECK(slurp(target) ==
+    CHECK(test::read_text(target.string()) ==
           "image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nISIC_1,0.300000012,0.200000003,0.100000001,"
           "0.100000001,0.100000001,0.100000001,0.100000001\n");
   }
@@ -69,7 +56,7 @@ TEST_CASE("writers produce one record per prediction") {
       w->write(bad);
       out.commit();
     }
-    CHECK(slurp(target) ==
+    CHECK(test::read_text(target.string()) ==
           "path,id,label,probability,akiec,bcc,bkl,df,mel,nv,vasc,malignant_probability,error\n"
           "\"dir/b,ad.jpg\",\"b,ad\",,,,,,,,,,,\"dir/b,ad.jpg: file is empty\"\n");
   }
@@ -80,7 +67,7 @@ TEST_CASE("writers produce one record per prediction") {
       w->write(ok);
       out.commit();
     }
-    auto j = nlohmann::json::parse(slurp(target));
+    auto j = nlohmann::json::parse(test::read_text(target.string()));
     CHECK(j["label"] == "mel");
     CHECK(j["top_k"].size() == 2);
     CHECK(j["malignant_probability"].get<double>() == doctest::Approx(0.5));
