@@ -22,7 +22,7 @@ echo; echo "== explain them (saliency overlays in $out/explain/)"
 "$bin" explain --out "$out/explain" "$data/HAM10000_images/ISIC_0024698.jpg" "$data/HAM10000_images/ISIC_0026769.jpg"
 
 echo; echo "== evaluate the default model on the held-out test split"
-"$bin" evaluate --data "$data" --split datasets/splits/test.txt --bootstrap 1000 \
+"$bin" evaluate --data "$data" --split datasets/splits/test.txt --bootstrap 1000 --group-by dataset,sex,age --age-bins 0,30,50,70,120 \
   --out "$out/test_report.json" --per-image "$out/test_per_image.csv" --plots "$out/plots"
 
 echo; echo "== batch: ISIC 2018 submission CSV for the test-split images"
