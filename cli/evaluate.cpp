@@ -15,6 +15,7 @@
 #include "skin/plots.hpp"
 #include "skin/progress.hpp"
 #include "skin/report.hpp"
+#include "skin/report_text.hpp"
 #include "skin/roc.hpp"
 #include "skin/scoring.hpp"
 #include "skin/subgroups.hpp"

@@ -14,7 +14,6 @@ std::vector<float> probs(float akiec, float bcc, float mel, float nv) {
 
 }  // namespace
 
-
 TEST_CASE("risk level follows the summed malignant probability at the documented cut-offs") {
   auto m = test::ham_manifest();
   CHECK(skin::explain_prediction(m, probs(0.1f, 0.1f, 0.3f, 0.4f), {})["risk"]["level"] == "high");        // 0.5

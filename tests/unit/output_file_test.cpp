@@ -9,12 +9,10 @@
 
 #include <doctest/doctest.h>
 
+#include "skin/error.hpp"
 #include "support.hpp"
 
-#include "skin/error.hpp"
-
 namespace fs = std::filesystem;
-
 
 TEST_CASE("OutputFile replaces the target only on commit") {
   fs::path target = fs::temp_directory_path() / ("skin_out_" + std::to_string(::getpid()) + ".txt");

@@ -80,10 +80,3 @@ TEST_CASE("a report of nothing is refused") {
   CHECK(test::error_of([&] { skin::make_report(dataset(), s, skin::ReportOptions{}); }, skin::ErrorKind::input) ==
         "/x: no items could be scored: nothing to report");
 }
-
-TEST_CASE("the summary table shows counts, classes and headline metrics") {
-  auto text = skin::report_summary_text(skin::make_report(dataset(), scoring(), skin::ReportOptions{}));
-  CHECK(text.find("6 labelled, 4 scored, 1 missing, 1 failed") != std::string::npos);
-  CHECK(text.find("accuracy 0.7500") != std::string::npos);
-  CHECK(text.find("malignant (m) vs benign: sensitivity 0.5000") != std::string::npos);
-}

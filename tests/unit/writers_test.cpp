@@ -9,13 +9,11 @@
 
 #include <doctest/doctest.h>
 
-#include "support.hpp"
-
 #include "skin/error.hpp"
 #include "skin/output_file.hpp"
+#include "support.hpp"
 
 namespace fs = std::filesystem;
-
 
 TEST_CASE("ISIC columns map case-insensitively to model labels") {
   auto m = test::ham_manifest();

@@ -43,7 +43,4 @@ nlohmann::json load_thresholds(const std::string& path);
 // The file --save-thresholds writes, from a report made with pick_threshold set.
 nlohmann::json thresholds_file(const nlohmann::json& report);
 
-// The summary `evaluate` prints: dataset counts, per-class table, headline metrics.
-std::string report_summary_text(const nlohmann::json& report);
-
 }  // namespace skin
