@@ -49,23 +49,6 @@ struct EvaluateOptions {
   bool strict = false;
 };
 
-// --strict: every labelled item must be scored from the predictions, and every prediction
-// must have a label; a CI job should not pass on a partial or mismatched file.
-void check_strict(const skin::Scoring& s) {
-  auto first = [](const std::vector<std::string>& ids) {
-    std::string out;
-    for (std::size_t i = 0; i < ids.size() && i < 5; ++i) out += (i ? ", " : "") + ids[i];
-    return ids.size() > 5 ? out + ", ..." : out;
-  };
-  std::string problems;
-  if (!s.missing.empty())
-    problems += fmt::format("{} labelled items have no prediction ({})", s.missing.size(), first(s.missing));
-  if (!s.unlabelled.empty())
-    problems += fmt::format("{}{} predictions have no label ({})", problems.empty() ? "" : "; ", s.unlabelled.size(),
-                            first(s.unlabelled));
-  if (!problems.empty()) throw skin::Error(skin::ErrorKind::input, "--strict: " + problems);
-}
-
 void run(const EvaluateOptions& o) {
   skin::Dataset dataset = skin::load_dataset(o.dataset);
 
@@ -95,7 +78,7 @@ void run(const EvaluateOptions& o) {
     for (const auto& [column, target] : scoring.label_map["columns"].items())
       std::fprintf(stderr, "skinscan: label map: %s -> %s\n", column.c_str(),
                    target.is_null() ? "(dropped)" : target.get<std::string>().c_str());
-  if (o.strict) check_strict(scoring);
+  if (o.strict) skin::require_complete(scoring);
   if (!o.common.quiet)
     for (const auto& f : scoring.failed) std::fprintf(stderr, "skinscan: error: %s\n", f.error.c_str());
 

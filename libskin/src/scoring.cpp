@@ -266,4 +266,19 @@ Scoring score_with_predictions(const Dataset& dataset, const std::string& path,
   return s;
 }
 
+void require_complete(const Scoring& s) {
+  auto first = [](const std::vector<std::string>& ids) {
+    std::string out;
+    for (std::size_t i = 0; i < ids.size() && i < 5; ++i) out += (i ? ", " : "") + ids[i];
+    return ids.size() > 5 ? out + ", ..." : out;
+  };
+  std::string problems;
+  if (!s.missing.empty())
+    problems += fmt::format("{} labelled items have no prediction ({})", s.missing.size(), first(s.missing));
+  if (!s.unlabelled.empty())
+    problems += fmt::format("{}{} predictions have no label ({})", problems.empty() ? "" : "; ", s.unlabelled.size(),
+                            first(s.unlabelled));
+  if (!problems.empty()) throw Error(ErrorKind::input, "--strict: " + problems);
+}
+
 }  // namespace skin

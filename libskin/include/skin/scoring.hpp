@@ -50,6 +50,10 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
 Scoring score_with_predictions(const Dataset& dataset, const std::string& predictions_csv,
                                const std::vector<std::string>& malignant, const LabelMap& label_map = {});
 
+// For CI jobs (evaluate --strict): Error(input) when a labelled item has no prediction or a
+// prediction has no label, listing the first few ids of each.
+void require_complete(const Scoring& scoring);
+
 // Error(usage) when some dataset class is not among `scoring.labels`; `what` names the source.
 void check_label_space(const Dataset& dataset, const Scoring& scoring, const std::string& what);
 
