@@ -170,22 +170,13 @@ void write_evaluation_plots(const std::string& dir, const Scoring& s, const nloh
                              p.fpr, p.tpr);
   };
   for (std::size_t k = 0; k < s.labels.size(); ++k) {
-    std::vector<bool> positive(table.size());
-    std::vector<double> score(table.size());
-    for (std::size_t i = 0; i < table.size(); ++i)
-      positive[i] = std::size_t(table.truth[i]) == k, score[i] = table.probabilities[i * table.classes + k];
+    const auto [positive, score] = table.one_vs_rest(k);
     add_curve(s.labels[k], positive, score);
   }
   if (table.has_binary) add_curve("malignant", table.malignant_truth, table.malignant_score);
   write_file_atomically(dir + "/roc_points.csv", roc_csv);
 
-  std::vector<double> confidence;
-  std::vector<bool> correct;
-  for (const auto& item : s.scored) {
-    const std::size_t best = argmax_row(item.probabilities.data(), s.labels.size());
-    confidence.push_back(item.probabilities[best]);
-    correct.push_back(int(best) == item.truth);
-  }
+  const auto [confidence, correct] = table.top_label();
   const RiskCoverage rc = risk_coverage(confidence, correct);
   std::string rc_csv = "threshold,coverage,risk\n";
   for (const auto& p : rc.curve) rc_csv += fmt::format("{:.9g},{:.9g},{:.9g}\n", p.threshold, p.coverage, p.risk);

@@ -36,16 +36,6 @@ std::vector<std::size_t> all_indices(std::size_t n) {
   return v;
 }
 
-std::pair<std::vector<bool>, std::vector<double>> one_vs_rest(const ScoreTable& t, std::size_t k) {
-  std::vector<bool> positive(t.size());
-  std::vector<double> score(t.size());
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    positive[i] = std::size_t(t.truth[i]) == k;
-    score[i] = t.probabilities[i * t.classes + k];
-  }
-  return {positive, score};
-}
-
 const char* auc_ci_method_name(const std::string& method) { return method == "delong" ? "delong" : "bootstrap"; }
 
 nlohmann::json auc_interval(const std::vector<bool>& positive, const std::vector<double>& score,
@@ -237,7 +227,7 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
   // AUC intervals per class.
   for (std::size_t k = 0; k < c; ++k) {
     json& pc = report["per_class"][s.labels[k]];
-    const auto [positive, score] = one_vs_rest(table, k);
+    const auto [positive, score] = table.one_vs_rest(k);
     pc["auc_ci"] = auc_interval(positive, score, auc_ci, boot, "auc:" + std::to_string(k));
     pc["auc_ci_method"] = auc_ci_method_name(auc_ci);
   }
@@ -282,7 +272,7 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
           threshold_metrics_json(metrics_at_threshold(positive, score, options.thresholds[name].get<double>()));
   };
   for (std::size_t k = 0; k < c; ++k) {
-    const auto [positive, score] = one_vs_rest(table, k);
+    const auto [positive, score] = table.one_vs_rest(k);
     analyse(s.labels[k], positive, score);
   }
   if (table.has_binary) analyse("malignant", table.malignant_truth, table.malignant_score);
@@ -309,13 +299,7 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
 
   // Selective prediction on the top probability.
   {
-    std::vector<double> confidence;
-    std::vector<bool> correct;
-    for (const auto& item : s.scored) {
-      const std::size_t best = argmax_row(item.probabilities.data(), c);
-      confidence.push_back(item.probabilities[best]);
-      correct.push_back(int(best) == item.truth);
-    }
+    const auto [confidence, correct] = table.top_label();
     const RiskCoverage rc = risk_coverage(confidence, correct, options.target_coverage, options.target_risk);
     report["metrics"]["aurc"] = rc.aurc;
     report["selective"] = {{"confidence", "top probability"},

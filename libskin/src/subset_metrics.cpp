@@ -33,6 +33,27 @@ std::optional<double> weighted_auc(const std::vector<SubsetMetrics::Ranked>& sor
 
 }  // namespace
 
+std::pair<std::vector<bool>, std::vector<double>> ScoreTable::one_vs_rest(std::size_t k) const {
+  std::vector<bool> positive(size());
+  std::vector<double> score(size());
+  for (std::size_t i = 0; i < size(); ++i) {
+    positive[i] = std::size_t(truth[i]) == k;
+    score[i] = probabilities[i * classes + k];
+  }
+  return {positive, score};
+}
+
+std::pair<std::vector<double>, std::vector<bool>> ScoreTable::top_label() const {
+  std::vector<double> confidence(size());
+  std::vector<bool> correct(size());
+  for (std::size_t i = 0; i < size(); ++i) {
+    const std::size_t best = argmax_row(probabilities.data() + i * classes, classes);
+    confidence[i] = probabilities[i * classes + best];
+    correct[i] = int(best) == truth[i];
+  }
+  return {confidence, correct};
+}
+
 const std::vector<std::string>& subset_metric_names() {
   static const std::vector<std::string> names{"accuracy",
                                               "balanced_accuracy",

@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "skin/metrics.hpp"
@@ -23,6 +24,10 @@ struct ScoreTable {
   std::vector<bool> malignant_truth;
   std::vector<double> malignant_score;  // summed malignant probability
   std::size_t size() const { return truth.size(); }
+  // Class k against the rest: membership and class k's probability, per item.
+  std::pair<std::vector<bool>, std::vector<double>> one_vs_rest(std::size_t k) const;
+  // Per item: the top probability and whether its class is the truth (first maximum on ties).
+  std::pair<std::vector<double>, std::vector<bool>> top_label() const;
 };
 
 struct SubsetSummary {
