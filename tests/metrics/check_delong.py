@@ -20,7 +20,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from comparison import Comparison  # noqa: E402
+from comparison import Comparison, write_predictions  # noqa: E402
 
 HAM = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
 MALIGNANT = {"akiec", "bcc", "mel"}
@@ -46,14 +46,6 @@ for (col in setdiff(names(d), c("y", "b_y"))) {
 """
 
 
-def write_predictions(path, ids, p):
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["path", "id", "label", "probability"] + HAM + ["malignant_probability", "error"])
-        for i, row in zip(ids, p):
-            w.writerow([i + ".jpg", i, HAM[int(row.argmax())], repr(float(row.max()))] + [repr(float(v)) for v in row] + ["", ""])
-
-
 def run_case(case, binary, y, pa, pb, d):
     ids = [f"img_{i:05d}" for i in range(len(y))]
     truth = os.path.join(d, "truth.csv")
@@ -64,7 +56,7 @@ def run_case(case, binary, y, pa, pb, d):
             w.writerow(["L" + i, i, HAM[t]])
     reports = []
     for name, p in (("a", pa), ("b", pb)):
-        write_predictions(os.path.join(d, f"{name}.csv"), ids, p)
+        write_predictions(os.path.join(d, f"{name}.csv"), ids, HAM, p)
         out = subprocess.run([binary, "evaluate", "--labels", truth, "--images", d, "--predictions", os.path.join(d, f"{name}.csv"),
                               "--out", os.path.join(d, f"{name}.json"), "--per-image", os.path.join(d, f"{name}_per.csv"), "-q"],
                              capture_output=True, text=True)

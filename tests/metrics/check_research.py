@@ -27,7 +27,7 @@ import pandas as pd
 from sklearn import metrics as skm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from comparison import Comparison  # noqa: E402
+from comparison import Comparison, write_predictions  # noqa: E402
 
 HAM = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
 MALIGNANT = ["mel", "bcc", "akiec"]
@@ -132,14 +132,6 @@ def selective(y, p):
 
 
 # ---------- running skinscan ----------
-
-def write_predictions(path, ids, labels, p):
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["path", "id", "label", "probability"] + labels + ["malignant_probability", "error"])
-        for i, row in zip(ids, p):
-            w.writerow([i + ".jpg", i, labels[int(row.argmax())], repr(float(row.max()))] + [repr(float(v)) for v in row] + ["", ""])
-
 
 def skinscan(binary, args):
     out = subprocess.run([binary, "evaluate", "--json", "-q"] + args, capture_output=True, text=True)

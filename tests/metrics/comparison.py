@@ -1,6 +1,7 @@
 """Shared by the reference cross-checks: compares skinscan's numbers with a reference
 implementation's, collects failures, and supports the perturbed run that must fail
 (SKINSCAN_PERTURB_REFERENCE=x adds x to every reference value)."""
+import csv
 import os
 import sys
 
@@ -37,3 +38,13 @@ class Comparison:
                 print("  " + f, file=sys.stderr)
             sys.exit(1)
         print(f"all {self.count} comparisons agree with {self.reference_name} to {self.tolerance}")
+
+
+def write_predictions(path, ids, labels, p):
+    """Probabilities as a skinscan `batch --format csv` file, every value at full precision."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "id", "label", "probability"] + labels + ["malignant_probability", "error"])
+        for i, row in zip(ids, p):
+            w.writerow([i + ".jpg", i, labels[int(row.argmax())], repr(float(row.max()))] +
+                       [repr(float(v)) for v in row] + ["", ""])
