@@ -12,6 +12,7 @@
 #include "skin/csv.hpp"
 #include "skin/delong.hpp"
 #include "skin/error.hpp"
+#include "skin/json_file.hpp"
 
 namespace skin {
 namespace {
@@ -120,14 +121,7 @@ bool lower_is_better(const std::string& metric) {
 }
 
 nlohmann::json load_report(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::io, fmt::format("{}: cannot open report", path));
-  nlohmann::json r;
-  try {
-    r = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception&) {
-    throw Error(ErrorKind::input, fmt::format("{}: invalid JSON", path));
-  }
+  const nlohmann::json r = read_json_file(path, "report");
   if (!r.is_object() || !r.contains("metrics") || !r.contains("schema_version"))
     throw Error(ErrorKind::input, fmt::format("{}: not a skinscan evaluate report", path));
   return r;

@@ -11,6 +11,7 @@
 
 #include "skin/delong.hpp"
 #include "skin/error.hpp"
+#include "skin/json_file.hpp"
 #include "skin/metrics.hpp"
 #include "skin/roc.hpp"
 #include "skin/selective.hpp"
@@ -93,14 +94,7 @@ ScoreTable score_table(const Scoring& s) {
 }
 
 nlohmann::json load_thresholds(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::io, fmt::format("{}: cannot open thresholds file", path));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception&) {
-    throw Error(ErrorKind::input, fmt::format("{}: not valid JSON", path));
-  }
+  const nlohmann::json j = read_json_file(path, "thresholds file");
   if (!j.is_object() || !j.contains("thresholds") || !j["thresholds"].is_object())
     throw Error(ErrorKind::input, fmt::format("{}: no 'thresholds' object (write one with --save-thresholds)", path));
   for (const auto& [name, value] : j["thresholds"].items())

@@ -13,6 +13,7 @@
 #include "skin/csv.hpp"
 #include "skin/error.hpp"
 #include "skin/input_source.hpp"
+#include "skin/json_file.hpp"
 #include "skin/json_text.hpp"
 #include "skin/output_file.hpp"
 #include "skin/prediction.hpp"
@@ -167,8 +168,8 @@ std::size_t merge_shards(const std::string& out, const std::vector<std::string>&
   std::vector<Shard> loaded;
   for (const auto& path : shards) {
     const std::string side = sidecar_path(path);
-    std::ifstream in(side);
-    if (!in) {
+    std::ifstream exists(side);
+    if (!exists) {
       std::ifstream partial(path + ".partial");
       throw Error(ErrorKind::input, partial
                                         ? fmt::format("{}: shard did not finish (only {}.partial exists); re-run it "
@@ -176,12 +177,7 @@ std::size_t merge_shards(const std::string& out, const std::vector<std::string>&
                                                       path, path)
                                         : fmt::format("{}: no {} beside it: not a finished shard output", path, side));
     }
-    nlohmann::json meta;
-    try {
-      meta = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception&) {
-      throw Error(ErrorKind::input, fmt::format("{}: invalid JSON", side));
-    }
+    const nlohmann::json meta = read_json_file(side, "shard sidecar");
     for (const char* key : {"shard", "of", "format", "model", "input_ids_sha256", "records"})
       if (!meta.contains(key)) throw Error(ErrorKind::input, fmt::format("{}: no '{}'", side, key));
     loaded.push_back({path, meta});

@@ -705,7 +705,7 @@ assert res['tp'] + res['fp'] + res['tn'] + res['fn'] == 60 and res['sensitivity'
   expect_err "threshold rule 'sens=2': the level must be a number in (0, 1]"
   run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --thresholds "$WORK/truth.csv"
   expect_rc 1
-  expect_err "$WORK/truth.csv: not valid JSON"
+  expect_err "$WORK/truth.csv: invalid JSON"
 }
 
 test_compare_delong_needs_probability_columns() {
