@@ -12,7 +12,7 @@
 #include "skin/pipeline.hpp"
 #include "skin/prediction.hpp"
 #include "skin/quality.hpp"
-#include "skin/version.hpp"
+#include "skin/responses.hpp"
 
 namespace cli {
 namespace {
@@ -63,13 +63,12 @@ void run(const ClassifyOptions& o) {
   skin::PipelineStats stats = skin::classify_stream(source, classifier, po, [&](skin::Prediction&& p) {
     if (!p.ok()) {
       std::fprintf(stderr, "skinscan: error: %s\n", p.error.c_str());
-      if (o.json) results.push_back(skin::to_json(p, m, o.top_k));
+      if (o.json) results.push_back(skin::classification_record(p, m, o.top_k));
       return;
     }
     nlohmann::json quality = o.quality ? quality_json(p, m, o.image) : nlohmann::json();
     if (o.json) {
-      auto j = skin::to_json(p, m, o.top_k);
-      j["timing_ms"] = {{"decode", p.decode_ms}, {"inference", p.inference_ms}};
+      auto j = skin::classification_record(p, m, o.top_k);
       if (o.quality) j["quality"] = quality;
       results.push_back(std::move(j));
     } else {
@@ -81,15 +80,8 @@ void run(const ClassifyOptions& o) {
   });
 
   if (o.json) {
-    nlohmann::json doc = {{"model",
-                           {{"name", m.name},
-                            {"version", m.version},
-                            {"directory", classifier.directory()},
-                            {"temperature", m.temperature}}},
-                          {"skinscan", skin::version()},
-                          {"results", results},
-                          {"timing_ms", {{"total", stats.seconds * 1000.0}}},
-                          {"disclaimer", skin::disclaimer()}};
+    const auto doc =
+        skin::classification_document(m, classifier.directory(), std::move(results), stats.seconds * 1000.0);
     std::cout << skin::json_text(doc, 2) << "\n";
   } else if (stats.total > stats.failed) {
     std::printf("%s\n", skin::disclaimer().c_str());

@@ -50,5 +50,6 @@ void setup_calibrate(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_explain(CLI::App& app);
 void setup_merge(CLI::App& app);
+void setup_serve(CLI::App& app);
 
 }  // namespace cli

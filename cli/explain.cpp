@@ -11,6 +11,7 @@
 #include "skin/explanation.hpp"
 #include "skin/json_text.hpp"
 #include "skin/prediction.hpp"
+#include "skin/responses.hpp"
 
 namespace cli {
 namespace {
@@ -56,11 +57,7 @@ void run(const ExplainOptions& o) {
     }
   }
   if (o.json) {
-    nlohmann::json doc = {{"model", {{"name", m.name}, {"version", m.version}}},
-                          {"results", results},
-                          {"sources", skin::lesion_info()["sources"]},
-                          {"disclaimer", skin::disclaimer()}};
-    std::cout << skin::json_text(doc, 2) << "\n";
+    std::cout << skin::json_text(skin::explanation_document(m, std::move(results)), 2) << "\n";
   } else if (failed < o.images.size()) {
     std::printf("%s\n", skin::disclaimer().c_str());
   }

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   cli::setup_explain(app);
   cli::setup_compare(app);
   cli::setup_merge(app);
+  cli::setup_serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,14 +1,36 @@
-// skin/strings.hpp: small string helpers shared by the parsers (labels compare case-insensitively).
+// skin/strings.hpp: small string helpers shared by the parsers (labels compare case-insensitively)
+// and the server (base64 for images inside JSON).
 #pragma once
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <string_view>
 
 namespace skin {
 
 inline std::string to_lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   return s;
+}
+
+// Standard base64 (RFC 4648, section 4) with padding.
+inline std::string base64_encode(std::string_view data) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    const unsigned v = (unsigned char)data[i] << 16 | (unsigned char)data[i + 1] << 8 | (unsigned char)data[i + 2];
+    out += {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], kAlphabet[v & 63]};
+  }
+  if (i + 1 == data.size()) {
+    const unsigned v = (unsigned char)data[i] << 16;
+    out += {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == data.size()) {
+    const unsigned v = (unsigned char)data[i] << 16 | (unsigned char)data[i + 1] << 8;
+    out += {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
+  }
+  return out;
 }
 
 }  // namespace skin
