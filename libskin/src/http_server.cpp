@@ -382,6 +382,7 @@ HttpServer::HttpServer(Classifier classifier, ServerOptions options)
   s.server.set_write_timeout(s.options.write_timeout_s, 0);
   s.server.set_keep_alive_timeout(s.options.keep_alive_s);
   s.server.set_keep_alive_max_count(1000);
+  s.server.set_tcp_nodelay(true);  // small answers must not wait for the client's delayed ACK
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second server bind
   // the same port and silently take half of the connections.
   s.server.set_socket_options([](socket_t sock) {
