@@ -179,20 +179,18 @@ struct HttpServer::Impl {
 
   struct Classified {
     Prediction prediction;
-    cv::Mat bgr;
+    Upload upload;
   };
 
   Classified classify(const httplib::Request& req, const httplib::ContentReader& reader) {
     const auto t0 = Clock::now();
-    const Upload upload = upload_of(req, reader);
+    Classified out{{}, upload_of(req, reader)};
     const InputSpec& spec = manifest().input;
-    Classified out;
-    out.bgr = decode(upload, cv::Size(spec.width, spec.height));
     std::vector<float> input(classifier.input_size());
-    preprocess_into(out.bgr, spec, input.data());
+    preprocess_into(decode(out.upload, cv::Size(spec.width, spec.height)), spec, input.data());
     Prediction& p = out.prediction;
-    p.path = upload.name;
-    p.id = image_id(upload.name);
+    p.path = out.upload.name;
+    p.id = image_id(out.upload.name);
     p.decode_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     BatchedResult r = batcher->submit(std::move(input)).get();
     p.probabilities = std::move(r.outputs);
@@ -220,8 +218,10 @@ struct HttpServer::Impl {
     const auto t0 = Clock::now();
     Classified c = classify(req, reader);
     json record = classification_record(c.prediction, manifest(), top_k_param(req));
+    // Judged on the full-size image, as `classify --quality` does (the classification may have
+    // decoded a large JPEG at reduced scale).
     if (req.get_param_value("quality") == "1")
-      record["quality"] = quality_to_json(assess_quality(c.bgr, manifest().input));
+      record["quality"] = quality_to_json(assess_quality(decode(c.upload, {}), manifest().input));
     const double total_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     answer_json(res, 200, classification_document(manifest(), classifier.directory(), json::array({record}), total_ms));
   }

@@ -69,8 +69,8 @@ expect_error() {
 test_serve_endpoints_answer_like_the_cli() {
   start_server
   local img=$GOOD/baseline.jpg
-  "$SKINSCAN" classify --json --top-k 3 "$img" >"$WORK/cli.json" 2>/dev/null || fail "classify --json failed"
-  http classify.json -F "file=@$img" "http://127.0.0.1:$PORT/v1/classify"
+  "$SKINSCAN" classify --json --quality --top-k 3 "$img" >"$WORK/cli.json" 2>/dev/null || fail "classify --json failed"
+  http classify.json -F "file=@$img" "http://127.0.0.1:$PORT/v1/classify?quality=1"
   expect_status 200 classify.json
   http raw.json --data-binary "@$img" "http://127.0.0.1:$PORT/v1/classify"
   expect_status 200 raw.json
@@ -80,8 +80,9 @@ import json
 cli = json.load(open('$WORK/cli.json')); served = json.load(open('$WORK/classify.json')); raw = json.load(open('$WORK/raw.json'))
 c, s = cli['results'][0], served['results'][0]
 assert s['path'] == 'baseline.jpg' and s['id'] == 'baseline', s
-for key in ('label', 'top_k'):
+for key in ('label', 'top_k', 'quality'):
     assert c[key] == s[key], (key, c[key], s[key])
+assert 'quality' not in raw['results'][0]
 for label, p in c['probabilities'].items():
     assert abs(p - s['probabilities'][label]) < 1e-6, (label, p, s['probabilities'][label])
     assert abs(p - raw['results'][0]['probabilities'][label]) < 1e-6
