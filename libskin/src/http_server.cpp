@@ -117,7 +117,9 @@ struct HttpServer::Impl {
       // Refused from the header alone: nothing of an oversized body is read.
       const auto length = req.get_header_value<std::uint64_t>("Content-Length");
       if (length > limit)
-        throw HttpError(413, fmt::format("request body of {} bytes is over the {} byte limit", length, limit));
+        throw HttpError(413, fmt::format("request body of {} bytes is over the {} byte limit (images up to {} bytes "
+                                         "plus 64 KiB for a multipart envelope)",
+                                         length, limit, options.limits.max_bytes));
       if (length == 0) return {"upload", {}};  // no body (a POST without Content-Length has none)
     }
     std::size_t received = 0;
@@ -152,14 +154,18 @@ struct HttpServer::Impl {
         return true;
       });
     }
-    if (received > limit) throw HttpError(413, fmt::format("request body over the {} byte limit", limit));
+    if (received > limit)
+      throw HttpError(413, fmt::format("request body over the {} byte limit (images up to {} bytes plus 64 KiB for a "
+                                       "multipart envelope)",
+                                       limit, options.limits.max_bytes));
     if (!ok)
       throw HttpError(400, req.is_multipart_form_data() ? "malformed multipart form (or the upload was cut short)"
                                                         : "request body cut short");
     return upload;
   }
 
-  // Decodes like the CLI does; `at_least` lets large JPEGs decode at a reduced scale.
+  // Decodes like the CLI does; `at_least` lets large JPEGs decode at a reduced scale. The checks
+  // decode_image also makes are repeated first only to give each its own HTTP status.
   cv::Mat decode(const Upload& u, cv::Size at_least) const {
     if (u.bytes.empty())
       throw HttpError(400, "empty body: send the image as multipart field 'file' or as the raw request body");
