@@ -59,6 +59,8 @@ void answer_json(httplib::Response& res, int status, const json& body) {
 
 json error_body(int status, const std::string& message) { return {{"error", message}, {"status", status}}; }
 
+constexpr int kListenBacklog = 1024;
+
 // Room for the multipart envelope around an image at the byte limit.
 constexpr std::size_t kEnvelopeBytes = 64 * 1024;
 
@@ -84,6 +86,7 @@ struct HttpServer::Impl {
   httplib::Server server;
   json model_info;
   std::atomic<bool> stop_requested{false};
+  socket_t listen_socket = -1;
 
   const Manifest& manifest() const { return classifier.manifest(); }
 
@@ -391,9 +394,10 @@ HttpServer::HttpServer(Classifier classifier, ServerOptions options)
   s.server.set_tcp_nodelay(true);  // small answers must not wait for the client's delayed ACK
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second server bind
   // the same port and silently take half of the connections.
-  s.server.set_socket_options([](socket_t sock) {
+  s.server.set_socket_options([&s](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    s.listen_socket = sock;
   });
   s.set_up_routes();
 }
@@ -411,6 +415,9 @@ int HttpServer::bind() {
   if (port < 0)
     throw Error(ErrorKind::usage, fmt::format("cannot listen on {}:{} (address in use, or not this machine's?)",
                                               s.options.host, s.options.port));
+  // Debian's cpp-httplib listens with a backlog of 5: a burst of connections overflows it, and
+  // with SYN cookies the overflow shows as connection resets. Listening again widens the queue.
+  if (s.listen_socket >= 0) ::listen(s.listen_socket, kListenBacklog);
   return port;
 }
 

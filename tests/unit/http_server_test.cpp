@@ -3,6 +3,8 @@
 // (skin/http_server.hpp). The CLI tests cover curl, bad clients, the browser and load.
 #include "skin/http_server.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -165,11 +167,24 @@ TEST_CASE("model, metrics, page and explain endpoints; one log line per request"
   CHECK(metrics->body.find("skinscan_http_requests_total{route=\"/v1/explain\",code=\"200\"} 2") != std::string::npos);
   CHECK(metrics->body.find("skinscan_http_requests_total{route=\"/v1/explain\",code=\"400\"} 1") != std::string::npos);
 
-  std::lock_guard<std::mutex> lock(s.log_mutex);
-  REQUIRE(s.log.size() == 6);  // the /metrics request logs after its answer is written
-  CHECK(s.log[0].rfind("GET /v1/model 200 ", 0) == 0);
-  CHECK(s.log[4].rfind("POST /v1/explain 400 ", 0) == 0);
-  CHECK(s.log[4].substr(s.log[4].size() - 2) == "ms");
+  // Each request logs after its answer is written, so the lines may come a moment later and in
+  // any order.
+  auto logged = [&] {
+    std::lock_guard<std::mutex> lock(s.log_mutex);
+    return s.log;
+  };
+  for (int i = 0; i < 200 && logged().size() < 6; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const auto lines = logged();
+  REQUIRE(lines.size() == 6);
+  auto count = [&](const std::string& prefix) {
+    return std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; });
+  };
+  CHECK(count("GET /v1/model 200 ") == 1);
+  CHECK(count("GET / 200 ") == 1);
+  CHECK(count("POST /v1/explain 200 ") == 2);
+  CHECK(count("POST /v1/explain 400 ") == 1);
+  CHECK(count("GET /metrics 200 ") == 1);
+  for (const auto& l : lines) CHECK(l.substr(l.size() - 2) == "ms");
 }
 
 TEST_CASE("binding a port in use is a usage error") {
