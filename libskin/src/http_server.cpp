@@ -87,6 +87,7 @@ struct HttpServer::Impl {
   json model_info;
   std::atomic<bool> stop_requested{false};
   socket_t listen_socket = -1;
+  std::atomic<std::size_t> arriving{0};  // classify requests being read or decoded
 
   const Manifest& manifest() const { return classifier.manifest(); }
 
@@ -193,10 +194,18 @@ struct HttpServer::Impl {
 
   Classified classify(const httplib::Request& req, const httplib::ContentReader& reader) {
     const auto t0 = Clock::now();
+    // Counted while read and decoded, so the batcher knows whether to wait for this request.
+    struct Arriving {
+      std::atomic<std::size_t>& n;
+      explicit Arriving(std::atomic<std::size_t>& count) : n(count) { ++n; }
+      ~Arriving() { --n; }
+    };
+    std::optional<Arriving> arriving_guard(std::in_place, arriving);
     Classified out{{}, upload_of(req, reader)};
     const InputSpec& spec = manifest().input;
     std::vector<float> input(classifier.input_size());
     preprocess_into(decode(out.upload, cv::Size(spec.width, spec.height)), spec, input.data());
+    arriving_guard.reset();
     Prediction& p = out.prediction;
     p.path = out.upload.name;
     p.id = image_id(out.upload.name);
@@ -382,7 +391,7 @@ HttpServer::HttpServer(Classifier classifier, ServerOptions options)
         return s.classifier.predict(inputs, n);
       },
       s.classifier.input_size(), s.classifier.num_classes(), s.options.max_batch, s.options.max_wait,
-      [&s](std::size_t n, double seconds) { s.metrics.record_batch(n, seconds); });
+      [&s](std::size_t n, double seconds) { s.metrics.record_batch(n, seconds); }, [&s] { return s.arriving.load(); });
   const int workers = std::max(1, s.options.workers);
   s.server.new_task_queue = [workers] { return new httplib::ThreadPool(std::size_t(workers)); };
   // Bigger bodies get 413 from their Content-Length, before they are read.

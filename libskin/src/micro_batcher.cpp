@@ -13,13 +13,14 @@ namespace skin {
 using Clock = std::chrono::steady_clock;
 
 MicroBatcher::MicroBatcher(Forward forward, std::size_t input_size, std::size_t output_size, std::size_t max_batch,
-                           std::chrono::microseconds max_wait, BatchObserver observer)
+                           std::chrono::microseconds max_wait, BatchObserver observer, Arriving arriving)
     : forward_(std::move(forward)),
       input_size_(input_size),
       output_size_(output_size),
       max_batch_(std::max<std::size_t>(1, max_batch)),
       max_wait_(max_wait),
       observer_(std::move(observer)),
+      arriving_(std::move(arriving)),
       worker_([this] { work(); }) {}
 
 MicroBatcher::~MicroBatcher() {
@@ -54,7 +55,8 @@ void MicroBatcher::work() {
     // The deadline belongs to the oldest request: requests that queued while the previous batch
     // ran have already waited, so they go at once.
     const auto deadline = queue_.front().queued + max_wait_;
-    cv_.wait_until(lock, deadline, [&] { return stopping_ || queue_.size() >= max_batch_; });
+    cv_.wait_until(lock, deadline,
+                   [&] { return stopping_ || queue_.size() >= max_batch_ || (arriving_ && arriving_() == 0); });
     std::vector<Pending> batch;
     const std::size_t n = std::min(max_batch_, queue_.size());
     batch.reserve(n);

@@ -112,3 +112,13 @@ TEST_CASE("destroying the batcher answers what is queued first") {
   }
   CHECK(f.get().outputs == std::vector<float>{10.f, 10.f});
 }
+
+TEST_CASE("a batch closes at once when no further request is on its way") {
+  Recorder rec;
+  std::atomic<std::size_t> arriving{0};
+  // max_wait is long: only the arriving count can close these batches early.
+  skin::MicroBatcher batcher(rec.forward(), 2, 2, 8, std::chrono::seconds(60), {}, [&] { return arriving.load(); });
+  auto lone = batcher.submit({1.f, 1.f});
+  REQUIRE(lone.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  CHECK(lone.get().batch_size == 1);
+}

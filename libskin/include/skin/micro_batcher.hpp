@@ -1,8 +1,9 @@
 // skin/micro_batcher.hpp: gathers single-image requests from many threads into batched forward
 // passes. The oldest waiting request opens a batch; the batch closes when it holds max_batch
-// images or when that request has waited max_wait, whichever comes first. While one batch runs,
-// the next fills up, so under load batches grow without anyone waiting longer than max_wait
-// plus one forward pass.
+// images, when that request has waited max_wait, or when no further request is on its way (the
+// optional `arriving` count), whichever comes first. While one batch runs, the next fills up, so
+// under load batches grow without anyone waiting longer than max_wait plus one forward pass, and
+// a lone request does not wait at all.
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -28,8 +29,11 @@ class MicroBatcher {
   using Forward = std::function<std::vector<float>(const float* inputs, std::size_t count)>;
   using BatchObserver = std::function<void(std::size_t batch_size, double forward_seconds)>;
 
+  // How many requests are being read or decoded and will be submitted soon.
+  using Arriving = std::function<std::size_t()>;
+
   MicroBatcher(Forward forward, std::size_t input_size, std::size_t output_size, std::size_t max_batch,
-               std::chrono::microseconds max_wait, BatchObserver observer = {});
+               std::chrono::microseconds max_wait, BatchObserver observer = {}, Arriving arriving = {});
   // Runs what is queued, then stops the worker.
   ~MicroBatcher();
   MicroBatcher(const MicroBatcher&) = delete;
@@ -52,6 +56,7 @@ class MicroBatcher {
   std::size_t input_size_, output_size_, max_batch_;
   std::chrono::microseconds max_wait_;
   BatchObserver observer_;
+  Arriving arriving_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;
