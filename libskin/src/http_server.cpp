@@ -181,7 +181,7 @@ struct HttpServer::Impl {
       throw HttpError(
           415, fmt::format("{}: not a supported image (content is not jpeg, png, bmp, tiff, webp or pnm)", u.name));
     try {
-      return decode_image(std::vector<std::uint8_t>(data, data + u.bytes.size()), u.name, options.limits, at_least);
+      return decode_image(data, u.bytes.size(), u.name, options.limits, at_least);
     } catch (const Error& e) {
       throw HttpError(422, e.what());
     }

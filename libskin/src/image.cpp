@@ -203,24 +203,23 @@ std::optional<Dimensions> read_dimensions(ImageFormat format, const std::uint8_t
   return std::nullopt;
 }
 
-cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, const ImageLimits& limits,
+cv::Mat decode_image(const std::uint8_t* data, std::size_t size, const std::string& name, const ImageLimits& limits,
                      cv::Size at_least) {
   auto fail = [&](const std::string& reason) { return Error(ErrorKind::input, fmt::format("{}: {}", name, reason)); };
-  if (bytes.empty()) throw fail("file is empty");
-  if (bytes.size() > limits.max_bytes)
-    throw fail(fmt::format("file is {} bytes, over the {} byte limit", bytes.size(), limits.max_bytes));
-  ImageFormat format = sniff_format(bytes.data(), bytes.size());
+  if (size == 0) throw fail("file is empty");
+  if (size > limits.max_bytes)
+    throw fail(fmt::format("file is {} bytes, over the {} byte limit", size, limits.max_bytes));
+  ImageFormat format = sniff_format(data, size);
   if (format == ImageFormat::unknown)
     throw fail("not a supported image (content is not jpeg, png, bmp, tiff, webp or pnm)");
-  auto dims = read_dimensions(format, bytes.data(), bytes.size());
+  auto dims = read_dimensions(format, data, size);
   if (!dims) throw fail(fmt::format("truncated or malformed {} header", format_name(format)));
   if (dims->width <= 0 || dims->height <= 0)
     throw fail(fmt::format("invalid dimensions {}x{}", dims->width, dims->height));
   if (dims->width > limits.max_width || dims->height > limits.max_height)
     throw fail(fmt::format("dimensions {}x{} exceed the {}x{} limit", dims->width, dims->height, limits.max_width,
                            limits.max_height));
-  if (format == ImageFormat::jpeg && !jpeg_complete(bytes.data(), bytes.size()))
-    throw fail("truncated jpeg (no end-of-image marker)");
+  if (format == ImageFormat::jpeg && !jpeg_complete(data, size)) throw fail("truncated jpeg (no end-of-image marker)");
 
   int reduction = 1;
   if (format == ImageFormat::jpeg && at_least.area() > 0) {
@@ -235,7 +234,7 @@ cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& 
                                      : cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH;
   cv::Mat raw;
   try {
-    raw = cv::imdecode(cv::Mat(1, int(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data())), flags);
+    raw = cv::imdecode(cv::Mat(1, int(size), CV_8UC1, const_cast<std::uint8_t*>(data)), flags);
   } catch (const cv::Exception& e) {
     throw fail(fmt::format("{} decoder failed: {}", format_name(format), e.err));
   }

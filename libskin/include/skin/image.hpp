@@ -40,8 +40,12 @@ struct ImageLimits {
 // `at_least`, when given, lets JPEGs decode at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling)
 // as long as both sides stay at least max(at_least.width, at_least.height): a large photo
 // headed for a 224-pixel model input need not be decoded in full.
-cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, const ImageLimits& limits,
+cv::Mat decode_image(const std::uint8_t* data, std::size_t size, const std::string& name, const ImageLimits& limits,
                      cv::Size at_least = {});
+inline cv::Mat decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, const ImageLimits& limits,
+                            cv::Size at_least = {}) {
+  return decode_image(bytes.data(), bytes.size(), name, limits, at_least);
+}
 
 // Reads a file (refusing non-regular files and files over the size limit before reading them)
 // and decodes it with decode_image.
