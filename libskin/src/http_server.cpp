@@ -3,8 +3,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
-#include <iterator>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -15,6 +13,7 @@
 
 #include "skin/error.hpp"
 #include "skin/explainer.hpp"
+#include "skin/json_file.hpp"
 #include "skin/json_text.hpp"
 #include "skin/micro_batcher.hpp"
 #include "skin/preprocess.hpp"
@@ -93,16 +92,14 @@ struct HttpServer::Impl {
 
   void describe_model() {
     const std::string dir = classifier.directory();
-    std::ifstream in(dir + "/manifest.json", std::ios::binary);
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     model_info = {{"name", manifest().name},
                   {"version", manifest().version},
                   {"directory", dir},
                   {"labels", manifest().labels},
                   {"malignant", manifest().malignant},
                   {"input", {{"width", manifest().input.width}, {"height", manifest().input.height}}},
-                  {"manifest", json::parse(text, nullptr, false)},
-                  {"manifest_sha256", sha256_hex(text)},
+                  {"manifest", read_json_file(dir + "/manifest.json", "manifest")},
+                  {"manifest_sha256", sha256_file(dir + "/manifest.json")},
                   {"model_sha256", sha256_file(dir + "/model.pt")},
                   {"serving",
                    {{"max_batch", options.max_batch},
