@@ -67,8 +67,14 @@ constexpr std::size_t kEnvelopeBytes = 64 * 1024;
 thread_local std::optional<Clock::time_point> t_request_start;
 
 struct Upload {
-  std::string name;
+  std::string name = "upload";
   std::string bytes;
+};
+
+struct CountWhileAlive {
+  explicit CountWhileAlive(std::atomic<std::size_t>& count) : n(count) { ++n; }
+  ~CountWhileAlive() { --n; }
+  std::atomic<std::size_t>& n;
 };
 
 }  // namespace
@@ -121,11 +127,11 @@ struct HttpServer::Impl {
         throw HttpError(413, fmt::format("request body of {} bytes is over the {} byte limit (images up to {} bytes "
                                          "plus 64 KiB for a multipart envelope)",
                                          length, limit, options.limits.max_bytes));
-      if (length == 0) return {"upload", {}};  // no body (a POST without Content-Length has none)
+      if (length == 0) return {};  // no body (a POST without Content-Length has none)
     }
     std::size_t received = 0;
     auto within_limit = [&](std::size_t n) { return (received += n) <= limit; };
-    Upload upload{"upload", {}};
+    Upload upload;
     bool ok = true;
     if (req.is_multipart_form_data()) {
       std::vector<std::string> fields;
@@ -191,18 +197,15 @@ struct HttpServer::Impl {
 
   Classified classify(const httplib::Request& req, const httplib::ContentReader& reader) {
     const auto t0 = Clock::now();
-    // Counted while read and decoded, so the batcher knows whether to wait for this request.
-    struct Arriving {
-      std::atomic<std::size_t>& n;
-      explicit Arriving(std::atomic<std::size_t>& count) : n(count) { ++n; }
-      ~Arriving() { --n; }
-    };
-    std::optional<Arriving> arriving_guard(std::in_place, arriving);
-    Classified out{{}, upload_of(req, reader)};
-    const InputSpec& spec = manifest().input;
+    Classified out;
     std::vector<float> input(classifier.input_size());
-    preprocess_into(decode(out.upload, cv::Size(spec.width, spec.height)), spec, input.data());
-    arriving_guard.reset();
+    {
+      // Counted while read and decoded, so the batcher knows whether to wait for this request.
+      const CountWhileAlive counted(arriving);
+      out.upload = upload_of(req, reader);
+      const InputSpec& spec = manifest().input;
+      preprocess_into(decode(out.upload, cv::Size(spec.width, spec.height)), spec, input.data());
+    }
     Prediction& p = out.prediction;
     p.path = out.upload.name;
     p.id = image_id(out.upload.name);
@@ -231,8 +234,9 @@ struct HttpServer::Impl {
 
   void on_classify(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     const auto t0 = Clock::now();
+    const std::size_t k = top_k_param(req);  // a bad parameter is refused before the upload is read
     Classified c = classify(req, reader);
-    json record = classification_record(c.prediction, manifest(), top_k_param(req));
+    json record = classification_record(c.prediction, manifest(), k);
     // Judged on the full-size image, as `classify --quality` does (the classification may have
     // decoded a large JPEG at reduced scale).
     if (req.get_param_value("quality") == "1")
@@ -246,15 +250,15 @@ struct HttpServer::Impl {
   }
 
   void on_explain(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    const Upload upload = upload_of(req, reader);
-    const cv::Mat bgr = decode(upload, {});
-    ExplainRequest request;
+    ExplainRequest request;  // a bad parameter is refused before the upload is read
     try {
       if (req.has_param("method")) request.method = parse_saliency_method(req.get_param_value("method"));
       if (req.has_param("class")) request.class_index = class_index_of(manifest(), req.get_param_value("class"));
     } catch (const Error& e) {
       throw HttpError(400, e.what());
     }
+    const Upload upload = upload_of(req, reader);
+    const cv::Mat bgr = decode(upload, {});
     ImageExplanation e;
     {
       std::lock_guard<std::mutex> lock(model_mutex);
