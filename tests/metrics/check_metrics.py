@@ -16,7 +16,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from comparison import Comparison  # noqa: E402
+from comparison import Comparison, write_predictions  # noqa: E402
 
 HAM = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
 comparison = Comparison(1e-6, "scikit-learn")
@@ -45,12 +45,7 @@ def evaluate(binary, labels, y, p, malignant, workdir):
         for i, t in zip(ids, y):
             w.writerow(["L" + i, i, labels[t]])
     preds_csv = os.path.join(workdir, "preds.csv")
-    with open(preds_csv, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["path", "id", "label", "probability"] + labels + ["malignant_probability", "error"])
-        for i, row in zip(ids, p):
-            w.writerow([i + ".jpg", i, labels[int(row.argmax())], repr(float(row.max()))] +
-                       [repr(float(v)) for v in row] + ["", ""])
+    write_predictions(preds_csv, ids, labels, p)
     cmd = [binary, "evaluate", "--labels", truth_csv, "--images", workdir, "--predictions", preds_csv, "--json",
            "--malignant", ",".join(malignant) if malignant else "none"]
     out = subprocess.run(cmd, capture_output=True, text=True)
