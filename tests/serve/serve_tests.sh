@@ -59,6 +59,17 @@ http() {
   shift
   status=$(curl -sS -o "$WORK/$name" -w '%{http_code}' "$@") || fail "curl $* failed"
 }
+# metrics_show PATTERN: fetch /metrics into metrics.txt until a line matches PATTERN (up to 5 s).
+# A request is counted once its answer has been written, a moment after the client has read it.
+metrics_show() {
+  local i
+  for i in $(seq 50); do
+    curl -sS -o "$WORK/metrics.txt" "http://127.0.0.1:$PORT/metrics" || fail "curl /metrics failed"
+    grep -q "$1" "$WORK/metrics.txt" && return 0
+    sleep 0.1
+  done
+  return 1
+}
 expect_status() { [ "$status" = "$1" ] || { cat "$WORK/$2" >&2; fail "status $status, expected $1 ($2)"; }; }
 # expect_error NAME STATUS TEXT: a JSON error body {"error": ..., "status": STATUS} containing TEXT.
 expect_error() {
@@ -137,7 +148,7 @@ assert d['manifest'] == json.load(open('$model_dir/manifest.json'))
   if grep -Eq '(src|href)="https?://' "$WORK/page.html"; then fail "upload page loads external assets"; fi
   http metrics.txt "http://127.0.0.1:$PORT/metrics"
   expect_status 200 metrics.txt
-  grep -q '^skinscan_http_requests_total{route="/v1/classify",code="200"} 2$' "$WORK/metrics.txt" || fail "metrics: classify count"
+  metrics_show '^skinscan_http_requests_total{route="/v1/classify",code="200"} 2$' || fail "metrics: classify count"
   grep -q '^skinscan_batch_size_count [1-9]' "$WORK/metrics.txt" || fail "metrics: batch sizes"
   grep -q '^skinscan_http_request_duration_seconds_bucket{le="+Inf"} [0-9]' "$WORK/metrics.txt" || fail "metrics: latency"
   # One access-log line per request: method, path, status, bytes, milliseconds.
@@ -260,8 +271,7 @@ test_serve_load_2000_requests_at_concurrency_1_8_32() {
       fail "load at concurrency $c"
   done
   kill -0 "$SERVER_PID" 2>/dev/null || fail "server died under load"
-  curl -s "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics.txt"
-  grep -q '^skinscan_http_requests_total{route="/v1/classify",code="200"} 6000$' "$WORK/metrics.txt" ||
+  metrics_show '^skinscan_http_requests_total{route="/v1/classify",code="200"} 6000$' ||
     fail "metrics do not count 6000 answered requests"
   stop_server
 }

@@ -162,18 +162,23 @@ TEST_CASE("model, metrics, page and explain endpoints; one log line per request"
   REQUIRE(bad_class);
   CHECK(bad_class->status == 400);
 
+  // Each request is counted and logged after its answer is written, so a client may read the
+  // answer before that happens: wait for the five log lines (counting comes first) before asking
+  // for the metrics. The lines may come in any order.
+  auto logged = [&] {
+    std::lock_guard<std::mutex> lock(s.log_mutex);
+    return s.log;
+  };
+  auto wait_for_lines = [&](std::size_t n) {
+    for (int i = 0; i < 200 && logged().size() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  };
+  wait_for_lines(5);
   auto metrics = s.client().Get("/metrics");
   REQUIRE(metrics);
   CHECK(metrics->body.find("skinscan_http_requests_total{route=\"/v1/explain\",code=\"200\"} 2") != std::string::npos);
   CHECK(metrics->body.find("skinscan_http_requests_total{route=\"/v1/explain\",code=\"400\"} 1") != std::string::npos);
 
-  // Each request logs after its answer is written, so the lines may come a moment later and in
-  // any order.
-  auto logged = [&] {
-    std::lock_guard<std::mutex> lock(s.log_mutex);
-    return s.log;
-  };
-  for (int i = 0; i < 200 && logged().size() < 6; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  wait_for_lines(6);
   const auto lines = logged();
   REQUIRE(lines.size() == 6);
   auto count = [&](const std::string& prefix) {
