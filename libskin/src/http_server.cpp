@@ -171,21 +171,23 @@ struct HttpServer::Impl {
     return upload;
   }
 
-  // Decodes like the CLI does; `at_least` lets large JPEGs decode at a reduced scale. The checks
-  // decode_image also makes are repeated first only to give each its own HTTP status.
+  // Decodes like the CLI does; `at_least` lets large JPEGs decode at a reduced scale.
   cv::Mat decode(const Upload& u, cv::Size at_least) const {
-    if (u.bytes.empty())
-      throw HttpError(400, "empty body: send the image as multipart field 'file' or as the raw request body");
-    if (u.bytes.size() > options.limits.max_bytes)
-      throw HttpError(
-          413, fmt::format("{}: {} bytes, over the {} byte limit", u.name, u.bytes.size(), options.limits.max_bytes));
-    const auto* data = reinterpret_cast<const std::uint8_t*>(u.bytes.data());
-    if (sniff_format(data, u.bytes.size()) == ImageFormat::unknown)
-      throw HttpError(
-          415, fmt::format("{}: not a supported image (content is not jpeg, png, bmp, tiff, webp or pnm)", u.name));
     try {
-      return decode_image(data, u.bytes.size(), u.name, options.limits, at_least);
+      return decode_image(reinterpret_cast<const std::uint8_t*>(u.bytes.data()), u.bytes.size(), u.name, options.limits,
+                          at_least);
     } catch (const Error& e) {
+      switch (e.reason()) {
+        case InputReason::empty:
+          throw HttpError(400, "empty body: send the image as multipart field 'file' or as the raw request body");
+        case InputReason::too_large:
+          throw HttpError(413, e.what());
+        case InputReason::not_an_image:
+          throw HttpError(415, e.what());
+        case InputReason::undecodable:
+        case InputReason::unspecified:
+          break;
+      }
       throw HttpError(422, e.what());
     }
   }

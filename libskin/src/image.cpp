@@ -205,13 +205,15 @@ std::optional<Dimensions> read_dimensions(ImageFormat format, const std::uint8_t
 
 cv::Mat decode_image(const std::uint8_t* data, std::size_t size, const std::string& name, const ImageLimits& limits,
                      cv::Size at_least) {
-  auto fail = [&](const std::string& reason) { return Error(ErrorKind::input, fmt::format("{}: {}", name, reason)); };
-  if (size == 0) throw fail("file is empty");
+  auto fail = [&](const std::string& what, InputReason reason = InputReason::undecodable) {
+    return Error(ErrorKind::input, fmt::format("{}: {}", name, what), reason);
+  };
+  if (size == 0) throw fail("file is empty", InputReason::empty);
   if (size > limits.max_bytes)
-    throw fail(fmt::format("file is {} bytes, over the {} byte limit", size, limits.max_bytes));
+    throw fail(fmt::format("file is {} bytes, over the {} byte limit", size, limits.max_bytes), InputReason::too_large);
   ImageFormat format = sniff_format(data, size);
   if (format == ImageFormat::unknown)
-    throw fail("not a supported image (content is not jpeg, png, bmp, tiff, webp or pnm)");
+    throw fail("not a supported image (content is not jpeg, png, bmp, tiff, webp or pnm)", InputReason::not_an_image);
   auto dims = read_dimensions(format, data, size);
   if (!dims) throw fail(fmt::format("truncated or malformed {} header", format_name(format)));
   if (dims->width <= 0 || dims->height <= 0)
@@ -270,8 +272,10 @@ cv::Mat load_image(const std::string& path, const ImageLimits& limits, cv::Size 
   if (S_ISDIR(st.st_mode)) throw Error(ErrorKind::input, fmt::format("{}: is a directory", path));
   if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::input, fmt::format("{}: not a regular file", path));
   if (std::size_t(st.st_size) > limits.max_bytes)
-    throw Error(ErrorKind::input, fmt::format("{}: file is {} bytes, over the {} byte limit", path,
-                                              std::size_t(st.st_size), limits.max_bytes));
+    throw Error(
+        ErrorKind::input,
+        fmt::format("{}: file is {} bytes, over the {} byte limit", path, std::size_t(st.st_size), limits.max_bytes),
+        InputReason::too_large);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::input, fmt::format("{}: {}", path, std::strerror(errno)));
   std::vector<std::uint8_t> bytes(std::size_t(st.st_size));

@@ -96,6 +96,29 @@ TEST_CASE("bad images get one-line errors that name the file and the reason") {
   }
 }
 
+TEST_CASE("decode errors carry the reason a caller maps to its own answer") {
+  auto reason_of = [](const std::string& path, skin::ImageLimits limits = {}) {
+    const auto bytes = test::read_bytes(path);
+    try {
+      skin::decode_image(bytes.data(), bytes.size(), path, limits);
+    } catch (const skin::Error& e) {
+      CHECK(e.kind() == skin::ErrorKind::input);
+      return e.reason();
+    }
+    FAIL("decoded " << path);
+    return skin::InputReason::unspecified;
+  };
+  const std::string bad = test::image("bad/");
+  CHECK(reason_of(bad + "empty.jpg") == skin::InputReason::empty);
+  CHECK(reason_of(bad + "text.jpg") == skin::InputReason::not_an_image);
+  CHECK(reason_of(bad + "truncated.jpg") == skin::InputReason::undecodable);
+  CHECK(reason_of(bad + "corrupt_body.png") == skin::InputReason::undecodable);
+  CHECK(reason_of(bad + "bomb.png") == skin::InputReason::undecodable);
+  skin::ImageLimits small;
+  small.max_bytes = 100;
+  CHECK(reason_of(test::image("good/plain.png"), small) == skin::InputReason::too_large);
+}
+
 TEST_CASE("large JPEGs decode at reduced scale when the model needs far fewer pixels") {
   const std::string photo = test::fixtures() + "/large/photo_1200x900.jpg";
   CHECK(skin::load_image(photo, {}).size() == cv::Size(1200, 900));
