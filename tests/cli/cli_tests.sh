@@ -3,13 +3,10 @@
 # Needs: SKINSCAN (binary), SKINSCAN_FIXTURES (tests/fixtures/make_fixtures.py output), PYTHON; tests on
 # real data also need SKINSCAN_SHARED_DATA and exit 77 (skipped, loudly) when it is absent.
 set -u
-: "${SKINSCAN:?}" "${SKINSCAN_FIXTURES:?}" "${PYTHON:=/usr/bin/python3}"
-FX=$SKINSCAN_FIXTURES
-GOOD=$FX/images/good
-BAD=$FX/images/bad
+# shellcheck source=../lib/e2e_common.sh
+. "$(dirname "$0")/../lib/e2e_common.sh"
 TINY7=$FX/models/tiny7
 TINY2=$FX/models/tiny2
-WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -18,13 +15,6 @@ run() { "$@" >"$WORK/out" 2>"$WORK/err"; rc=$?; }
 expect_rc() { [ "$rc" = "$1" ] || { cat "$WORK/err" >&2; fail "exit code $rc, expected $1"; }; }
 expect_out() { grep -qF -- "$1" "$WORK/out" || { cat "$WORK/out" >&2; fail "stdout lacks: $1"; }; }
 expect_err() { grep -qF -- "$1" "$WORK/err" || { cat "$WORK/err" >&2; fail "stderr lacks: $1"; }; }
-py() { "$PYTHON" -c "$@" || fail "python check failed"; }
-need_shared() {
-  if [ ! -f "${SKINSCAN_SHARED_DATA:-/nonexistent}/HAM10000_metadata.csv" ]; then
-    echo "SKIPPED: shared HAM10000 data not found at ${SKINSCAN_SHARED_DATA:-unset}" >&2
-    exit 77
-  fi
-}
 
 test_version() {
   run "$SKINSCAN" --version

@@ -4,12 +4,9 @@
 # end it with exit code 0. Needs SKINSCAN, SKINSCAN_FIXTURES, PYTHON, curl; the browser and load
 # tests also need SKINSCAN_SHARED_DATA (they exit 77, skipped, when it is absent).
 set -u
-: "${SKINSCAN:?}" "${SKINSCAN_FIXTURES:?}" "${PYTHON:=/usr/bin/python3}"
 HERE=$(cd "$(dirname "$0")" && pwd)
-FX=$SKINSCAN_FIXTURES
-GOOD=$FX/images/good
-BAD=$FX/images/bad
-WORK=$(mktemp -d)
+# shellcheck source=../lib/e2e_common.sh
+. "$HERE/../lib/e2e_common.sh"
 SERVER_PID=""
 trap '[ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 
@@ -18,13 +15,6 @@ fail() {
   [ -f "$WORK/server.err" ] && { echo "--- server stderr (last 20 lines):" >&2; tail -20 "$WORK/server.err" >&2; }
   exit 1
 }
-need_shared() {
-  if [ ! -f "${SKINSCAN_SHARED_DATA:-/nonexistent}/HAM10000_metadata.csv" ]; then
-    echo "SKIPPED: shared HAM10000 data not found at ${SKINSCAN_SHARED_DATA:-unset}" >&2
-    exit 77
-  fi
-}
-py() { "$PYTHON" -c "$@" || fail "python check failed"; }
 
 # start_server ARGS...: runs `skinscan serve --port 0 ARGS` in the background and sets PORT from
 # its "serving http://127.0.0.1:PORT/" line.
