@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -168,10 +169,9 @@ std::size_t merge_shards(const std::string& out, const std::vector<std::string>&
   std::vector<Shard> loaded;
   for (const auto& path : shards) {
     const std::string side = sidecar_path(path);
-    std::ifstream exists(side);
-    if (!exists) {
-      std::ifstream partial(path + ".partial");
-      throw Error(ErrorKind::input, partial
+    // A missing sidecar is a shard that never finished (an input problem), not an unreadable file.
+    if (!std::filesystem::exists(side)) {
+      throw Error(ErrorKind::input, std::filesystem::exists(path + ".partial")
                                         ? fmt::format("{}: shard did not finish (only {}.partial exists); re-run it "
                                                       "with --resume",
                                                       path, path)
