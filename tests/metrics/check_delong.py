@@ -20,7 +20,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from comparison import Comparison, write_predictions  # noqa: E402
+from comparison import Comparison, write_predictions, write_truth  # noqa: E402
 
 HAM = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
 MALIGNANT = {"akiec", "bcc", "mel"}
@@ -49,11 +49,7 @@ for (col in setdiff(names(d), c("y", "b_y"))) {
 def run_case(case, binary, y, pa, pb, d):
     ids = [f"img_{i:05d}" for i in range(len(y))]
     truth = os.path.join(d, "truth.csv")
-    with open(truth, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["lesion_id", "image_id", "dx"])
-        for i, t in zip(ids, y):
-            w.writerow(["L" + i, i, HAM[t]])
+    write_truth(truth, ids, HAM, y)
     reports = []
     for name, p in (("a", pa), ("b", pb)):
         write_predictions(os.path.join(d, f"{name}.csv"), ids, HAM, p)

@@ -5,7 +5,6 @@ edge cases: a class with no samples, a class never predicted, ties, one sample, 
 
 Usage: check_metrics.py SKINSCAN_BINARY
 """
-import csv
 import json
 import os
 import subprocess
@@ -16,7 +15,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from comparison import Comparison, write_predictions  # noqa: E402
+from comparison import Comparison, write_predictions, write_truth  # noqa: E402
 
 HAM = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
 comparison = Comparison(1e-6, "scikit-learn")
@@ -39,11 +38,7 @@ def reference_calibration(y, p, bins=15):
 def evaluate(binary, labels, y, p, malignant, workdir):
     ids = [f"img_{i:05d}" for i in range(len(y))]
     truth_csv = os.path.join(workdir, "truth.csv")
-    with open(truth_csv, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["lesion_id", "image_id", "dx"])
-        for i, t in zip(ids, y):
-            w.writerow(["L" + i, i, labels[t]])
+    write_truth(truth_csv, ids, labels, y)
     preds_csv = os.path.join(workdir, "preds.csv")
     write_predictions(preds_csv, ids, labels, p)
     cmd = [binary, "evaluate", "--labels", truth_csv, "--images", workdir, "--predictions", preds_csv, "--json",

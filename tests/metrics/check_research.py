@@ -27,7 +27,7 @@ import pandas as pd
 from sklearn import metrics as skm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from comparison import Comparison, write_predictions  # noqa: E402
+from comparison import Comparison, write_predictions, write_truth  # noqa: E402
 
 HAM = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
 MALIGNANT = ["mel", "bcc", "akiec"]
@@ -254,16 +254,12 @@ def main():
         # Thresholds picked on the first half, applied to the second half.
         half = n // 2
         for part, rows in (("a", slice(0, half)), ("b", slice(half, n))):
-            with open(os.path.join(d, f"truth_{part}.csv"), "w", newline="") as f:
-                w = csv.writer(f)
-                w.writerow(["lesion_id", "image_id", "dx"])
-                for i, t in zip(ids[rows], y[rows]):
-                    w.writerow(["L" + i, i, HAM[t]])
+            write_truth(os.path.join(d, f"truth_{part}.csv"), ids[rows], HAM, y[rows])
             write_predictions(os.path.join(d, f"preds_{part}.csv"), ids[rows], HAM, p[rows])
         tfile = os.path.join(d, "t.json")
         for rule in ("youden", "sens=0.95", "spec=0.90"):
-            ra = skinscan(binary, ["--labels", os.path.join(d, "truth_a.csv"), "--images", d, "--predictions",
-                                   os.path.join(d, "preds_a.csv"), "--pick-threshold", rule, "--save-thresholds", tfile])
+            skinscan(binary, ["--labels", os.path.join(d, "truth_a.csv"), "--images", d, "--predictions",
+                       os.path.join(d, "preds_a.csv"), "--pick-threshold", rule, "--save-thresholds", tfile])
             rb = skinscan(binary, ["--labels", os.path.join(d, "truth_b.csv"), "--images", d, "--predictions",
                                    os.path.join(d, "preds_b.csv"), "--thresholds", tfile])
             saved = json.load(open(tfile))["thresholds"]

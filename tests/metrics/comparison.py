@@ -48,3 +48,12 @@ def write_predictions(path, ids, labels, p):
         for i, row in zip(ids, p):
             w.writerow([i + ".jpg", i, labels[int(row.argmax())], repr(float(row.max()))] +
                        [repr(float(v)) for v in row] + ["", ""])
+
+
+def write_truth(path, ids, labels, y):
+    """Ground truth as a HAM10000-style metadata CSV (one lesion per image)."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["lesion_id", "image_id", "dx"])
+        for i, t in zip(ids, y):
+            w.writerow(["L" + i, i, labels[t]])
