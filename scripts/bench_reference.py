@@ -22,10 +22,23 @@ def load(model_dir):
     return torch.jit.load(os.path.join(model_dir, "model.pt")).eval(), manifest
 
 
+def shades_of_gray_tensor(image, p):
+    """PIL image -> 3 x H x W float tensor in 0-1 after Shades of Gray (the model's declared
+    colour constancy, as training/color_constancy.py computes it)."""
+    import numpy as np
+    import torch
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "training"))
+    from color_constancy import shades_of_gray_numpy
+    balanced = shades_of_gray_numpy(np.asarray(image, dtype=np.float32), p)
+    return torch.from_numpy(balanced.astype(np.float32) / 255.0).permute(2, 0, 1)
+
+
 def transform_for(manifest):
     from torchvision import transforms
     i = manifest["input"]
-    return transforms.Compose([transforms.Resize((i["height"], i["width"])), transforms.ToTensor(),
+    cc = i.get("color_constancy")
+    to_tensor = transforms.Lambda(lambda im: shades_of_gray_tensor(im, cc["p"])) if cc else transforms.ToTensor()
+    return transforms.Compose([transforms.Resize((i["height"], i["width"])), to_tensor,
                                transforms.Normalize(i["mean"], i["std"])])
 
 
