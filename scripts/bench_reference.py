@@ -22,22 +22,26 @@ def load(model_dir):
     return torch.jit.load(os.path.join(model_dir, "model.pt")).eval(), manifest
 
 
-def shades_of_gray_tensor(image, p):
-    """PIL image -> 3 x H x W float tensor in 0-1 after Shades of Gray (the model's declared
-    colour constancy, as training/color_constancy.py computes it)."""
+def shades_of_gray_transform(p):
+    """PIL image -> 3 x H x W float tensor in 0-1 after Shades of Gray with norm p (the model's
+    declared colour constancy, computed as training/color_constancy.py does for training)."""
     import numpy as np
     import torch
+    from torchvision import transforms
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "training"))
     from color_constancy import shades_of_gray_numpy
-    balanced = shades_of_gray_numpy(np.asarray(image, dtype=np.float32), p)
-    return torch.from_numpy(balanced.astype(np.float32) / 255.0).permute(2, 0, 1)
+
+    def balance(image):
+        balanced = shades_of_gray_numpy(np.asarray(image, dtype=np.float32), p)
+        return torch.from_numpy(balanced.astype(np.float32) / 255.0).permute(2, 0, 1)
+    return transforms.Lambda(balance)
 
 
 def transform_for(manifest):
     from torchvision import transforms
     i = manifest["input"]
     cc = i.get("color_constancy")
-    to_tensor = transforms.Lambda(lambda im: shades_of_gray_tensor(im, cc["p"])) if cc else transforms.ToTensor()
+    to_tensor = shades_of_gray_transform(cc["p"]) if cc else transforms.ToTensor()
     return transforms.Compose([transforms.Resize((i["height"], i["width"])), to_tensor,
                                transforms.Normalize(i["mean"], i["std"])])
 
