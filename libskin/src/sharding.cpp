@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -170,8 +171,11 @@ std::size_t merge_shards(const std::string& out, const std::vector<std::string>&
   for (const auto& path : shards) {
     const std::string side = sidecar_path(path);
     // A missing sidecar is a shard that never finished (an input problem), not an unreadable file.
-    if (!std::filesystem::exists(side)) {
-      throw Error(ErrorKind::input, std::filesystem::exists(path + ".partial")
+    // The error_code overloads answer false where the path cannot be examined instead of throwing
+    // std::filesystem_error past skin::Error.
+    std::error_code ec;
+    if (!std::filesystem::exists(side, ec)) {
+      throw Error(ErrorKind::input, std::filesystem::exists(path + ".partial", ec)
                                         ? fmt::format("{}: shard did not finish (only {}.partial exists); re-run it "
                                                       "with --resume",
                                                       path, path)
