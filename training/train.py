@@ -20,6 +20,7 @@ Full run:    see models/ham10000-skinnet/MODEL_CARD.md for the exact command.
 """
 import argparse
 import csv
+import hashlib
 import json
 import math
 import os
@@ -36,6 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from color_constancy import shades_of_gray_torch  # noqa: E402
 from mobilenet import SkinMobileNetV2  # noqa: E402
 from skinnet import SkinNet  # noqa: E402
+import view_pool  # noqa: E402
 
 LABELS = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
 MEAN = [0.485, 0.456, 0.406]  # kept in the manifest; any fixed values work from scratch
@@ -88,6 +90,12 @@ def parse_args():
     g.add_argument("--cutmix", type=float, default=0.0,
                    help="probability that a batch gets CutMix (a box from a shuffled copy, area ~ U(0,1))")
     g.add_argument("--ema", type=float, default=0.999, help="EMA decay of weights, 0 disables")
+    g.add_argument("--view-pool", type=float, default=0,
+                   help="with --freeze: train on a fixed pool of this many augmented views per training "
+                        "image, passed once through the frozen blocks (see view_pool.py); 0: fresh "
+                        "augmentation every step")
+    g.add_argument("--pool-seed", type=int, default=0, help="seed of the view pool (shared across runs)")
+    g.add_argument("--pool-cache", default="", help="file to keep the view pool in and reuse it from")
     g.add_argument("--seed", type=int, default=0)
     g = ap.add_argument_group("runtime")
     g.add_argument("--device", default="auto")
@@ -290,6 +298,44 @@ class EMA:
                 self.shadow[k].copy_(v)
 
 
+def make_view_pool(args, model, pool_ids, train_ids, xtr, labels_by_id, images_dir, rng):
+    """(features, start, counts) indexed like xtr. The pool covers the whole train split, so a
+    run that holds a source out shares it with runs that do not."""
+    init_digest = ""  # a pool from random frozen blocks is keyed by the run's seed instead
+    if args.init:
+        with open(args.init, "rb") as f:
+            init_digest = hashlib.sha256(f.read()).hexdigest()
+    fields = dict(ids=pool_ids, init=init_digest, freeze=args.freeze, size=args.size, aug=args.aug,
+                  color_constancy=args.color_constancy, views=args.view_pool, seed=args.pool_seed)
+    if not args.init:
+        fields["model_seed"] = args.seed
+    key = view_pool.cache_key(**fields)
+    frozen = model.features_[:args.freeze].eval()
+    ids_here = train_ids
+
+    def build_args():
+        nonlocal ids_here
+        if pool_ids != train_ids:  # some train images are held out of this run: the pool still has them
+            ids_here, x, _ = load_images(args, pool_ids, labels_by_id, images_dir, rng)
+        else:
+            x = xtr
+        y = torch.tensor([LABELS.index(labels_by_id[i]) for i in ids_here])
+        counts = torch.bincount(y, minlength=len(LABELS)).float().clamp_min(1)
+        total = round(args.view_pool * len(ids_here))
+        return dict(frozen=frozen, xtr=x, counts=view_pool.allot_views(counts.rsqrt()[y], total), seed=args.pool_seed,
+                    make_view=lambda xb, g: normalise(augment(xb, args.size, args.aug != "flips", g,
+                                                              shift=args.aug == "shift",
+                                                              color_constancy=args.color_constancy)),
+                    log=lambda m: print(m, flush=True))
+
+    t0 = time.time()
+    features, start, counts = view_pool.load_or_build(args.pool_cache, key, build_args=build_args)
+    row = {i: n for n, i in enumerate(pool_ids)}
+    where = torch.tensor([row[i] for i in train_ids])
+    print(f"view pool: {len(features)} views of {len(pool_ids)} images ready in {time.time() - t0:.0f}s", flush=True)
+    return features, start[where], counts[where]
+
+
 def main():
     args = parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -310,6 +356,7 @@ def main():
     NORM["mean"], NORM["std"] = NORMALISATION[args.arch]
     t0 = time.time()
     train_ids, val_ids = read_split(args, "train", images_dir), read_split(args, "val", images_dir)
+    split_train_ids = list(train_ids)
     if args.holdout_source:
         if args.holdout_source not in set(source_by_id.values()):
             raise SystemExit(f"--holdout-source {args.holdout_source}: no such value in the dataset column")
@@ -343,6 +390,12 @@ def main():
                 p.requires_grad_(False)
                 frozen.add(n)
     model = model.to(device).to(memory_format=torch.channels_last)
+    pool = None
+    if args.view_pool:
+        if not args.freeze or args.arch != "mobilenet_v2" or args.cutmix:
+            raise SystemExit("--view-pool needs --arch mobilenet_v2 with --freeze and no --cutmix")
+        pool_ids = split_train_ids if args.holdout_source and not args.limit else train_ids
+        pool = make_view_pool(args, model, pool_ids, train_ids, xtr, labels_by_id, images_dir, np_rng)
     decay, no_decay = [], []
     for n, p in model.named_parameters():
         if n in frozen:
@@ -389,13 +442,21 @@ def main():
             for g in opt.param_groups:
                 g["lr"] = lr
             idx = order[step * args.batch_size:(step + 1) * args.batch_size]
-            xb = normalise(augment(xtr[idx.to(xtr.device)], args.size, args.aug != "flips", gen,
-                                   shift=args.aug == "shift", color_constancy=args.color_constancy))
-            xb = xb.contiguous(memory_format=torch.channels_last)
             yb = ytr[idx.to(ytr.device)].to(device)
-            xb, yb_mix, lam = cutmix(xb, yb, args.cutmix, gen)
-            with autocast(device):
-                logits = model(xb)
+            if pool:
+                features, start, counts = pool
+                fb = features[view_pool.draw(start, counts, idx, gen)].to(device).float()
+                fb = fb.contiguous(memory_format=torch.channels_last)
+                lam = 1.0
+                with autocast(device):
+                    logits = model.head(model.features_[args.freeze:](fb))
+            else:
+                xb = normalise(augment(xtr[idx.to(xtr.device)], args.size, args.aug != "flips", gen,
+                                       shift=args.aug == "shift", color_constancy=args.color_constancy))
+                xb = xb.contiguous(memory_format=torch.channels_last)
+                xb, yb_mix, lam = cutmix(xb, yb, args.cutmix, gen)
+                with autocast(device):
+                    logits = model(xb)
             loss = F.cross_entropy(logits.float(), yb, weight=weight, label_smoothing=args.label_smoothing)
             if lam < 1.0:
                 loss = lam * loss + (1 - lam) * F.cross_entropy(
