@@ -146,7 +146,7 @@ def main():
     training = {}
     if summary:
         s = summary
-        recipe = {k: v for k, v in s["args"].items() if k not in ("data", "images", "out", "splits", "resume", "device", "threads", "time_budget")}
+        recipe = {k: v for k, v in s["args"].items() if k not in ("data", "images", "out", "splits", "resume", "device", "threads", "time_budget", "pool_cache")}
         # A --time-budget run rescales its schedule to the epochs it ran: record those, so the
         # recipe reruns as written without a budget.
         recipe["epochs"] = s["epochs_run"]

@@ -9,6 +9,10 @@ views, so the pool is sized in views per training draw (`--view-pool`, e.g. 0.5 
 seen about twice over the run) and views are allotted in proportion to how often the sampler
 draws each image (rare classes get more).
 
+Measured (see the model card): 7 views per image are memorised over 14 epochs (val balanced
+accuracy peaks mid-run, then falls 0.06 below the same run with fresh augmentation), so the
+pool suits quick screening of early epochs more than a release recipe.
+
 The pool depends on its own seed, not the run's, and is cached on disk keyed by everything it
 depends on, so runs that differ only in seed, schedule or held-out source share it.
 """
