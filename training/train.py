@@ -8,6 +8,8 @@ image's illuminant (as skinscan does at inference when the manifest asks for it)
 `--aug shift` adds acquisition-shift augmentation (white balance, gamma, saturation/hue,
 blur/sharpening, vignetting). `--holdout-source` leaves one image source (the metadata's
 `dataset` column) out of training and validates on it, a stand-in for an unseen clinic.
+`--view-pool` (with `--freeze`) trains on a cached pool of augmented views passed once through
+the frozen blocks: faster epochs, less augmentation diversity (view_pool.py).
 
 All images are decoded once and kept in memory as uint8; augmentation runs batched on the
 training device (one affine warp + colour jitter per batch), so an epoch costs forward +
@@ -229,6 +231,12 @@ def cutmix(x, y, probability, gen):
 NORM = {"mean": MEAN, "std": STD}  # set by main() for the chosen architecture
 
 
+def training_view(args, x, gen):
+    """The recipe's augmentation of a uint8 batch, normalised for the model."""
+    return normalise(augment(x, args.size, args.aug != "flips", gen, shift=args.aug == "shift",
+                             color_constancy=args.color_constancy))
+
+
 def normalise(x):
     mean = torch.tensor(NORM["mean"], device=x.device).view(1, 3, 1, 1)
     std = torch.tensor(NORM["std"], device=x.device).view(1, 3, 1, 1)
@@ -323,9 +331,7 @@ def make_view_pool(args, model, pool_ids, train_ids, xtr, labels_by_id, images_d
         counts = torch.bincount(y, minlength=len(LABELS)).float().clamp_min(1)
         total = round(args.view_pool * len(ids_here))
         return dict(frozen=frozen, xtr=x, counts=view_pool.allot_views(counts.rsqrt()[y], total), seed=args.pool_seed,
-                    make_view=lambda xb, g: normalise(augment(xb, args.size, args.aug != "flips", g,
-                                                              shift=args.aug == "shift",
-                                                              color_constancy=args.color_constancy)),
+                    make_view=lambda xb, g: training_view(args, xb, g),
                     log=lambda m: print(m, flush=True))
 
     t0 = time.time()
@@ -451,9 +457,7 @@ def main():
                 with autocast(device):
                     logits = model.head(model.features_[args.freeze:](fb))
             else:
-                xb = normalise(augment(xtr[idx.to(xtr.device)], args.size, args.aug != "flips", gen,
-                                       shift=args.aug == "shift", color_constancy=args.color_constancy))
-                xb = xb.contiguous(memory_format=torch.channels_last)
+                xb = training_view(args, xtr[idx.to(xtr.device)], gen).contiguous(memory_format=torch.channels_last)
                 xb, yb_mix, lam = cutmix(xb, yb, args.cutmix, gen)
                 with autocast(device):
                     logits = model(xb)
