@@ -231,6 +231,14 @@ def cutmix(x, y, probability, gen):
 NORM = {"mean": MEAN, "std": STD}  # set by main() for the chosen architecture
 
 
+def draw_weights(y, sampler):
+    """Relative probability that the sampler draws each image: 1/sqrt(class frequency) when
+    balanced, equal otherwise."""
+    if sampler != "balanced":
+        return torch.ones(len(y))
+    return torch.bincount(y, minlength=len(LABELS)).float().clamp_min(1).rsqrt()[y]
+
+
 def training_view(args, x, gen):
     """The recipe's augmentation of a uint8 batch, normalised for the model."""
     return normalise(augment(x, args.size, args.aug != "flips", gen, shift=args.aug == "shift",
@@ -307,30 +315,27 @@ class EMA:
 
 
 def make_view_pool(args, model, pool_ids, train_ids, xtr, labels_by_id, images_dir, rng):
-    """(features, start, counts) indexed like xtr. The pool covers the whole train split, so a
-    run that holds a source out shares it with runs that do not."""
+    """(features, start, counts) indexed like xtr. The pool covers pool_ids: with a held-out
+    source, the whole train split, so such a run shares the pool of runs that hold nothing out."""
     init_digest = ""  # a pool from random frozen blocks is keyed by the run's seed instead
     if args.init:
         with open(args.init, "rb") as f:
             init_digest = hashlib.sha256(f.read()).hexdigest()
     fields = dict(ids=pool_ids, init=init_digest, freeze=args.freeze, size=args.size, aug=args.aug,
-                  color_constancy=args.color_constancy, views=args.view_pool, seed=args.pool_seed)
+                  color_constancy=args.color_constancy, views=args.view_pool, seed=args.pool_seed,
+                  sampler=args.sampler)
     if not args.init:
         fields["model_seed"] = args.seed
     key = view_pool.cache_key(**fields)
     frozen = model.features_[:args.freeze].eval()
-    ids_here = train_ids
 
     def build_args():
-        nonlocal ids_here
+        x = xtr
         if pool_ids != train_ids:  # some train images are held out of this run: the pool still has them
-            ids_here, x, _ = load_images(args, pool_ids, labels_by_id, images_dir, rng)
-        else:
-            x = xtr
-        y = torch.tensor([LABELS.index(labels_by_id[i]) for i in ids_here])
-        counts = torch.bincount(y, minlength=len(LABELS)).float().clamp_min(1)
-        total = round(args.view_pool * len(ids_here))
-        return dict(frozen=frozen, xtr=x, counts=view_pool.allot_views(counts.rsqrt()[y], total), seed=args.pool_seed,
+            _, x, _ = load_images(args, pool_ids, labels_by_id, images_dir, rng)
+        y = torch.tensor([LABELS.index(labels_by_id[i]) for i in pool_ids])
+        counts = view_pool.allot_views(draw_weights(y, args.sampler), round(args.view_pool * len(pool_ids)))
+        return dict(frozen=frozen, xtr=x, counts=counts, seed=args.pool_seed,
                     make_view=lambda xb, g: training_view(args, xb, g),
                     log=lambda m: print(m, flush=True))
 
@@ -379,7 +384,7 @@ def main():
     counts = torch.bincount(ytr.cpu(), minlength=len(LABELS)).float().clamp_min(1)
     weight = {"none": torch.ones(len(LABELS)), "sqrt": counts.rsqrt(), "inv": 1 / counts}[args.class_weight]
     weight = (weight / (weight * counts).sum() * counts.sum()).to(device)  # mean weight per sample = 1
-    sample_p = counts.rsqrt()[ytr.cpu()]
+    sample_p = draw_weights(ytr.cpu(), args.sampler)
 
     model = build_model(args.arch, len(LABELS))
     if args.init:
