@@ -7,6 +7,8 @@ it became standard in ISIC challenge entries. Pixel values are floats in 0-255 (
 the channel order does not matter to the method). skinscan's `libskin/src/color_constancy.cpp`
 implements the same and is tested against `shades_of_gray_numpy`.
 """
+import math
+
 import numpy as np
 import torch
 
@@ -25,12 +27,13 @@ def shades_of_gray_numpy(image, p=P):
     return np.clip(img * gains, 0.0, 255.0)
 
 
-def shades_of_gray_torch(x, p=P):
+def shades_of_gray_torch(x: torch.Tensor, p: float = float(P)) -> torch.Tensor:
     """x: N x 3 x H x W float tensor in 0-255 -> same, per image. Computed in float64 for the
-    p-th powers (255**6 ~ 2.7e14 would lose precision in float32)."""
+    p-th powers (255**6 ~ 2.7e14 would lose precision in float32). TorchScript-compatible, so
+    an exported model can apply it inside its graph (training/ensemble.py)."""
     x64 = x.double()
     illuminant = x64.pow(p).mean(dim=(2, 3)).pow(1.0 / p)                    # N x 3
-    norm = illuminant.norm(dim=1, keepdim=True)
-    gains = norm / (illuminant * np.sqrt(3.0))
+    norm = illuminant.norm(2, dim=1, keepdim=True)
+    gains = norm / (illuminant * math.sqrt(3.0))
     gains = torch.where(torch.isfinite(gains) & (illuminant > 0), gains, torch.ones_like(gains))
     return (x64 * gains[:, :, None, None]).clamp(0, 255).to(x.dtype)

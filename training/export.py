@@ -77,6 +77,81 @@ def ece(probs, y, bins=15):
     return total
 
 
+def val_split(data, splits, limit=0):
+    """The val split's image paths and label indices (images missing from DATA are skipped)."""
+    with open(os.path.join(data, "HAM10000_metadata.csv"), newline="") as f:
+        dx = {r["image_id"]: r["dx"] for r in csv.DictReader(f)}
+    images = os.path.join(data, "HAM10000_images")
+    ids = [i.strip() for i in open(os.path.join(splits, "val.txt")) if i.strip()]
+    ids = [i for i in ids if os.path.exists(os.path.join(images, i + ".jpg"))]
+    if limit:
+        ids = ids[:limit]
+    return [os.path.join(images, i + ".jpg") for i in ids], torch.tensor([LABELS.index(dx[i]) for i in ids])
+
+
+def calibrate_on_val(scripted, data, splits, size, mean, std, color_constancy="none", limit=0):
+    """Fit the model's temperature on the val split and measure it there, with the images
+    preprocessed as skinscan does for a manifest with this input (the shared images are already
+    224x224, so at 224 there is no resize). Returns (temperature, val metrics)."""
+    paths, y = val_split(data, splits, limit)
+    mean_t, std_t = torch.tensor(mean).view(3, 1, 1), torch.tensor(std).view(3, 1, 1)
+    logits = []
+    with torch.inference_mode():
+        for s in range(0, len(paths), 64):
+            batch = []
+            for path in paths[s:s + 64]:
+                im = Image.open(path).convert("RGB")
+                if im.size != (size, size):
+                    im = im.resize((size, size), Image.BILINEAR)
+                pixels = np.asarray(im, dtype=np.float64)
+                if color_constancy == "shades_of_gray":  # as skinscan: on the resized image, 0-255
+                    pixels = shades_of_gray_numpy(pixels, p=6)
+                x = torch.from_numpy((pixels / 255).astype(np.float32)).permute(2, 0, 1)
+                batch.append((x - mean_t) / std_t)
+            logits.append(scripted(torch.stack(batch)))
+    logits = torch.cat(logits)
+    temperature = fit_temperature(logits, y)
+    p1, pt = torch.softmax(logits, 1), torch.softmax(logits / temperature, 1)
+    pred = p1.argmax(1)
+    recalls = [((pred == c) & (y == c)).sum().item() / max(1, (y == c).sum().item()) for c in range(len(LABELS))]
+    val = {"split": "val", "n": len(paths), "accuracy": (pred == y).float().mean().item(),
+           "balanced_accuracy": float(np.mean(recalls)),
+           "nll": F.cross_entropy(logits, y).item(), "nll_calibrated": F.cross_entropy(logits / temperature, y).item(),
+           "ece": ece(p1, y), "ece_calibrated": ece(pt, y)}
+    return temperature, val
+
+
+def make_manifest(name, version, description, input_spec, temperature, training, val):
+    """A schema-1 manifest for a HAM10000 model trained on the project's train split."""
+    return {
+        "schema_version": 1,
+        "name": name,
+        "version": version,
+        "description": description,
+        "labels": LABELS,
+        "label_names": NAMES,
+        "malignant": MALIGNANT,
+        "input": input_spec,
+        "output": {"kind": "logits", "temperature": round(temperature, 6)},
+        "explain": {"features": "features", "head": "head"},
+        "provenance": {
+            "training_data": "HAM10000 (shared 5,984-image subset, one image per lesion, 224x224), CC BY-NC 4.0",
+            "citation": CITATION,
+            "split": "datasets/splits/{train,val,test}.txt: by lesion_id, stratified, seed 20261126 (training/make_splits.py)",
+            "trained_on": "train split; temperature fitted on val split",
+            "exported": datetime.date.today().isoformat(),
+            "training": training,
+        },
+        "metrics": {"val": val},
+    }
+
+
+def write_manifest(out, manifest):
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -109,39 +184,8 @@ def main():
     model.eval()
     scripted = torch.jit.freeze(torch.jit.script(model), preserved_attrs=["features", "head"])
 
-    # Val logits, preprocessed as skinscan does for this manifest (images here are already 224x224).
-    with open(os.path.join(args.data, "HAM10000_metadata.csv"), newline="") as f:
-        dx = {r["image_id"]: r["dx"] for r in csv.DictReader(f)}
-    images = os.path.join(args.data, "HAM10000_images")
-    ids = [i.strip() for i in open(os.path.join(args.splits, "val.txt")) if i.strip()]
-    ids = [i for i in ids if os.path.exists(os.path.join(images, i + ".jpg"))]
-    if args.limit:
-        ids = ids[:args.limit]
-    mean_t, std_t = torch.tensor(mean).view(3, 1, 1), torch.tensor(std_).view(3, 1, 1)
-    logits = []
-    with torch.inference_mode():
-        for s in range(0, len(ids), 64):
-            batch = []
-            for i in ids[s:s + 64]:
-                im = Image.open(os.path.join(images, i + ".jpg")).convert("RGB")
-                if im.size != (args.size, args.size):
-                    im = im.resize((args.size, args.size), Image.BILINEAR)
-                pixels = np.asarray(im, dtype=np.float64)
-                if color_constancy == "shades_of_gray":  # as skinscan: on the resized image, 0-255
-                    pixels = shades_of_gray_numpy(pixels, p=6)
-                x = torch.from_numpy((pixels / 255).astype(np.float32)).permute(2, 0, 1)
-                batch.append((x - mean_t) / std_t)
-            logits.append(scripted(torch.stack(batch)))
-    logits = torch.cat(logits)
-    y = torch.tensor([LABELS.index(dx[i]) for i in ids])
-    temperature = fit_temperature(logits, y)
-    p1, pt = torch.softmax(logits, 1), torch.softmax(logits / temperature, 1)
-    pred = p1.argmax(1)
-    recalls = [((pred == c) & (y == c)).sum().item() / max(1, (y == c).sum().item()) for c in range(len(LABELS))]
-    val = {"split": "val", "n": len(ids), "accuracy": (pred == y).float().mean().item(),
-           "balanced_accuracy": float(np.mean(recalls)),
-           "nll": F.cross_entropy(logits, y).item(), "nll_calibrated": F.cross_entropy(logits / temperature, y).item(),
-           "ece": ece(p1, y), "ece_calibrated": ece(pt, y)}
+    temperature, val = calibrate_on_val(scripted, args.data, args.splits, args.size, mean, std_, color_constancy,
+                                        args.limit)
 
     training = {}
     if summary:
@@ -156,32 +200,12 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     scripted.save(os.path.join(args.out, "model.pt"))
-    manifest = {
-        "schema_version": 1,
-        "name": args.name,
-        "version": args.version,
-        "description": DESCRIPTIONS[arch],
-        "labels": LABELS,
-        "label_names": NAMES,
-        "malignant": MALIGNANT,
-        "input": {"width": args.size, "height": args.size, "resize": "stretch", "color_order": "RGB",
+    input_spec = {"width": args.size, "height": args.size, "resize": "stretch", "color_order": "RGB",
                   "scale": 255.0, "mean": mean, "std": std_,
-                  **({"color_constancy": {"method": "shades_of_gray", "p": 6}} if color_constancy == "shades_of_gray" else {})},
-        "output": {"kind": "logits", "temperature": round(temperature, 6)},
-        "explain": {"features": "features", "head": "head"},
-        "provenance": {
-            "training_data": "HAM10000 (shared 5,984-image subset, one image per lesion, 224x224), CC BY-NC 4.0",
-            "citation": CITATION,
-            "split": "datasets/splits/{train,val,test}.txt: by lesion_id, stratified, seed 20261126 (training/make_splits.py)",
-            "trained_on": "train split; temperature fitted on val split",
-            "exported": datetime.date.today().isoformat(),
-            "training": training,
-        },
-        "metrics": {"val": val},
-    }
-    with open(os.path.join(args.out, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+                  **({"color_constancy": {"method": "shades_of_gray", "p": 6}}
+                     if color_constancy == "shades_of_gray" else {})}
+    manifest = make_manifest(args.name, args.version, DESCRIPTIONS[arch], input_spec, temperature, training, val)
+    write_manifest(args.out, manifest)
     print(json.dumps({"temperature": temperature, "val": val}, indent=2))
 
 

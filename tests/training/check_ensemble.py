@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Unit checks of training/ensemble.py on two randomly initialised members with the default
+model's geometry (a SkinNet at 288 px, ImageNet mean/std, and a MobileNetV2 at 224 px with
+Shades of Gray), in a 224 px ensemble: each member's input matches an independent derivation
+(PIL's bilinear resize; colour_constancy.shades_of_gray_numpy), the output is the log of the
+mean of the members' temperature-scaled softmax, and head(features(x)) equals forward(x)."""
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+import torch
+from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
+import ensemble  # noqa: E402
+from color_constancy import shades_of_gray_numpy  # noqa: E402
+from train import LABELS, NORMALISATION, build_model  # noqa: E402
+
+
+def check(condition, what):
+    if not condition:
+        raise SystemExit(f"FAIL: {what}")
+
+
+workdir = tempfile.TemporaryDirectory()
+
+
+def member(arch, size, temperature, constancy):
+    torch.manual_seed({"skinnet": 1, "mobilenet_v2": 2}[arch])
+    model = build_model(arch, len(LABELS)).eval()
+    scripted = torch.jit.freeze(torch.jit.script(model), preserved_attrs=["features", "head"])
+    mean, std = NORMALISATION[arch]
+    spec = {"width": size, "height": size, "resize": "stretch", "color_order": "RGB", "scale": 255.0,
+            "mean": mean, "std": std, **({"color_constancy": {"method": "shades_of_gray", "p": 6}} if constancy else {})}
+    manifest = {"name": arch, "version": "0", "description": arch, "labels": LABELS, "input": spec,
+                "output": {"kind": "logits", "temperature": temperature}}
+    # Members come from model directories, as in use (a freshly scripted module cannot be nested).
+    directory = os.path.join(workdir.name, arch)
+    os.makedirs(directory)
+    scripted.save(os.path.join(directory, "model.pt"))
+    with open(os.path.join(directory, "manifest.json"), "w") as f:
+        json.dump(manifest, f)
+    return ensemble.load_member(directory)
+
+
+
+skinnet = member("skinnet", 288, 0.75, False)
+mobilenet = member("mobilenet_v2", 224, 1.3, True)
+model = ensemble.build_ensemble([skinnet, mobilenet], 224)
+scripted = torch.jit.freeze(torch.jit.script(model), preserved_attrs=["features", "head"])
+
+rng = np.random.default_rng(0)
+pixels = [rng.integers(0, 256, (224, 224, 3), dtype=np.uint8) for _ in range(2)]
+pixels[1][:, :, 2] //= 3  # a strong colour cast for Shades of Gray to remove
+x = torch.stack([torch.from_numpy(p).permute(2, 0, 1).float() / 255 for p in pixels])
+
+
+def normalised(images, spec):
+    t = torch.stack([torch.from_numpy(np.asarray(i, dtype=np.float32)).permute(2, 0, 1) / 255 for i in images])
+    return (t - torch.tensor(spec["mean"]).view(1, 3, 1, 1)) / torch.tensor(spec["std"]).view(1, 3, 1, 1)
+
+
+# The SkinNet member's input: the 224 px image enlarged to 288 px as an 8-bit bilinear resize.
+# PIL's fixed-point rounding differs from torch's (and OpenCV's, which skinscan uses) by one level
+# on some pixels: on this noise about 14% of them; a wrong interpolation moves most by many levels.
+reference_a = normalised([np.asarray(Image.fromarray(p).resize((288, 288), Image.BILINEAR)) for p in pixels],
+                         skinnet[1]["input"])
+prepared_a = model.members[0].prepare(x)
+levels = ((prepared_a - reference_a) * torch.tensor(NORMALISATION["skinnet"][1]).view(1, 3, 1, 1) * 255).abs()
+check(prepared_a.shape == (2, 3, 288, 288), f"SkinNet member input shape {tuple(prepared_a.shape)}")
+check(levels.max().item() <= 1.001, f"SkinNet member input differs from PIL's resize by {levels.max().item():.3f} levels")
+check(levels.mean().item() < 0.2, f"SkinNet member input differs from PIL's resize by {levels.mean().item():.3f} on average")
+
+# The MobileNetV2 member's input: no resize, Shades of Gray, its own mean/std.
+reference_b = normalised([shades_of_gray_numpy(p.astype(np.float64), p=6) for p in pixels], mobilenet[1]["input"])
+prepared_b = model.members[1].prepare(x)
+check((prepared_b - reference_b).abs().max().item() < 1e-5,
+      f"MobileNetV2 member input off by {(prepared_b - reference_b).abs().max().item():.2e}")
+
+# The output: log of the mean of the members' calibrated probabilities, computed from each member alone.
+with torch.inference_mode():
+    expected = torch.log((torch.softmax(skinnet[0](prepared_a) / 0.75, 1)
+                          + torch.softmax(mobilenet[0](prepared_b) / 1.3, 1)) / 2)
+    out = scripted(x)
+    features = scripted.features(x)
+    from_features = scripted.head(features)
+check(out.shape == (2, len(LABELS)), f"output shape {tuple(out.shape)}")
+check((out - expected).abs().max().item() < 1e-5, f"ensemble output off by {(out - expected).abs().max().item():.2e}")
+check(abs(out.exp().sum(1) - 1).max().item() < 1e-5, "ensemble output is not log-probabilities")
+
+# Grad-CAM's pair: one map on the least common multiple of the members' grids (9 and 7), and
+# head(features) == forward.
+check(features.shape == (2, 384 + 1280, 63, 63), f"features shape {tuple(features.shape)}")
+check((from_features - out).abs().max().item() < 1e-5,
+      f"head(features(x)) differs from forward(x) by {(from_features - out).abs().max().item():.2e}")
+
+# Inputs the ensemble cannot share are refused with the member named.
+bad = dict(mobilenet[1], input=dict(mobilenet[1]["input"], resize="pad"))
+try:
+    ensemble.build_ensemble([skinnet, (mobilenet[0], bad)], 224)
+    check(False, "a 'pad' member was accepted")
+except ValueError as e:
+    check("mobilenet_v2" in str(e), f"error does not name the member: {e}")
+print("ensemble checks passed")

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Combine skinscan model directories into one ensemble model directory (model.pt + manifest.json).
+
+The ensemble's output is the average of its members' calibrated probabilities (each member's
+softmax at its own manifest temperature), returned as log-probabilities so that skinscan treats it
+as any other logits model; a temperature for the average is then fitted on the val split.
+
+Members keep their own input: the ensemble takes one RGB image at --size (0-1, no normalisation)
+and derives each member's input inside the graph as skinscan would have, with an 8-bit bilinear
+resize to the member's size, its Shades of Gray colour constancy if its manifest declares it, and
+its mean/std. skinscan resizes with linear interpolation when enlarging, so for the 224 px shared
+images a 288 px member sees what it saw alone (to rounding); a larger photo reaches such a member
+through the ensemble's --size.
+
+For `skinscan explain` (Grad-CAM) the ensemble keeps `features`/`head`: `features` stacks the
+members' last feature maps along channels, each replicated (nearest) onto a common grid whose side
+is the least common multiple of theirs, so that `head`, which averages each member's map before
+its classifier, gives exactly `forward`.
+
+Usage: ${PYTHON:-/usr/bin/python3} training/ensemble.py --member DIR --member DIR --size 224 \\
+           --version 2.0.0 --out models/ham10000-skinnet
+"""
+import argparse
+import json
+import math
+import os
+import sys
+from typing import List
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from color_constancy import shades_of_gray_torch  # noqa: E402
+from export import calibrate_on_val, make_manifest, write_manifest  # noqa: E402
+from train import LABELS  # noqa: E402
+
+
+class Member(nn.Module):
+    """One member: its TorchScript model and how to turn the ensemble's input into its own."""
+
+    def __init__(self, model, manifest, ensemble_size: int, channel_start: int, channel_end: int, replicate: int):
+        super().__init__()
+        spec = manifest["input"]
+        if spec.get("resize", "stretch") != "stretch" or spec["width"] != spec["height"]:
+            raise ValueError(f"member '{manifest['name']}': only square 'stretch' inputs can share one ensemble input")
+        if spec.get("color_order", "RGB") != "RGB" or float(spec.get("scale", 255.0)) != 255.0:
+            raise ValueError(f"member '{manifest['name']}': only RGB inputs scaled by 255 are supported")
+        if manifest["output"].get("kind", "logits") != "logits":
+            raise ValueError(f"member '{manifest['name']}': only logits outputs are supported")
+        if manifest["labels"] != LABELS:
+            raise ValueError(f"member '{manifest['name']}': labels {manifest['labels']} differ from {LABELS}")
+        constancy = spec.get("color_constancy", {})
+        if constancy and constancy.get("method") != "shades_of_gray":
+            raise ValueError(f"member '{manifest['name']}': unknown colour constancy {constancy}")
+        self.model = model
+        self.size = int(spec["width"])
+        self.resize = self.size != ensemble_size
+        self.shades_of_gray_p = float(constancy.get("p", 6)) if constancy else 0.0
+        self.register_buffer("mean", torch.tensor(spec["mean"], dtype=torch.float32).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(spec["std"], dtype=torch.float32).view(1, 3, 1, 1))
+        self.temperature = float(manifest["output"].get("temperature", 1.0))
+        self.channel_start, self.channel_end, self.replicate = channel_start, channel_end, replicate
+
+    def prepare(self, x: torch.Tensor) -> torch.Tensor:
+        v = x * 255.0
+        if self.resize:  # skinscan resizes 8-bit images: round back to the 8-bit grid
+            v = F.interpolate(v, size=[self.size, self.size], mode="bilinear", align_corners=False,
+                              antialias=v.shape[-1] > self.size).clamp(0.0, 255.0).round()
+        if self.shades_of_gray_p > 0.0:
+            v = shades_of_gray_torch(v, self.shades_of_gray_p)
+        return (v / 255.0 - self.mean) / self.std
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        f = self.model.features(self.prepare(x))
+        return f.repeat_interleave(self.replicate, dim=2).repeat_interleave(self.replicate, dim=3)
+
+    def probabilities_from_features(self, f: torch.Tensor) -> torch.Tensor:
+        # The replicated map has the same spatial mean as the member's own, which is all its head uses.
+        return torch.softmax(self.model.head(f[:, self.channel_start:self.channel_end]) / self.temperature, dim=1)
+
+    def probabilities(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.model(self.prepare(x)) / self.temperature, dim=1)
+
+
+class ProbabilityAverage(nn.Module):
+    def __init__(self, members: List[Member]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.count = len(members)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        total = torch.zeros(0)
+        for i, member in enumerate(self.members):
+            p = member.probabilities(x)
+            total = p if i == 0 else total + p
+        return torch.log((total / self.count).clamp_min(1e-30))
+
+    @torch.jit.export
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        maps: List[torch.Tensor] = []
+        for member in self.members:
+            maps.append(member.features(x))
+        return torch.cat(maps, dim=1)
+
+    @torch.jit.export
+    def head(self, f: torch.Tensor) -> torch.Tensor:
+        total = torch.zeros(0)
+        for i, member in enumerate(self.members):
+            p = member.probabilities_from_features(f)
+            total = p if i == 0 else total + p
+        return torch.log((total / self.count).clamp_min(1e-30))
+
+
+def load_member(directory):
+    with open(os.path.join(directory, "manifest.json")) as f:
+        manifest = json.load(f)
+    return torch.jit.load(os.path.join(directory, "model.pt")).eval(), manifest
+
+
+def build_ensemble(loaded, size):
+    """loaded: [(TorchScript model, manifest)] -> ProbabilityAverage (eager, ready to script)."""
+    shapes = []
+    with torch.inference_mode():
+        for model, manifest in loaded:
+            side = manifest["input"]["width"]
+            shapes.append(model.features(torch.zeros(1, 3, side, side)).shape)
+    grid = math.lcm(*[s[2] for s in shapes])
+    members, start = [], 0
+    for (model, manifest), shape in zip(loaded, shapes):
+        if shape[2] != shape[3]:
+            raise ValueError(f"member '{manifest['name']}': feature map {tuple(shape)} is not square")
+        members.append(Member(model, manifest, size, start, start + shape[1], grid // shape[2]))
+        start += shape[1]
+    return ProbabilityAverage(members).eval()
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--member", action="append", required=True, help="a skinscan model directory (repeat)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--size", type=int, default=224, help="the ensemble's input side in pixels")
+    ap.add_argument("--name", default="ham10000-skinnet")
+    ap.add_argument("--version", required=True)
+    ap.add_argument("--description", default=None)
+    ap.add_argument("--data", default=os.path.join(root, "..", "shared", "datasets", "ham10000"))
+    ap.add_argument("--splits", default=os.path.join(root, "datasets", "splits"))
+    ap.add_argument("--limit", type=int, default=0, help="fit the temperature on the first N val images (smoke test)")
+    args = ap.parse_args()
+    if len(args.member) < 2:
+        ap.error("an ensemble needs at least two --member directories")
+
+    loaded = [load_member(d) for d in args.member]
+    ensemble = build_ensemble(loaded, args.size)
+    scripted = torch.jit.freeze(torch.jit.script(ensemble), preserved_attrs=["features", "head"])
+    temperature, val = calibrate_on_val(scripted, args.data, args.splits, args.size, [0.0, 0.0, 0.0],
+                                        [1.0, 1.0, 1.0], "none", args.limit)
+
+    members = [{"name": m["name"], "version": m["version"], "description": m["description"],
+                "input": m["input"], "temperature": m["output"].get("temperature", 1.0),
+                "training": m.get("provenance", {}).get("training", {}), "val": m.get("metrics", {}).get("val", {})}
+               for _, m in loaded]
+    description = args.description or ("Ensemble averaging the calibrated probabilities of: "
+                                       + "; ".join(f"{m['description']} ({m['input']['width']} px)" for m in members))
+    input_spec = {"width": args.size, "height": args.size, "resize": "stretch", "color_order": "RGB",
+                  "scale": 255.0, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]}
+    manifest = make_manifest(args.name, args.version, description, input_spec, temperature,
+                             {"ensemble": "average of the members' calibrated probabilities", "members": members}, val)
+    manifest["provenance"]["trained_on"] = ("members: train split; each member's temperature and the ensemble's "
+                                            "fitted on val split")
+    os.makedirs(args.out, exist_ok=True)
+    scripted.save(os.path.join(args.out, "model.pt"))
+    write_manifest(args.out, manifest)
+    print(json.dumps({"temperature": temperature, "val": val}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
