@@ -84,18 +84,24 @@ class Member(nn.Module):
         return torch.softmax(self.model(self.prepare(x)) / self.temperature, dim=1)
 
 
+def log_mean(probabilities: List[torch.Tensor]) -> torch.Tensor:
+    """Log of the mean; the floor keeps log finite (and Grad-CAM's gradients) if both underflow."""
+    total = probabilities[0]
+    for p in probabilities[1:]:
+        total = total + p
+    return torch.log((total / len(probabilities)).clamp_min(1e-30))
+
+
 class ProbabilityAverage(nn.Module):
     def __init__(self, members: List[Member]):
         super().__init__()
         self.members = nn.ModuleList(members)
-        self.count = len(members)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        total = torch.zeros(0)
-        for i, member in enumerate(self.members):
-            p = member.probabilities(x)
-            total = p if i == 0 else total + p
-        return torch.log((total / self.count).clamp_min(1e-30))
+        probabilities: List[torch.Tensor] = []
+        for member in self.members:
+            probabilities.append(member.probabilities(x))
+        return log_mean(probabilities)
 
     @torch.jit.export
     def features(self, x: torch.Tensor) -> torch.Tensor:
@@ -106,11 +112,10 @@ class ProbabilityAverage(nn.Module):
 
     @torch.jit.export
     def head(self, f: torch.Tensor) -> torch.Tensor:
-        total = torch.zeros(0)
-        for i, member in enumerate(self.members):
-            p = member.probabilities_from_features(f)
-            total = p if i == 0 else total + p
-        return torch.log((total / self.count).clamp_min(1e-30))
+        probabilities: List[torch.Tensor] = []
+        for member in self.members:
+            probabilities.append(member.probabilities_from_features(f))
+        return log_mean(probabilities)
 
 
 def load_member(directory):
