@@ -51,6 +51,9 @@ class Member(nn.Module):
             raise ValueError(f"member '{manifest['name']}': only logits outputs are supported")
         if manifest["labels"] != LABELS:
             raise ValueError(f"member '{manifest['name']}': labels {manifest['labels']} differ from {LABELS}")
+        if manifest.get("explain") != {"features": "features", "head": "head"}:
+            raise ValueError(f"member '{manifest['name']}': needs `features`/`head` methods declared in its manifest's "
+                             "explain block (the ensemble's Grad-CAM is built from them)")
         constancy = spec.get("color_constancy", {})
         if constancy and constancy.get("method") != "shades_of_gray":
             raise ValueError(f"member '{manifest['name']}': unknown colour constancy {constancy}")
@@ -160,6 +163,14 @@ def main():
     loaded = [load_member(d) for d in args.member]
     ensemble = build_ensemble(loaded, args.size)
     scripted = torch.jit.freeze(torch.jit.script(ensemble), preserved_attrs=["features", "head"])
+    # Grad-CAM relies on head(features(x)) == forward(x), which holds only for members whose head
+    # averages the feature map before anything else: check it rather than assume it.
+    with torch.inference_mode():
+        probe = torch.rand(2, 3, args.size, args.size, generator=torch.Generator().manual_seed(0))
+        gap = (scripted.head(scripted.features(probe)) - scripted(probe)).abs().max().item()
+    if gap > 1e-4:
+        sys.exit(f"ensemble.py: head(features(x)) differs from forward(x) by {gap:.2e}: a member's head does more "
+                 "than average its feature map, so the stacked features cannot serve Grad-CAM")
     temperature, val = calibrate_on_val(scripted, args.data, args.splits, args.size, [0.0, 0.0, 0.0],
                                         [1.0, 1.0, 1.0], "none", args.limit)
 

@@ -35,7 +35,8 @@ def member(arch, size, temperature, constancy):
     spec = {"width": size, "height": size, "resize": "stretch", "color_order": "RGB", "scale": 255.0,
             "mean": mean, "std": std, **({"color_constancy": {"method": "shades_of_gray", "p": 6}} if constancy else {})}
     manifest = {"name": arch, "version": "0", "description": arch, "labels": LABELS, "input": spec,
-                "output": {"kind": "logits", "temperature": temperature}}
+                "output": {"kind": "logits", "temperature": temperature},
+                "explain": {"features": "features", "head": "head"}}
     # Members come from model directories, as in use (a freshly scripted module cannot be nested).
     directory = os.path.join(workdir.name, arch)
     os.makedirs(directory)
@@ -96,11 +97,14 @@ check(features.shape == (2, 384 + 1280, 63, 63), f"features shape {tuple(feature
 check((from_features - out).abs().max().item() < 1e-5,
       f"head(features(x)) differs from forward(x) by {(from_features - out).abs().max().item():.2e}")
 
-# Inputs the ensemble cannot share are refused with the member named.
-bad = dict(mobilenet[1], input=dict(mobilenet[1]["input"], resize="pad"))
-try:
-    ensemble.build_ensemble([skinnet, (mobilenet[0], bad)], 224)
-    check(False, "a 'pad' member was accepted")
-except ValueError as e:
-    check("mobilenet_v2" in str(e), f"error does not name the member: {e}")
+# Members the ensemble cannot combine (an input it cannot share, no Grad-CAM methods) are refused
+# with the member named.
+no_explain = {k: v for k, v in mobilenet[1].items() if k != "explain"}
+for what, bad in [("a 'pad' input", dict(mobilenet[1], input=dict(mobilenet[1]["input"], resize="pad"))),
+                  ("no explain block", no_explain)]:
+    try:
+        ensemble.build_ensemble([skinnet, (mobilenet[0], bad)], 224)
+        check(False, f"a member with {what} was accepted")
+    except ValueError as e:
+        check("mobilenet_v2" in str(e), f"error does not name the member: {e}")
 print("ensemble checks passed")
