@@ -5,8 +5,10 @@ The ensemble's output is the average of its members' calibrated probabilities (e
 softmax at its own manifest temperature), returned as log-probabilities so that skinscan treats it
 as any other logits model; a temperature for the average is then fitted on the val split.
 
-Members keep their own input: the ensemble takes one RGB image at --size (0-1, no normalisation)
-and derives each member's input inside the graph as skinscan would have, with an 8-bit bilinear
+Members keep their own input: the ensemble takes one RGB image at --size, normalised with
+--input-mean/--input-std (ImageNet's by default, so that a zero, which `skinscan explain --method
+occlusion` writes into its patches, is a mean colour and not black), undoes that normalisation in
+the graph and derives each member's input as skinscan would have, with an 8-bit bilinear
 resize to the member's size, its Shades of Gray colour constancy if its manifest declares it, and
 its mean/std. skinscan resizes with linear interpolation when enlarging, so for the 224 px shared
 images a 288 px member sees what it saw alone (to rounding); a larger photo reaches such a member
@@ -16,6 +18,11 @@ For `skinscan explain` (Grad-CAM) the ensemble keeps `features`/`head`: `feature
 members' last feature maps along channels, each replicated (nearest) onto a common grid whose side
 is the least common multiple of theirs, so that `head`, which averages each member's map before
 its classifier, gives exactly `forward`.
+
+The members' weights are stored as float16 (--storage, default float16) and cast to float32 inside
+the graph: the file is half the size, and skinscan's inference optimisation folds the casts, so it
+runs at float32 speed; the outputs move by the rounding of the weights (checked against float32 on
+val by the caller's evaluation, not assumed).
 
 Usage: ${PYTHON:-/usr/bin/python3} training/ensemble.py --member DIR --member DIR --size 224 \\
            --version 2.0.0 --out models/ham10000-skinnet
@@ -95,12 +102,23 @@ def log_mean(probabilities: List[torch.Tensor]) -> torch.Tensor:
     return torch.log((total / len(probabilities)).clamp_min(1e-30))
 
 
+IMAGENET_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_STD = [0.229, 0.224, 0.225]
+
+
 class ProbabilityAverage(nn.Module):
-    def __init__(self, members: List[Member]):
+    def __init__(self, members: List[Member], input_mean: List[float], input_std: List[float]):
         super().__init__()
         self.members = nn.ModuleList(members)
+        self.register_buffer("input_mean", torch.tensor(input_mean, dtype=torch.float32).view(1, 3, 1, 1))
+        self.register_buffer("input_std", torch.tensor(input_std, dtype=torch.float32).view(1, 3, 1, 1))
+
+    def pixels(self, x: torch.Tensor) -> torch.Tensor:
+        """The image in 0-1, as the members' `prepare` expects it."""
+        return x * self.input_std + self.input_mean
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pixels(x)
         probabilities: List[torch.Tensor] = []
         for member in self.members:
             probabilities.append(member.probabilities(x))
@@ -108,6 +126,7 @@ class ProbabilityAverage(nn.Module):
 
     @torch.jit.export
     def features(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pixels(x)
         maps: List[torch.Tensor] = []
         for member in self.members:
             maps.append(member.features(x))
@@ -127,7 +146,7 @@ def load_member(directory):
     return torch.jit.load(os.path.join(directory, "model.pt")).eval(), manifest
 
 
-def build_ensemble(loaded, size):
+def build_ensemble(loaded, size, input_mean=IMAGENET_MEAN, input_std=IMAGENET_STD):
     """loaded: [(TorchScript model, manifest)] -> ProbabilityAverage (eager, ready to script)."""
     shapes = []
     with torch.inference_mode():
@@ -141,7 +160,32 @@ def build_ensemble(loaded, size):
             raise ValueError(f"member '{manifest['name']}': feature map {tuple(shape)} is not square")
         members.append(Member(model, manifest, size, start, start + shape[1], grid // shape[2]))
         start += shape[1]
-    return ProbabilityAverage(members).eval()
+    return ProbabilityAverage(members, input_mean, input_std).eval()
+
+
+def store_weights_as_float16(module, methods=("forward", "features", "head"), min_elements=1024):
+    """Rewrite a frozen module's float32 tensor constants of at least `min_elements` (the weights;
+    biases and the like stay float32) as float16 constants cast back to float32 in the graph.
+    A tensor used by several methods becomes one float16 tensor, so the file keeps one copy."""
+    halves = {}
+    rewritten = 0
+    for method in methods:
+        graph = getattr(module, method).graph
+        for node in list(graph.findAllNodes("prim::Constant")):
+            if not isinstance(node.output().type(), torch._C.TensorType):
+                continue
+            weight = node.t("value")
+            if weight.dtype != torch.float32 or weight.numel() < min_elements:
+                continue
+            key = (weight.data_ptr(), tuple(weight.shape), tuple(weight.stride()))
+            half = halves.setdefault(key, weight.half())
+            with graph.insert_point_guard(node):
+                cast = graph.insert("aten::to", [graph.insertConstant(half), graph.insertConstant(6),  # 6: float32
+                                                 graph.insertConstant(False), graph.insertConstant(False)])
+            node.output().replaceAllUsesWith(cast)
+            node.destroy()
+            rewritten += 1
+    return len(halves), rewritten
 
 
 def main():
@@ -150,6 +194,11 @@ def main():
     ap.add_argument("--member", action="append", required=True, help="a skinscan model directory (repeat)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--size", type=int, default=224, help="the ensemble's input side in pixels")
+    ap.add_argument("--input-mean", type=float, nargs=3, default=IMAGENET_MEAN,
+                    help="the ensemble's input normalisation (undone in the graph; zero is this colour)")
+    ap.add_argument("--input-std", type=float, nargs=3, default=IMAGENET_STD)
+    ap.add_argument("--storage", choices=["float16", "float32"], default="float16",
+                    help="how the members' weights are stored in model.pt (computation is float32 either way)")
     ap.add_argument("--name", default="ham10000-skinnet")
     ap.add_argument("--version", required=True)
     ap.add_argument("--description", default=None)
@@ -161,8 +210,11 @@ def main():
         ap.error("an ensemble needs at least two --member directories")
 
     loaded = [load_member(d) for d in args.member]
-    ensemble = build_ensemble(loaded, args.size)
+    ensemble = build_ensemble(loaded, args.size, args.input_mean, args.input_std)
     scripted = torch.jit.freeze(torch.jit.script(ensemble), preserved_attrs=["features", "head"])
+    if args.storage == "float16":
+        tensors, uses = store_weights_as_float16(scripted)
+        print(f"ensemble.py: {tensors} weight tensors stored as float16 ({uses} uses)", file=sys.stderr)
     # Grad-CAM relies on head(features(x)) == forward(x), which holds only for members whose head
     # averages the feature map before anything else: check it rather than assume it.
     with torch.inference_mode():
@@ -171,8 +223,8 @@ def main():
     if gap > 1e-4:
         sys.exit(f"ensemble.py: head(features(x)) differs from forward(x) by {gap:.2e}: a member's head does more "
                  "than average its feature map, so the stacked features cannot serve Grad-CAM")
-    temperature, val = calibrate_on_val(scripted, args.data, args.splits, args.size, [0.0, 0.0, 0.0],
-                                        [1.0, 1.0, 1.0], "none", args.limit)
+    temperature, val = calibrate_on_val(scripted, args.data, args.splits, args.size, args.input_mean,
+                                        args.input_std, "none", args.limit)
 
     members = [{"name": m["name"], "version": m["version"], "description": m["description"],
                 "input": m["input"], "temperature": m["output"].get("temperature", 1.0),
@@ -181,9 +233,10 @@ def main():
     description = args.description or ("Ensemble averaging the calibrated probabilities of: "
                                        + "; ".join(f"{m['description']} ({m['input']['width']} px)" for m in members))
     input_spec = {"width": args.size, "height": args.size, "resize": "stretch", "color_order": "RGB",
-                  "scale": 255.0, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]}
+                  "scale": 255.0, "mean": list(args.input_mean), "std": list(args.input_std)}
     manifest = make_manifest(args.name, args.version, description, input_spec, temperature,
-                             {"ensemble": "average of the members' calibrated probabilities", "members": members}, val)
+                             {"ensemble": "average of the members' calibrated probabilities", "members": members,
+                              "weights_stored_as": args.storage}, val)
     manifest["provenance"]["trained_on"] = ("members: train split; each member's temperature and the ensemble's "
                                             "fitted on val split")
     os.makedirs(args.out, exist_ok=True)

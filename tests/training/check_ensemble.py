@@ -56,6 +56,8 @@ rng = np.random.default_rng(0)
 pixels = [rng.integers(0, 256, (224, 224, 3), dtype=np.uint8) for _ in range(2)]
 pixels[1][:, :, 2] //= 3  # a strong colour cast for Shades of Gray to remove
 x = torch.stack([torch.from_numpy(p).permute(2, 0, 1).float() / 255 for p in pixels])
+# The ensemble's own input is normalised (ImageNet mean/std by default); its graph undoes that.
+x_in = (x - torch.tensor(ensemble.IMAGENET_MEAN).view(1, 3, 1, 1)) / torch.tensor(ensemble.IMAGENET_STD).view(1, 3, 1, 1)
 
 
 def normalised(images, spec):
@@ -84,8 +86,8 @@ check((prepared_b - reference_b).abs().max().item() < 1e-5,
 with torch.inference_mode():
     expected = torch.log((torch.softmax(skinnet[0](prepared_a) / 0.75, 1)
                           + torch.softmax(mobilenet[0](prepared_b) / 1.3, 1)) / 2)
-    out = scripted(x)
-    features = scripted.features(x)
+    out = scripted(x_in)
+    features = scripted.features(x_in)
     from_features = scripted.head(features)
 check(out.shape == (2, len(LABELS)), f"output shape {tuple(out.shape)}")
 check((out - expected).abs().max().item() < 1e-5, f"ensemble output off by {(out - expected).abs().max().item():.2e}")
@@ -96,6 +98,23 @@ check(abs(out.exp().sum(1) - 1).max().item() < 1e-5, "ensemble output is not log
 check(features.shape == (2, 384 + 1280, 63, 63), f"features shape {tuple(features.shape)}")
 check((from_features - out).abs().max().item() < 1e-5,
       f"head(features(x)) differs from forward(x) by {(from_features - out).abs().max().item():.2e}")
+
+# Float16 storage: every weight stored once as float16 (the file about half the float32 one), the
+# outputs within the weights' rounding of float32's, and head(features) == forward still.
+float32_path, float16_path = os.path.join(workdir.name, "f32.pt"), os.path.join(workdir.name, "f16.pt")
+scripted.save(float32_path)
+tensors, uses = ensemble.store_weights_as_float16(scripted)
+scripted.save(float16_path)
+stored = torch.jit.load(float16_path).eval()
+ratio = os.path.getsize(float16_path) / os.path.getsize(float32_path)
+check(tensors > 0 and uses > tensors, f"float16 storage rewrote {tensors} tensors in {uses} places")
+check(0.45 < ratio < 0.55, f"float16 file is {ratio:.3f} of the float32 one")
+with torch.inference_mode():
+    out16 = stored(x_in)
+    gap16 = (out16.exp() - out.exp()).abs().max().item()
+    check(0 < gap16 < 2e-3, f"float16-stored output differs from float32 by {gap16:.2e} in probability")
+    check((stored.head(stored.features(x_in)) - out16).abs().max().item() < 1e-5,
+          "float16-stored head(features(x)) differs from forward(x)")
 
 # Members the ensemble cannot combine (an input it cannot share, no Grad-CAM methods) are refused
 # with the member named.
