@@ -21,11 +21,12 @@ its classifier, gives exactly `forward`.
 
 The members' weights are stored as float16 (--storage, default float16) and cast to float32 inside
 the graph: the file is half the size, and skinscan's inference optimisation folds the casts, so it
-runs at float32 speed; the outputs move by the rounding of the weights (checked against float32 on
-val by the caller's evaluation, not assumed).
+runs at float32 speed. The outputs move by the weights' rounding: for the default model's two
+members, at most 0.003 in probability on the val images, with the same top-1 class for all of them;
+compare a new ensemble with its --storage float32 twin before shipping it.
 
 Usage: ${PYTHON:-/usr/bin/python3} training/ensemble.py --member DIR --member DIR --size 224 \\
-           --version 2.0.0 --out models/ham10000-skinnet
+           --version 2.0.1 --out models/ham10000-skinnet
 """
 import argparse
 import json
