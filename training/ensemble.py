@@ -166,8 +166,10 @@ def build_ensemble(loaded, size, input_mean=IMAGENET_MEAN, input_std=IMAGENET_ST
 
 def store_weights_as_float16(module, methods=("forward", "features", "head"), min_elements=1024):
     """Rewrite a frozen module's float32 tensor constants of at least `min_elements` (the weights;
-    biases and the like stay float32) as float16 constants cast back to float32 in the graph.
-    A tensor used by several methods becomes one float16 tensor, so the file keeps one copy."""
+    small ones, such as most biases and the input normalisation, stay float32) as float16 constants
+    cast back to float32 in the graph. A tensor used by several methods becomes one float16 tensor,
+    so the file keeps one copy."""
+    # (address, shape, stride) -> (the float32 tensor, held so that its address is not reused; float16 copy)
     halves = {}
     rewritten = 0
     for method in methods:
@@ -179,7 +181,7 @@ def store_weights_as_float16(module, methods=("forward", "features", "head"), mi
             if weight.dtype != torch.float32 or weight.numel() < min_elements:
                 continue
             key = (weight.data_ptr(), tuple(weight.shape), tuple(weight.stride()))
-            half = halves.setdefault(key, weight.half())
+            half = halves.setdefault(key, (weight, weight.half()))[1]
             with graph.insert_point_guard(node):
                 cast = graph.insert("aten::to", [graph.insertConstant(half), graph.insertConstant(6),  # 6: float32
                                                  graph.insertConstant(False), graph.insertConstant(False)])
