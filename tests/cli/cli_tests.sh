@@ -718,7 +718,14 @@ assert d['paired_images'] == 5 and 'malignant' in d
 
 test_real_data_research_report_golden() {
   need_shared
+  # The bundled model runs once, through batch; both reports below score its predictions (evaluate's
+  # model path over the same images is test_real_data_evaluate_test_split's).
+  while read -r id; do
+    [ -f "$SKINSCAN_SHARED_DATA/HAM10000_images/$id.jpg" ] && echo "$SKINSCAN_SHARED_DATA/HAM10000_images/$id.jpg"
+  done <"$SKINSCAN_SOURCE/datasets/splits/test.txt" >"$WORK/test_images"
+  "$SKINSCAN" batch --format isic --quiet --out "$WORK/predictions.csv" - <"$WORK/test_images" || fail "batch over the test images"
   run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" \
+    --predictions "$WORK/predictions.csv" \
     --group-by dataset,sex,age,localization --age-bins 0,30,50,70,120 --bootstrap 200 --seed 1 \
     --pick-threshold sens=0.95 --plots "$WORK/plots" --out "$WORK/r.json" -q
   expect_rc 0
@@ -749,11 +756,17 @@ assert sum(g['n'] for g in r['subgroups'] if g['column'] == 'sex') == r['dataset
 for k, d in r['disparity'].items():
     assert d is None or {'worst_group', 'max_gap', 'min_ratio', 'by_column'} <= set(d), k
 assert r['items_unlabelled'] == [] and r['label_map'] is None
+# Predictions written by batch score as evaluate scores the model itself (the shipped test report).
+card = json.load(open('$SKINSCAN_SOURCE/models/ham10000-skinnet/test_report.json'))['metrics']
+assert r['dataset']['scored'] == 897, r['dataset']
+for k in ['accuracy', 'balanced_accuracy', 'macro_f1', 'macro_auc', 'ece', 'nll']:
+    assert abs(r['metrics'][k] - card[k]) < 1e-4, (k, r['metrics'][k], card[k])
 for f in ['roc.png', 'roc_points.csv', 'risk_coverage.png', 'risk_coverage.csv', 'subgroups.png']:
     assert os.path.getsize(os.path.join('$WORK/plots', f)) > 100, f
 # DeLong (default without --bootstrap) on the same split
 "
-  run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" --json -q
+  run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" \
+    --predictions "$WORK/predictions.csv" --json -q
   expect_rc 0
   py "
 import json
