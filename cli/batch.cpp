@@ -12,10 +12,10 @@
 #include "skin/json_text.hpp"
 #include "skin/output_file.hpp"
 #include "skin/pipeline.hpp"
+#include "skin/prediction_files.hpp"
 #include "skin/progress.hpp"
 #include "skin/sha256.hpp"
 #include "skin/sharding.hpp"
-#include "skin/writers.hpp"
 
 namespace cli {
 namespace {
@@ -42,7 +42,7 @@ std::size_t count_inputs(const std::vector<std::string>& inputs) {
   return n;
 }
 
-void run(const BatchOptions& o) {
+int run(const BatchOptions& o) {
   const skin::OutputFormat format = skin::parse_output_format(o.format);
   std::optional<skin::ShardSpec> shard;
   if (!o.shard.empty()) {
@@ -97,26 +97,23 @@ void run(const BatchOptions& o) {
     if (!o.common.quiet)
       std::fprintf(stderr, "skinscan: interrupted after %zu images; results so far are in %s\n", stats.total,
                    out.is_stdout() ? "stdout" : out.partial_path().c_str());
-    exit_code() = kInterrupted;
-    return;
+    return kInterrupted;
   }
   out.commit();
   if (plan) {
     const std::size_t records =
         done_records + stats.total - (writer->records_errors() ? 0 : stats.failed);  // isic has no error rows
-    nlohmann::json sidecar = {{"shard", shard->index},
-                              {"of", shard->count},
-                              {"format", o.format},
-                              {"model",
-                               {{"name", m.name},
-                                {"version", m.version},
-                                {"manifest_sha256", skin::sha256_file(classifier.directory() + "/manifest.json")}}},
-                              {"input_ids_sha256", plan->ids_sha256},
-                              {"inputs_total", plan->total},
-                              {"inputs_in_shard", plan->paths.size()},
-                              {"records", records},
-                              {"assignment", "fnv1a64(image id) mod of; image id = file name without extension"}};
-    skin::write_file_atomically(skin::sidecar_path(o.out), skin::json_text(sidecar, 2) + "\n");
+    skin::ShardSidecar sidecar;
+    sidecar.shard = *shard;
+    sidecar.format = o.format;
+    sidecar.model_name = m.name;
+    sidecar.model_version = m.version;
+    sidecar.manifest_sha256 = skin::sha256_file(classifier.directory() + "/manifest.json");
+    sidecar.input_ids_sha256 = plan->ids_sha256;
+    sidecar.inputs_total = plan->total;
+    sidecar.inputs_in_shard = plan->paths.size();
+    sidecar.records = records;
+    skin::write_shard_sidecar(o.out, sidecar);
   }
   if (!o.common.quiet) {
     std::string summary = fmt::format("skinscan: {} images, {} ok, {} failed in {:.1f}s ({:.1f} images/s)", stats.total,
@@ -126,12 +123,12 @@ void run(const BatchOptions& o) {
     if (o.resume) summary += fmt::format("; {} already done in the earlier run", source.excluded());
     std::fprintf(stderr, "%s\n", summary.c_str());
   }
-  exit_code() = stats.failed ? kItemsFailed : kOk;
+  return stats.failed ? kItemsFailed : kOk;
 }
 
 }  // namespace
 
-void setup_batch(CLI::App& app) {
+Subcommand setup_batch(CLI::App& app) {
   auto o = std::make_shared<BatchOptions>();
   auto* sub = app.add_subcommand("batch", "Classify many images, streaming one result per image");
   sub->add_option("inputs", o->inputs,
@@ -166,7 +163,7 @@ void setup_batch(CLI::App& app) {
                           "preds.jsonl preds.*.jsonl\n"
                           "Failed images become error records (path, error) and the run goes on.\n") +
               kExitCodesHelp);
-  sub->callback([o] { run(*o); });
+  return {sub, [o] { return run(*o); }};
 }
 
 }  // namespace cli

@@ -8,7 +8,7 @@
 
 #include "common.hpp"
 #include "skin/explanation.hpp"
-#include "skin/json_text.hpp"
+#include "skin/json_file.hpp"
 #include "skin/pipeline.hpp"
 #include "skin/prediction.hpp"
 #include "skin/quality.hpp"
@@ -52,7 +52,7 @@ void print_text(const skin::Prediction& p, const skin::Manifest& m, std::size_t 
   std::fputs(out.c_str(), stdout);
 }
 
-void run(const ClassifyOptions& o) {
+int run(const ClassifyOptions& o) {
   skin::Classifier classifier = load_classifier(o.common);
   const skin::Manifest& m = classifier.manifest();
   skin::InputSource source(o.images, &std::cin);
@@ -82,18 +82,18 @@ void run(const ClassifyOptions& o) {
   if (o.json) {
     const auto doc =
         skin::classification_document(m, classifier.directory(), std::move(results), stats.seconds * 1000.0);
-    std::cout << skin::json_text(doc, 2) << "\n";
+    skin::write_json("-", doc);
   } else if (stats.total > stats.failed) {
     std::printf("%s\n", skin::disclaimer().c_str());
   }
   if (stats.failed && !o.common.quiet)
     std::fprintf(stderr, "skinscan: %zu of %zu images failed\n", stats.failed, stats.total);
-  exit_code() = stats.failed ? kItemsFailed : kOk;
+  return stats.failed ? kItemsFailed : kOk;
 }
 
 }  // namespace
 
-void setup_classify(CLI::App& app) {
+Subcommand setup_classify(CLI::App& app) {
   auto o = std::make_shared<ClassifyOptions>();
   auto* sub = app.add_subcommand("classify", "Classify images and print the top labels with probabilities");
   sub->add_option("images", o->images, "Image files (format judged by content), or - for paths on stdin")
@@ -114,7 +114,7 @@ void setup_classify(CLI::App& app) {
                           "  skinscan classify --json --top-k 7 a.jpg b.png | jq '.results[].label'\n"
                           "  skinscan classify --model models/my-binary-model lesion.jpg\n") +
               kExitCodesHelp);
-  sub->callback([o] { run(*o); });
+  return {sub, [o] { return run(*o); }};
 }
 
 }  // namespace cli

@@ -81,11 +81,6 @@ skin::Classifier load_classifier(const CommonOptions& options) {
   return skin::Classifier(skin::locate_model(options.model, g_program));
 }
 
-int& exit_code() {
-  static int code = kOk;
-  return code;
-}
-
 void set_program_path(const char* argv0) { g_program = argv0 ? argv0 : ""; }
 
 const std::atomic<bool>& interrupted() { return g_interrupted; }

@@ -1,6 +1,7 @@
 // cli/common.hpp: options shared by the subcommands, model loading, interrupt handling.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -35,21 +36,25 @@ void add_dataset_options(CLI::App& sub, skin::DatasetSpec& spec);
 // Resolves the model directory (--model, $SKINSCAN_MODEL, bundled default) and loads it.
 skin::Classifier load_classifier(const CommonOptions& options);
 
-// The exit code the subcommand that ran wants main() to return.
-int& exit_code();
 void set_program_path(const char* argv0);
 
 // Set by SIGINT; a second Ctrl-C kills the process as usual.
 const std::atomic<bool>& interrupted();
 void install_interrupt_handler();
 
-void setup_classify(CLI::App& app);
-void setup_batch(CLI::App& app);
-void setup_evaluate(CLI::App& app);
-void setup_calibrate(CLI::App& app);
-void setup_compare(CLI::App& app);
-void setup_explain(CLI::App& app);
-void setup_merge(CLI::App& app);
-void setup_serve(CLI::App& app);
+// Each setup_* registers one subcommand; main() calls the `run` of the one that was parsed and
+// returns its exit code (kOk, kItemsFailed, kGateFailed, kInterrupted; errors go to main()).
+struct Subcommand {
+  CLI::App* app;
+  std::function<int()> run;
+};
+Subcommand setup_classify(CLI::App& app);
+Subcommand setup_batch(CLI::App& app);
+Subcommand setup_evaluate(CLI::App& app);
+Subcommand setup_calibrate(CLI::App& app);
+Subcommand setup_compare(CLI::App& app);
+Subcommand setup_explain(CLI::App& app);
+Subcommand setup_merge(CLI::App& app);
+Subcommand setup_serve(CLI::App& app);
 
 }  // namespace cli

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
-#include "skin/json_text.hpp"
+#include "skin/json_file.hpp"
 
 namespace cli {
 namespace {
@@ -22,7 +22,7 @@ struct CompareOptions {
 std::string num(const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : "-"; }
 std::string delta(const nlohmann::json& v) { return v.is_number() ? fmt::format("{:+.4f}", v.get<double>()) : "-"; }
 
-void run(const CompareOptions& o) {
+int run(const CompareOptions& o) {
   auto a = skin::load_report(o.a), b = skin::load_report(o.b);
   nlohmann::json diff = skin::compare_reports(a, b);
   if (o.per_image.size() == 2) {
@@ -38,8 +38,8 @@ void run(const CompareOptions& o) {
     diff["delong"] = skin::delong_per_image(o.per_image[0], o.per_image[1], malignant);
   }
   if (o.json) {
-    std::cout << skin::json_text(diff, 2) << "\n";
-    return;
+    skin::write_json("-", diff);
+    return kOk;
   }
   std::string out = fmt::format("A: {}\nB: {}\n\n{:<20} {:>8} {:>8} {:>8}\n", o.a, o.b, "metric", "A", "B", "B-A");
   for (const auto& [name, d] : diff["metrics"].items())
@@ -65,11 +65,12 @@ void run(const CompareOptions& o) {
                            t["auc_b"].get<double>(), t["z"].get<double>(), t["p_value"].get<double>());
   }
   std::fputs(out.c_str(), stdout);
+  return kOk;
 }
 
 }  // namespace
 
-void setup_compare(CLI::App& app) {
+Subcommand setup_compare(CLI::App& app) {
   auto o = std::make_shared<CompareOptions>();
   auto* sub = app.add_subcommand("compare", "Compare two evaluate reports (per metric, per class, McNemar, DeLong)");
   sub->add_option("a", o->a, "Report A (e.g. the baseline)")->required()->check(CLI::ExistingFile);
@@ -81,7 +82,7 @@ void setup_compare(CLI::App& app) {
   sub->footer(std::string("Examples:\n  skinscan compare old.json new.json\n"
                           "  skinscan compare old.json new.json --per-image old.csv new.csv\n") +
               kExitCodesHelp);
-  sub->callback([o] { run(*o); });
+  return {sub, [o] { return run(*o); }};
 }
 
 }  // namespace cli

@@ -9,17 +9,18 @@
 #include "skin/compare.hpp"
 #include "skin/error.hpp"
 #include "skin/gates.hpp"
-#include "skin/json_text.hpp"
+#include "skin/json_file.hpp"
 #include "skin/label_map.hpp"
 #include "skin/output_file.hpp"
 #include "skin/plots.hpp"
+#include "skin/prediction_files.hpp"
 #include "skin/progress.hpp"
 #include "skin/report.hpp"
 #include "skin/report_text.hpp"
 #include "skin/roc.hpp"
 #include "skin/scoring.hpp"
 #include "skin/subgroups.hpp"
-#include "skin/writers.hpp"
+#include "skin/thresholds_file.hpp"
 
 namespace cli {
 namespace {
@@ -30,33 +31,27 @@ struct EvaluateOptions {
   skin::DatasetSpec dataset;
   std::string predictions;
   std::vector<std::string> malignant{"mel", "bcc", "akiec"};
-  int bootstrap = 0;
-  std::uint64_t seed = 0;
-  int bins = 15;
   std::string out, per_image, plots;
   bool json = false;
   std::vector<std::string> fail_under, fail_over;
   std::string baseline;
   double max_drop = 0.01;
   skin::PipelineOptions pipeline;
-  // Research options: subgroups, operating points, AUC inference, label spaces.
-  std::vector<std::string> group_by, fail_under_group, max_gap;
-  std::vector<double> age_bins;
-  std::size_t min_group_n = 20;
-  std::vector<double> sens_at_spec{0.90, 0.95}, spec_at_sens{0.90, 0.95};
-  double max_fpr = 0.20;
-  std::string pick_threshold, save_thresholds, thresholds, auc_ci, label_map;
+  skin::ReportOptions report;  // bound straight from the options below
+  std::vector<std::string> fail_under_group, max_gap;
+  std::string save_thresholds, thresholds, label_map;
   bool strict = false;
 };
 
-void run(const EvaluateOptions& o) {
+int run(const EvaluateOptions& o) {
   skin::Dataset dataset = skin::load_dataset(o.dataset);
 
   const skin::LabelMap label_map = o.label_map.empty() ? skin::LabelMap{} : skin::parse_label_map(o.label_map);
-  if (!o.pick_threshold.empty()) skin::validate_threshold_rule(o.pick_threshold);
-  if (!o.save_thresholds.empty() && o.pick_threshold.empty())
+  if (!o.report.pick_threshold.empty()) skin::validate_threshold_rule(o.report.pick_threshold);
+  if (!o.save_thresholds.empty() && o.report.pick_threshold.empty())
     throw skin::Error(skin::ErrorKind::usage, "--save-thresholds needs --pick-threshold");
-  skin::ReportOptions ro;
+  skin::ReportOptions ro = o.report;
+  ro.split = o.dataset.split;
   if (!o.thresholds.empty()) {
     ro.thresholds = skin::load_thresholds(o.thresholds)["thresholds"];
     ro.thresholds_source = o.thresholds;
@@ -82,18 +77,6 @@ void run(const EvaluateOptions& o) {
   if (!o.common.quiet)
     for (const auto& f : scoring.failed) std::fprintf(stderr, "skinscan: error: %s\n", f.error.c_str());
 
-  ro.bootstrap = o.bootstrap;
-  ro.auc_ci = o.auc_ci;
-  ro.sens_at_spec = o.sens_at_spec;
-  ro.spec_at_sens = o.spec_at_sens;
-  ro.max_fpr = o.max_fpr;
-  ro.pick_threshold = o.pick_threshold;
-  ro.subgroups.columns = o.group_by;
-  ro.subgroups.bins = o.age_bins;
-  ro.subgroups.min_group_n = o.min_group_n;
-  ro.seed = o.seed;
-  ro.calibration_bins = o.bins;
-  ro.split = o.dataset.split;
   nlohmann::json report = skin::make_report(dataset, scoring, ro);
   auto failures = skin::check_gates(report, o.fail_under, o.fail_over);
   for (auto& f : skin::check_group_gates(report, o.fail_under_group, o.max_gap)) failures.push_back(f);
@@ -104,24 +87,23 @@ void run(const EvaluateOptions& o) {
                      {"fail_under_group", o.fail_under_group},
                      {"max_gap", o.max_gap},
                      {"failed", failures}};
-  if (!o.save_thresholds.empty())
-    skin::write_file_atomically(o.save_thresholds, skin::json_text(skin::thresholds_file(report), 2) + "\n");
-
-  if (!o.out.empty()) skin::write_file_atomically(o.out, skin::json_text(report, 2) + "\n");
+  if (!o.save_thresholds.empty()) skin::write_json(o.save_thresholds, skin::thresholds_file(report));
+  if (!o.out.empty()) skin::write_json(o.out, report);
   if (!o.per_image.empty()) skin::write_file_atomically(o.per_image, skin::per_image_csv(scoring));
   if (!o.plots.empty()) skin::write_evaluation_plots(o.plots, scoring, report);
-  if (o.json)
-    std::cout << skin::json_text(report, 2) << "\n";
-  else
+  if (o.json) {
+    skin::write_json("-", report);
+  } else {
     std::fputs(skin::report_summary_text(report).c_str(), stdout);
-  std::fflush(stdout);
+    std::fflush(stdout);
+  }
   for (const auto& f : failures) std::fprintf(stderr, "skinscan: gate failed: %s\n", f.c_str());
-  exit_code() = !failures.empty() ? kGateFailed : !scoring.failed.empty() ? kItemsFailed : kOk;
+  return !failures.empty() ? kGateFailed : !scoring.failed.empty() ? kItemsFailed : kOk;
 }
 
 }  // namespace
 
-void setup_evaluate(CLI::App& app) {
+Subcommand setup_evaluate(CLI::App& app) {
   auto o = std::make_shared<EvaluateOptions>();
   auto* sub = app.add_subcommand("evaluate", "Score a model (or a predictions file) on a labelled dataset");
   add_dataset_options(*sub, o->dataset);
@@ -133,12 +115,12 @@ void setup_evaluate(CLI::App& app) {
       ->delimiter(',')
       ->capture_default_str()
       ->group("Model");
-  sub->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples for 95% confidence intervals (0: none)")
+  sub->add_option("--bootstrap", o->report.bootstrap, "Bootstrap resamples for 95% confidence intervals (0: none)")
       ->check(CLI::Range(0, 100000))
       ->capture_default_str()
       ->group("Metrics");
-  sub->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str()->group("Metrics");
-  sub->add_option("--bins", o->bins, "Calibration bins (equal width)")
+  sub->add_option("--seed", o->report.seed, "Bootstrap seed")->capture_default_str()->group("Metrics");
+  sub->add_option("--bins", o->report.calibration_bins, "Calibration bins (equal width)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str()
       ->group("Metrics");
@@ -161,42 +143,45 @@ void setup_evaluate(CLI::App& app) {
   sub->add_option("--metadata", o->dataset.metadata,
                   "CSV joined by image id into the items' attributes (e.g. skin tone)")
       ->group("Subgroups");
-  sub->add_option("--group-by", o->group_by,
+  sub->add_option("--group-by", o->report.subgroups.columns,
                   "Metrics per group of these metadata columns (sex, age, localization, "
                   "dx_type, dataset, or --metadata columns)")
       ->delimiter(',')
       ->group("Subgroups");
-  sub->add_option("--age-bins", o->age_bins, "Bin edges for numeric --group-by columns, e.g. 0,30,50,70,120")
+  sub->add_option("--age-bins", o->report.subgroups.bins,
+                  "Bin edges for numeric --group-by columns, e.g. 0,30,50,70,120")
       ->delimiter(',')
       ->group("Subgroups");
-  sub->add_option("--min-group-n", o->min_group_n, "Groups smaller than this are flagged and left out of disparity")
+  sub->add_option("--min-group-n", o->report.subgroups.min_group_n,
+                  "Groups smaller than this are flagged and left out of disparity")
       ->capture_default_str()
       ->group("Subgroups");
   sub->add_option("--fail-under-group", o->fail_under_group,
                   "Gate METRIC=VALUE that every large-enough group must pass")
       ->group("Gates");
   sub->add_option("--max-gap", o->max_gap, "Gate METRIC=VALUE on the largest gap between groups")->group("Gates");
-  sub->add_option("--sens-at-spec", o->sens_at_spec, "Report sensitivity at these specificities")
+  sub->add_option("--sens-at-spec", o->report.sens_at_spec, "Report sensitivity at these specificities")
       ->delimiter(',')
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str()
       ->group("Operating points");
-  sub->add_option("--spec-at-sens", o->spec_at_sens, "Report specificity at these sensitivities")
+  sub->add_option("--spec-at-sens", o->report.spec_at_sens, "Report specificity at these sensitivities")
       ->delimiter(',')
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str()
       ->group("Operating points");
-  sub->add_option("--max-fpr", o->max_fpr, "FPR limit of the standardised partial AUC (sklearn max_fpr)")
+  sub->add_option("--max-fpr", o->report.max_fpr, "FPR limit of the standardised partial AUC (sklearn max_fpr)")
       ->check(CLI::Range(0.01, 1.0))
       ->capture_default_str()
       ->group("Operating points");
-  sub->add_option("--pick-threshold", o->pick_threshold, "Choose a threshold per class: youden, sens=X or spec=X")
+  sub->add_option("--pick-threshold", o->report.pick_threshold,
+                  "Choose a threshold per class: youden, sens=X or spec=X")
       ->group("Operating points");
   sub->add_option("--save-thresholds", o->save_thresholds, "Write the picked thresholds to FILE (JSON)")
       ->group("Operating points");
   sub->add_option("--thresholds", o->thresholds, "Apply thresholds from FILE: sensitivity, specificity, PPV, NPV")
       ->group("Operating points");
-  sub->add_option("--auc-ci", o->auc_ci, "AUC intervals: delong (default without --bootstrap) or bootstrap")
+  sub->add_option("--auc-ci", o->report.auc_ci, "AUC intervals: delong (default without --bootstrap) or bootstrap")
       ->check(CLI::IsMember({"delong", "bootstrap"}))
       ->group("Metrics");
   sub->add_option("--label-map", o->label_map, "Map class columns to classes: AK=akiec,SCC=akiec,UNK=- (or a file)")
@@ -215,7 +200,7 @@ void setup_evaluate(CLI::App& app) {
           "Metrics: accuracy balanced_accuracy macro_f1 macro_precision macro_recall weighted_f1\n"
           "cohen_kappa macro_auc top_2_accuracy top_3_accuracy ece mce brier nll aurc.\n") +
       kExitCodesHelp);
-  sub->callback([o] { run(*o); });
+  return {sub, [o] { return run(*o); }};
 }
 
 }  // namespace cli

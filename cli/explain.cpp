@@ -9,7 +9,7 @@
 #include "skin/error.hpp"
 #include "skin/explainer.hpp"
 #include "skin/explanation.hpp"
-#include "skin/json_text.hpp"
+#include "skin/json_file.hpp"
 #include "skin/prediction.hpp"
 #include "skin/responses.hpp"
 
@@ -24,7 +24,7 @@ struct ExplainOptions {
   bool json = false;
 };
 
-void run(const ExplainOptions& o) {
+int run(const ExplainOptions& o) {
   skin::ExplainRequest request;
   request.method = skin::parse_saliency_method(o.method);
   skin::Classifier classifier = load_classifier(o.common);
@@ -33,16 +33,16 @@ void run(const ExplainOptions& o) {
   nlohmann::json results = nlohmann::json::array();
   std::size_t failed = 0;
   for (const auto& path : o.images) {
-    cv::Mat bgr;
+    skin::ImageExplanation e;
     try {
-      bgr = skin::load_image(path, o.image.limits());
-    } catch (const skin::Error& e) {
-      std::fprintf(stderr, "skinscan: error: %s\n", e.what());
-      results.push_back({{"path", path}, {"error", e.what()}});
+      e = skin::explain_file(classifier, path, o.image.limits(), request);
+    } catch (const skin::Error& error) {
+      if (error.kind() != skin::ErrorKind::input) throw;  // only a bad image is this item's failure
+      std::fprintf(stderr, "skinscan: error: %s\n", error.what());
+      results.push_back({{"path", path}, {"error", error.what()}});
       ++failed;
       continue;
     }
-    skin::ImageExplanation e = skin::explain_image(classifier, bgr, request);
     if (!o.out.empty()) skin::write_explanation_images(e, o.out, skin::image_id(path));
     if (o.json) {
       e.json["path"] = path;
@@ -57,16 +57,16 @@ void run(const ExplainOptions& o) {
     }
   }
   if (o.json) {
-    std::cout << skin::json_text(skin::explanation_document(m, std::move(results)), 2) << "\n";
+    skin::write_json("-", skin::explanation_document(m, std::move(results)));
   } else if (failed < o.images.size()) {
     std::printf("%s\n", skin::disclaimer().c_str());
   }
-  exit_code() = failed ? kItemsFailed : kOk;
+  return failed ? kItemsFailed : kOk;
 }
 
 }  // namespace
 
-void setup_explain(CLI::App& app) {
+Subcommand setup_explain(CLI::App& app) {
   auto o = std::make_shared<ExplainOptions>();
   auto* sub = app.add_subcommand("explain", "Show where the model looked and what the prediction means");
   sub->add_option("images", o->images, "Image files")->required()->group("Input");
@@ -86,7 +86,7 @@ void setup_explain(CLI::App& app) {
                           "Risk rule: summed malignant probability >= 0.5 high, >= 0.2 moderate, else low.\n"
                           "Unsure when the top probability < 0.5 or its margin to the second < 0.15.\n") +
               kExitCodesHelp);
-  sub->callback([o] { run(*o); });
+  return {sub, [o] { return run(*o); }};
 }
 
 }  // namespace cli

@@ -13,16 +13,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", skin::version_banner());
   app.require_subcommand(1);
   app.footer(std::string("Run 'skinscan SUBCOMMAND --help' for details and examples.\n") + cli::kExitCodesHelp);
-  cli::setup_classify(app);
-  cli::setup_batch(app);
-  cli::setup_evaluate(app);
-  cli::setup_calibrate(app);
-  cli::setup_explain(app);
-  cli::setup_compare(app);
-  cli::setup_merge(app);
-  cli::setup_serve(app);
+  const cli::Subcommand subcommands[] = {cli::setup_classify(app),  cli::setup_batch(app),   cli::setup_evaluate(app),
+                                         cli::setup_calibrate(app), cli::setup_explain(app), cli::setup_compare(app),
+                                         cli::setup_merge(app),     cli::setup_serve(app)};
   try {
     app.parse(argc, argv);
+    for (const auto& subcommand : subcommands)
+      if (subcommand.app->parsed()) return subcommand.run();
+    return cli::kUsageOrModel;  // unreachable: require_subcommand(1)
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? cli::kOk : cli::kUsageOrModel;
   } catch (const std::exception& e) {
@@ -31,5 +29,4 @@ int main(int argc, char** argv) {
     const auto* error = dynamic_cast<const skin::Error*>(&e);
     return error ? cli::exit_code_for(error->kind()) : cli::kUsageOrModel;
   }
-  return cli::exit_code();
 }

@@ -13,16 +13,16 @@ struct MergeOptions {
   bool quiet = false;
 };
 
-void run(const MergeOptions& o) {
+int run(const MergeOptions& o) {
   const std::size_t records = skin::merge_shards(o.out, o.shards);
   if (!o.quiet)
     std::fprintf(stderr, "skinscan: merged %zu shards, %zu records into %s\n", o.shards.size(), records, o.out.c_str());
-  exit_code() = kOk;
+  return kOk;
 }
 
 }  // namespace
 
-void setup_merge(CLI::App& app) {
+Subcommand setup_merge(CLI::App& app) {
   auto o = std::make_shared<MergeOptions>();
   auto* sub = app.add_subcommand("merge", "Join the shard outputs of a sharded batch run (checked, sorted by id)");
   sub->add_option("out", o->out, "Merged output file (written atomically)")->required();
@@ -34,7 +34,7 @@ void setup_merge(CLI::App& app) {
                           "All N shards of one run must be given once each, from the same model and input list;\n"
                           "otherwise nothing is written and the message names the file and the problem.\n") +
               kExitCodesHelp);
-  sub->callback([o] { run(*o); });
+  return {sub, [o] { return run(*o); }};
 }
 
 }  // namespace cli

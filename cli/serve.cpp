@@ -21,15 +21,12 @@ namespace {
 struct ServeOptions {
   CommonOptions common;
   ImageOptions image;
-  std::string host = "127.0.0.1";
-  int port = 8080;
-  int workers = 32;
-  std::size_t max_batch = 8;
-  double max_wait_ms = 5;
-  int timeout_s = 10;
+  skin::ServerOptions server;  // bound straight from the options below
+  double max_wait_ms = 5;      // converted to server.max_wait
+  int timeout_s = 10;          // server.read_timeout_s and write_timeout_s
 };
 
-void run(const ServeOptions& o) {
+int run(const ServeOptions& o) {
   // Each connection thread allocates upload-sized buffers; glibc would give every thread its own
   // arena that keeps freed memory, and RSS would creep up with the number of threads that have
   // served (10,000 requests with 32 threads: +135 MB with an arena per thread, +36 MB with 2).
@@ -41,12 +38,8 @@ void run(const ServeOptions& o) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  skin::ServerOptions so;
-  so.host = o.host;
-  so.port = o.port;
-  so.workers = o.workers;
+  skin::ServerOptions so = o.server;
   so.limits = o.image.limits();
-  so.max_batch = o.max_batch;
   so.max_wait = std::chrono::microseconds(static_cast<long long>(o.max_wait_ms * 1000.0));
   so.read_timeout_s = so.write_timeout_s = o.timeout_s;
   std::mutex log_mutex;
@@ -58,7 +51,7 @@ void run(const ServeOptions& o) {
   skin::HttpServer server(load_classifier(o.common), so);
   const int port = server.bind();
   // The "listening" line is the readiness signal scripts wait for; it names the bound port.
-  std::fprintf(stderr, "skinscan: serving http://%s:%d/ (Ctrl-C or SIGTERM stops)\n", o.host.c_str(), port);
+  std::fprintf(stderr, "skinscan: serving http://%s:%d/ (Ctrl-C or SIGTERM stops)\n", so.host.c_str(), port);
 
   std::atomic<bool> served{false};
   std::thread signal_waiter([&] {
@@ -77,26 +70,26 @@ void run(const ServeOptions& o) {
   served = true;
   pthread_kill(signal_waiter.native_handle(), SIGTERM);  // harmless if it already returned
   signal_waiter.join();
-  exit_code() = kOk;
+  return kOk;
 }
 
 }  // namespace
 
-void setup_serve(CLI::App& app) {
+Subcommand setup_serve(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   auto* sub = app.add_subcommand("serve", "Serve the model over HTTP: JSON API, Prometheus metrics, upload page");
-  sub->add_option("--host", o->host, "Address to listen on (0.0.0.0 for every interface)")
+  sub->add_option("--host", o->server.host, "Address to listen on (0.0.0.0 for every interface)")
       ->capture_default_str()
       ->group("Server");
-  sub->add_option("-p,--port", o->port, "Port (0: any free port; the chosen one is printed)")
+  sub->add_option("-p,--port", o->server.port, "Port (0: any free port; the chosen one is printed)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str()
       ->group("Server");
-  sub->add_option("--workers", o->workers, "Connection threads (each reads and decodes one request at a time)")
+  sub->add_option("--workers", o->server.workers, "Connection threads (each reads and decodes one request at a time)")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str()
       ->group("Server");
-  sub->add_option("--max-batch", o->max_batch, "Most images per forward pass (1 turns micro-batching off)")
+  sub->add_option("--max-batch", o->server.max_batch, "Most images per forward pass (1 turns micro-batching off)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str()
       ->group("Server");
@@ -119,7 +112,7 @@ void setup_serve(CLI::App& app) {
                   "  curl --data-binary @lesion.jpg 'http://127.0.0.1:8080/v1/explain?format=png' > overlay.png\n"
                   "--quiet turns off the access log (one line per request on stderr).\n") +
       kExitCodesHelp);
-  sub->callback([o] { run(*o); });
+  return {sub, [o] { return run(*o); }};
 }
 
 }  // namespace cli

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "skin/error.hpp"
+#include "skin/metrics.hpp"
+#include "skin/version.hpp"
 
 namespace skin {
 
@@ -51,6 +53,43 @@ double fit_temperature(const std::vector<double>& logits, const std::vector<int>
     }
   }
   return std::exp((lo + hi) / 2);
+}
+
+TemperatureFit calibrate(const Scoring& s, double current_temperature) {
+  const std::size_t c = s.labels.size();
+  const FlatScores logits = flatten_raw_scores(s);
+  if (s.scored.size() < 2) throw Error(ErrorKind::usage, "fewer than 2 labelled images could be scored");
+  if (logits.values.size() != s.scored.size() * c)
+    throw Error(ErrorKind::usage, "temperature scaling needs the model's raw logits for every scored image");
+  TemperatureFit fit;
+  fit.images = s.scored.size();
+  fit.temperature_before = current_temperature;
+  fit.temperature = fit_temperature(logits.values, logits.truth, c);
+  const Metrics before =
+      compute_metrics(logits.truth, softmax_with_temperature(logits.values, c, fit.temperature_before), s.labels);
+  const Metrics after =
+      compute_metrics(logits.truth, softmax_with_temperature(logits.values, c, fit.temperature), s.labels);
+  fit.nll_before = before.nll;
+  fit.nll_after = after.nll;
+  fit.ece_before = before.ece;
+  fit.ece_after = after.ece;
+  return fit;
+}
+
+nlohmann::json TemperatureFit::record(const std::string& data, const std::string& layout,
+                                      const std::string& split) const {
+  return {{"temperature_before", temperature_before},
+          {"temperature", temperature},
+          {"data", data},
+          {"layout", layout},
+          {"split", split.empty() ? nlohmann::json() : nlohmann::json(split)},
+          {"images", images},
+          {"nll_before", nll_before},
+          {"nll_after", nll_after},
+          {"ece_before", ece_before},
+          {"ece_after", ece_after},
+          {"method", "minimise NLL over T (golden-section search on log T)"},
+          {"skinscan", version()}};
 }
 
 }  // namespace skin

@@ -35,6 +35,11 @@ ImageExplanation explain_image(Classifier& classifier, const cv::Mat& bgr, const
   return out;
 }
 
+ImageExplanation explain_file(Classifier& classifier, const std::string& path, const ImageLimits& limits,
+                              const ExplainRequest& request) {
+  return explain_image(classifier, load_image(path, limits), request);
+}
+
 void write_explanation_images(ImageExplanation& e, const std::string& dir, const std::string& id) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -1,11 +1,14 @@
-// json_file.cpp: JSON documents from files (reports, thresholds, shard sidecars).
+// json_file.cpp: JSON documents to and from files (reports, thresholds, shard sidecars, manifests).
 #include "skin/json_file.hpp"
 
+#include <cstdio>
 #include <fstream>
 
 #include <fmt/format.h>
 
 #include "skin/error.hpp"
+#include "skin/json_text.hpp"
+#include "skin/output_file.hpp"
 
 namespace skin {
 
@@ -17,6 +20,16 @@ nlohmann::json read_json_file(const std::string& path, const std::string& what) 
   } catch (const nlohmann::json::exception&) {
     throw Error(ErrorKind::input, fmt::format("{}: invalid JSON", path));
   }
+}
+
+void write_json(const std::string& destination, const nlohmann::json& document) {
+  const std::string text = json_text(document, 2) + "\n";
+  if (destination != "-") {
+    write_file_atomically(destination, text);
+    return;
+  }
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
 }
 
 }  // namespace skin

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "skin/error.hpp"
-#include "skin/json_text.hpp"
+#include "skin/json_file.hpp"
 #include "skin/output_file.hpp"
 
 namespace skin {
@@ -36,7 +36,7 @@ void save_with_temperature(const std::string& from, const std::string& to, doubl
   if (ec) throw Error(ErrorKind::io, fmt::format("{}: cannot move model.pt into place ({})", to, ec.message()));
   manifest["output"]["temperature"] = temperature;
   manifest["provenance"]["calibration"] = record;
-  write_file_atomically((fs::path(to) / "manifest.json").string(), json_text(manifest, 2) + "\n");
+  write_json((fs::path(to) / "manifest.json").string(), manifest);
 }
 
 }  // namespace skin

@@ -12,8 +12,8 @@
 #include "skin/error.hpp"
 #include "skin/image_io.hpp"
 #include "skin/output_file.hpp"
-#include "skin/report.hpp"
 #include "skin/roc.hpp"
+#include "skin/subset_metrics.hpp"
 
 namespace skin {
 namespace {
@@ -153,16 +153,10 @@ void write_evaluation_plots(const std::string& dir, const Scoring& s, const nloh
   for (const auto& b : report.at("calibration").at("bins"))
     bins.push_back({b["lower"], b["upper"], b["count"], b["confidence"], b["accuracy"]});
   write_reliability_png(dir + "/reliability.png", bins, report.at("metrics").at("ece").get<double>());
-  std::vector<int> truth;
-  std::vector<double> probs;
-  for (const auto& item : s.scored) {
-    truth.push_back(item.truth);
-    probs.insert(probs.end(), item.probabilities.begin(), item.probabilities.end());
-  }
-  write_roc_png(dir + "/roc.png", s.labels, truth, probs);
+  const ScoreTable table = score_table(s);
+  write_roc_png(dir + "/roc.png", s.labels, table.truth, table.probabilities);
 
   // The curves as data too, for anyone re-plotting them.
-  const ScoreTable table = score_table(s);
   std::string roc_csv = "curve,threshold,fpr,tpr\n";
   auto add_curve = [&](const std::string& name, const std::vector<bool>& positive, const std::vector<double>& score) {
     for (const auto& p : roc_curve(positive, score))

@@ -1,17 +1,16 @@
-// report.cpp: assembles the evaluation report from a scoring (metrics, per-class, confusion,
-// calibration, binary view, bootstrap intervals) and renders its summary table.
+// report.cpp: assembles the evaluation report from a scoring, one builder per section (metrics,
+// per-class, confusion, calibration, binary view, operating points, selective prediction,
+// bootstrap intervals, subgroups).
 #include "skin/report.hpp"
 
 #include <algorithm>
 #include <ctime>
-#include <fstream>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "skin/delong.hpp"
 #include "skin/error.hpp"
-#include "skin/json_file.hpp"
 #include "skin/metrics.hpp"
 #include "skin/roc.hpp"
 #include "skin/selective.hpp"
@@ -21,6 +20,8 @@
 
 namespace skin {
 namespace {
+
+using nlohmann::json;
 
 nlohmann::json optional_number(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
@@ -72,68 +73,9 @@ nlohmann::json threshold_metrics_json(const ThresholdMetrics& m) {
 
 }  // namespace
 
-ScoreTable score_table(const Scoring& s) {
-  ScoreTable t;
-  t.classes = s.labels.size();
-  t.has_binary = !s.malignant.empty();
-  std::vector<bool> is_malignant(t.classes);
-  for (std::size_t k = 0; k < t.classes; ++k)
-    is_malignant[k] = std::find(s.malignant.begin(), s.malignant.end(), s.labels[k]) != s.malignant.end();
-  for (const auto& item : s.scored) {
-    t.truth.push_back(item.truth);
-    t.probabilities.insert(t.probabilities.end(), item.probabilities.begin(), item.probabilities.end());
-    if (t.has_binary) {
-      double p = 0;
-      for (std::size_t k = 0; k < t.classes; ++k)
-        if (is_malignant[k]) p += item.probabilities[k];
-      t.malignant_truth.push_back(is_malignant[std::size_t(item.truth)]);
-      t.malignant_score.push_back(p);
-    }
-  }
-  return t;
-}
+namespace {
 
-nlohmann::json load_thresholds(const std::string& path) {
-  const nlohmann::json j = read_json_file(path, "thresholds file");
-  if (!j.is_object() || !j.contains("thresholds") || !j["thresholds"].is_object())
-    throw Error(ErrorKind::input, fmt::format("{}: no 'thresholds' object (write one with --save-thresholds)", path));
-  for (const auto& [name, value] : j["thresholds"].items())
-    if (!value.is_number() && !value.is_null())
-      throw Error(ErrorKind::input, fmt::format("{}: threshold for '{}' is not a number", path, name));
-  return j;
-}
-
-nlohmann::json thresholds_file(const nlohmann::json& report) {
-  if (!report.contains("thresholds_picked")) throw Error(ErrorKind::usage, "--save-thresholds needs --pick-threshold");
-  return {{"schema_version", 1},
-          {"rule", report["thresholds_picked"]["rule"]},
-          {"picked_on",
-           {{"model", report["model"]}, {"dataset", report["dataset"]["root"]}, {"split", report["dataset"]["split"]}}},
-          {"thresholds", report["thresholds_picked"]["thresholds"]},
-          {"rule_text",
-           "positive when score >= threshold (score: class probability; malignant: summed malignant probability)"}};
-}
-
-nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const ReportOptions& options) {
-  using nlohmann::json;
-  if (s.scored.empty())
-    throw Error(ErrorKind::input, fmt::format("{}: no items could be scored: nothing to report", dataset.root));
-  const std::size_t c = s.labels.size();
-  std::vector<int> truth;
-  std::vector<double> probs;
-  for (const auto& item : s.scored) {
-    truth.push_back(item.truth);
-    probs.insert(probs.end(), item.probabilities.begin(), item.probabilities.end());
-  }
-  Metrics m = compute_metrics(truth, probs, s.labels, options.calibration_bins);
-
-  json counts = json::object();
-  for (const auto& l : s.labels) counts[l] = 0;
-  for (const auto& item : dataset.items) {
-    auto& count = counts[s.labels[std::size_t(truth_index(s, item))]];
-    count = count.get<int>() + 1;
-  }
-
+json metrics_section(const Metrics& m) {
   json metrics = {{"accuracy", m.accuracy},
                   {"balanced_accuracy", m.balanced_accuracy},
                   {"macro_precision", m.macro_precision},
@@ -149,7 +91,10 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
                   {"brier", m.brier},
                   {"nll", m.nll}};
   for (const auto& [k, v] : m.top_k_accuracy) metrics[fmt::format("top_{}_accuracy", k)] = v;
+  return metrics;
+}
 
+json per_class_section(const Metrics& m) {
   json per_class = json::object();
   for (const auto& pc : m.per_class)
     per_class[pc.label] = {
@@ -157,7 +102,10 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
         {"specificity", pc.specificity},  {"f1", pc.f1},
         {"support", pc.support},          {"predicted", pc.predicted},
         {"auc", optional_number(pc.auc)}, {"average_precision", optional_number(pc.average_precision)}};
+  return per_class;
+}
 
+json confusion_section(const Metrics& m, const std::vector<std::string>& labels) {
   json normalized = json::array();
   for (const auto& row : m.confusion) {
     double total = 0;
@@ -166,6 +114,10 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
     for (auto v : row) r.push_back(total > 0 ? double(v) / total : 0.0);
     normalized.push_back(r);
   }
+  return {{"labels", labels}, {"counts", m.confusion}, {"row_normalized", normalized}};
+}
+
+json calibration_section(const Metrics& m, int bins_count) {
   json bins = json::array();
   for (const auto& b : m.calibration)
     bins.push_back({{"lower", b.lower},
@@ -173,76 +125,69 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
                     {"count", b.count},
                     {"confidence", b.confidence},
                     {"accuracy", b.accuracy}});
+  return {{"definition",
+           "ECE (Guo et al. 2017): top-label confidence, equal-width bins (lower, upper], "
+           "sum over bins of |accuracy - confidence| weighted by the bin's share of items; "
+           "MCE: largest such gap; Brier: mean over items of the squared distance between "
+           "the probability vector and the one-hot truth; NLL: mean -log p(true class)"},
+          {"bins_count", bins_count},
+          {"bins", bins}};
+}
 
+json dataset_section(const Dataset& dataset, const Scoring& s, const ReportOptions& options) {
+  json counts = json::object();
+  for (const auto& l : s.labels) counts[l] = 0;
+  for (const auto& item : dataset.items) {
+    auto& count = counts[s.labels[std::size_t(truth_index(s, item))]];
+    count = count.get<int>() + 1;
+  }
+  return {{"layout", dataset.layout},
+          {"root", dataset.root},
+          {"split", options.split.empty() ? json() : json(options.split)},
+          {"labelled", dataset.items.size()},
+          {"counts_per_class", counts},
+          {"scored", s.scored.size()},
+          {"missing", s.missing.size()},
+          {"failed", s.failed.size()},
+          {"unlabelled", s.unlabelled.size()}};
+}
+
+json failed_items(const Scoring& s) {
   json failed = json::array();
   for (const auto& f : s.failed) failed.push_back({{"id", f.id}, {"path", f.path}, {"error", f.error}});
+  return failed;
+}
 
-  json report = {
-      {"schema_version", kReportSchemaVersion},
-      {"skinscan", version()},
-      {"created", now_iso8601()},
-      {"model", s.source},
-      {"dataset",
-       {{"layout", dataset.layout},
-        {"root", dataset.root},
-        {"split", options.split.empty() ? json() : json(options.split)},
-        {"labelled", dataset.items.size()},
-        {"counts_per_class", counts},
-        {"scored", s.scored.size()},
-        {"missing", s.missing.size()},
-        {"failed", s.failed.size()},
-        {"unlabelled", s.unlabelled.size()}}},
-      {"metrics", metrics},
-      {"per_class", per_class},
-      {"confusion_matrix", {{"labels", s.labels}, {"counts", m.confusion}, {"row_normalized", normalized}}},
-      {"calibration",
-       {{"definition",
-         "ECE (Guo et al. 2017): top-label confidence, equal-width bins (lower, upper], "
-         "sum over bins of |accuracy - confidence| weighted by the bin's share of items; "
-         "MCE: largest such gap; Brier: mean over items of the squared distance between "
-         "the probability vector and the one-hot truth; NLL: mean -log p(true class)"},
-        {"bins_count", options.calibration_bins},
-        {"bins", bins}}},
-      {"items_missing", s.missing},
-      {"items_unlabelled", s.unlabelled},
-      {"label_map", s.label_map},
-      {"items_failed", failed},
-      {"definitions",
-       {{"balanced_accuracy", "mean recall over the classes present in the truth (ISIC 2018 Task 3 metric)"},
-        {"macro", "unweighted mean over classes present in truth or predictions"},
-        {"prediction", "argmax of the probabilities (first class on ties)"}}},
-  };
-  const ScoreTable table = score_table(s);
-  const std::string auc_ci = options.auc_ci.empty() ? (options.bootstrap > 0 ? "bootstrap" : "delong") : options.auc_ci;
-  std::optional<BootstrapSummary> boot;
-  SubsetMetrics all_rows(table, all_indices(table.size()), options.calibration_bins);
-  if (options.bootstrap > 0) boot = bootstrap_subset(all_rows, options.bootstrap, options.seed);
-
-  // AUC intervals per class.
-  for (std::size_t k = 0; k < c; ++k) {
-    json& pc = report["per_class"][s.labels[k]];
+// Each class's AUC interval (DeLong or bootstrap), into the per-class section.
+void add_auc_intervals(json& per_class, const Scoring& s, const ScoreTable& table, const std::string& auc_ci,
+                       const std::optional<BootstrapSummary>& boot) {
+  for (std::size_t k = 0; k < s.labels.size(); ++k) {
+    json& pc = per_class[s.labels[k]];
     const auto [positive, score] = table.one_vs_rest(k);
     pc["auc_ci"] = auc_interval(positive, score, auc_ci, boot, "auc:" + std::to_string(k));
     pc["auc_ci_method"] = auc_ci_method_name(auc_ci);
   }
-  if (table.has_binary) {
-    BinaryMetrics b = binary_metrics(table.malignant_truth, table.malignant_score, 0.5);
-    report["binary"] = {
-        {"malignant", s.malignant},
-        {"rule", "malignant when the summed malignant probability >= 0.5"},
-        {"threshold", b.threshold},
-        {"positives", b.positives},
-        {"negatives", b.negatives},
-        {"sensitivity", b.sensitivity},
-        {"specificity", b.specificity},
-        {"auc", optional_number(b.auc)},
-        {"auc_ci", auc_interval(table.malignant_truth, table.malignant_score, auc_ci, boot, "malignant_auc")},
-        {"auc_ci_method", auc_ci_method_name(auc_ci)}};
-  } else {
-    report["binary"] = nullptr;
-  }
+}
 
-  // Operating points, thresholds and ROC data, per class and for malignant-vs-benign.
+json binary_section(const Scoring& s, const ScoreTable& table, const std::string& auc_ci,
+                    const std::optional<BootstrapSummary>& boot) {
+  if (!table.has_binary) return nullptr;
+  BinaryMetrics b = binary_metrics(table.malignant_truth, table.malignant_score, 0.5);
+  return {{"malignant", s.malignant},
+          {"rule", "malignant when the summed malignant probability >= 0.5"},
+          {"threshold", b.threshold},
+          {"positives", b.positives},
+          {"negatives", b.negatives},
+          {"sensitivity", b.sensitivity},
+          {"specificity", b.specificity},
+          {"auc", optional_number(b.auc)},
+          {"auc_ci", auc_interval(table.malignant_truth, table.malignant_score, auc_ci, boot, "malignant_auc")},
+          {"auc_ci_method", auc_ci_method_name(auc_ci)}};
+}
+
+// Operating points, thresholds and ROC data, per class and for malignant-vs-benign:
+// operating_points(_definitions), thresholds_picked and thresholds_applied.
+void add_operating_points(json& report, const Scoring& s, const ScoreTable& table, const ReportOptions& options) {
   json operating = json::object(), picked = json::object(), fixed = json::object();
   auto analyse = [&](const std::string& name, const std::vector<bool>& positive, const std::vector<double>& score) {
     const auto curve = roc_curve(positive, score);
@@ -265,7 +210,7 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
       fixed[name] =
           threshold_metrics_json(metrics_at_threshold(positive, score, options.thresholds[name].get<double>()));
   };
-  for (std::size_t k = 0; k < c; ++k) {
+  for (std::size_t k = 0; k < s.labels.size(); ++k) {
     const auto [positive, score] = table.one_vs_rest(k);
     analyse(s.labels[k], positive, score);
   }
@@ -290,47 +235,88 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
     report["thresholds_applied"] = {
         {"source", options.thresholds_source}, {"results", fixed}, {"not_applied", missing}};
   }
+}
 
-  // Selective prediction on the top probability.
-  {
-    const auto [confidence, correct] = table.top_label();
-    const RiskCoverage rc = risk_coverage(confidence, correct, options.target_coverage, options.target_risk);
-    report["metrics"]["aurc"] = rc.aurc;
-    report["selective"] = {{"confidence", "top probability"},
-                           {"aurc", rc.aurc},
-                           {fmt::format("risk_at_coverage_{:.2f}", rc.target_coverage), rc.risk_at_coverage},
-                           {fmt::format("coverage_at_risk_{:.2f}", rc.target_risk), rc.coverage_at_risk},
-                           {"curve_points", rc.curve.size()},
-                           {"definition",
-                            "answer when confidence >= threshold; one point per distinct confidence; risk = error rate "
-                            "among answered items; AURC = area under risk over coverage (step curve)"}};
-  }
+// Selective prediction on the top probability: `selective`, and `aurc` among the metrics.
+void add_selective(json& report, const ScoreTable& table, const ReportOptions& options) {
+  const auto [confidence, correct] = table.top_label();
+  const RiskCoverage rc = risk_coverage(confidence, correct, options.target_coverage, options.target_risk);
+  report["metrics"]["aurc"] = rc.aurc;
+  report["selective"] = {{"confidence", "top probability"},
+                         {"aurc", rc.aurc},
+                         {fmt::format("risk_at_coverage_{:.2f}", rc.target_coverage), rc.risk_at_coverage},
+                         {fmt::format("coverage_at_risk_{:.2f}", rc.target_risk), rc.coverage_at_risk},
+                         {"curve_points", rc.curve.size()},
+                         {"definition",
+                          "answer when confidence >= threshold; one point per distinct confidence; risk = error rate "
+                          "among answered items; AURC = area under risk over coverage (step curve)"}};
+}
 
-  if (boot) {
-    json ci = {{"resamples", options.bootstrap},
-               {"seed", options.seed},
-               {"level", 0.95},
-               {"method", "percentile bootstrap, resampled within each true class (class counts kept)"}};
-    for (const char* name : {"accuracy", "balanced_accuracy", "macro_f1", "ece", "macro_auc"})
-      if (auto it = boot->intervals.find(name); it != boot->intervals.end())
-        ci[name] = {it->second.lower, it->second.upper};
-    report["confidence_intervals"] = ci;
-  }
+json confidence_intervals_section(const BootstrapSummary& boot, const ReportOptions& options) {
+  json ci = {{"resamples", options.bootstrap},
+             {"seed", options.seed},
+             {"level", 0.95},
+             {"method", "percentile bootstrap, resampled within each true class (class counts kept)"}};
+  for (const char* name : {"accuracy", "balanced_accuracy", "macro_f1", "ece", "macro_auc"})
+    if (auto it = boot.intervals.find(name); it != boot.intervals.end())
+      ci[name] = {it->second.lower, it->second.upper};
+  return ci;
+}
 
-  if (!options.subgroups.columns.empty()) {
-    std::unordered_map<std::string, const std::map<std::string, std::string>*> by_id;
-    for (const auto& item : dataset.items) by_id[item.id] = &item.attributes;
-    std::vector<const std::map<std::string, std::string>*> attributes;
-    for (const auto& item : s.scored) attributes.push_back(by_id.at(item.id));
-    SubgroupOptions so = options.subgroups;
-    so.bootstrap = options.bootstrap;
-    so.seed = options.seed;
-    so.calibration_bins = options.calibration_bins;
-    json sub = subgroup_report(table, attributes, so);
-    report["subgroups"] = sub["subgroups"];
-    report["disparity"] = sub["disparity"];
-    report["subgroup_options"] = sub["subgroup_options"];
-  }
+// Metrics per subgroup of the metadata columns: subgroups, disparity, subgroup_options.
+void add_subgroups(json& report, const Dataset& dataset, const Scoring& s, const ScoreTable& table,
+                   const ReportOptions& options) {
+  std::unordered_map<std::string, const std::map<std::string, std::string>*> by_id;
+  for (const auto& item : dataset.items) by_id[item.id] = &item.attributes;
+  std::vector<const std::map<std::string, std::string>*> attributes;
+  for (const auto& item : s.scored) attributes.push_back(by_id.at(item.id));
+  SubgroupOptions so = options.subgroups;
+  so.bootstrap = options.bootstrap;
+  so.seed = options.seed;
+  so.calibration_bins = options.calibration_bins;
+  json sub = subgroup_report(table, attributes, so);
+  report["subgroups"] = sub["subgroups"];
+  report["disparity"] = sub["disparity"];
+  report["subgroup_options"] = sub["subgroup_options"];
+}
+
+}  // namespace
+
+nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const ReportOptions& options) {
+  if (s.scored.empty())
+    throw Error(ErrorKind::input, fmt::format("{}: no items could be scored: nothing to report", dataset.root));
+  const ScoreTable table = score_table(s);
+  const Metrics m = compute_metrics(table.truth, table.probabilities, s.labels, options.calibration_bins);
+  json report = {
+      {"schema_version", kReportSchemaVersion},
+      {"skinscan", version()},
+      {"created", now_iso8601()},
+      {"model", s.source},
+      {"dataset", dataset_section(dataset, s, options)},
+      {"metrics", metrics_section(m)},
+      {"per_class", per_class_section(m)},
+      {"confusion_matrix", confusion_section(m, s.labels)},
+      {"calibration", calibration_section(m, options.calibration_bins)},
+      {"items_missing", s.missing},
+      {"items_unlabelled", s.unlabelled},
+      {"label_map", s.label_map},
+      {"items_failed", failed_items(s)},
+      {"definitions",
+       {{"balanced_accuracy", "mean recall over the classes present in the truth (ISIC 2018 Task 3 metric)"},
+        {"macro", "unweighted mean over classes present in truth or predictions"},
+        {"prediction", "argmax of the probabilities (first class on ties)"}}},
+  };
+  const std::string auc_ci = options.auc_ci.empty() ? (options.bootstrap > 0 ? "bootstrap" : "delong") : options.auc_ci;
+  std::optional<BootstrapSummary> boot;
+  if (options.bootstrap > 0)
+    boot = bootstrap_subset(SubsetMetrics(table, all_indices(table.size()), options.calibration_bins),
+                            options.bootstrap, options.seed);
+  add_auc_intervals(report["per_class"], s, table, auc_ci, boot);
+  report["binary"] = binary_section(s, table, auc_ci, boot);
+  add_operating_points(report, s, table, options);
+  add_selective(report, table, options);
+  if (boot) report["confidence_intervals"] = confidence_intervals_section(*boot, options);
+  if (!options.subgroups.columns.empty()) add_subgroups(report, dataset, s, table, options);
   return report;
 }
 

@@ -12,11 +12,10 @@
 
 #include <fmt/format.h>
 
-#include "skin/csv.hpp"
 #include "skin/error.hpp"
+#include "skin/prediction_files.hpp"
 #include "skin/sha256.hpp"
 #include "skin/strings.hpp"
-#include "skin/writers.hpp"
 
 namespace skin {
 
@@ -109,128 +108,9 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
   return s;
 }
 
-namespace {
-
-// The rows of a predictions file, read in the file's own class order.
-struct PredictionRows {
-  std::vector<std::string> labels;
-  bool upper_case_labels = false;  // ISIC column names
-  struct Row {
-    std::vector<double> p;
-    std::string error;
-  };
-  std::unordered_map<std::string, Row> rows;
-};
-
-void check_row_sum(double sum, const std::function<void(const std::string&)>& fail) {
-  if (std::abs(sum - 1.0) > 1e-3) fail(fmt::format("probabilities sum to {:.6g}, not 1", sum));
-}
-
-PredictionRows read_csv_predictions(std::istream& in, const std::string& path) {
-  CsvReader csv(in, path);
-  PredictionRows out;
-  std::vector<std::size_t> columns;
-  std::size_t id_col = 0;
-  std::optional<std::size_t> error_col;
-  if (csv.column("image")) {  // ISIC submission: 2018 (MEL,NV,...,AKIEC,...) or 2019 (...,AK,SCC,UNK)
-    id_col = *csv.column("image");
-    out.upper_case_labels = true;
-    for (std::size_t c = 0; c < csv.header().size(); ++c)
-      if (c != id_col) columns.push_back(c), out.labels.push_back(csv.header()[c]);
-  } else if (csv.column("id") && csv.column("probability") && csv.column("malignant_probability")) {  // skinscan csv
-    id_col = *csv.column("id");
-    error_col = csv.column("error");
-    for (std::size_t c = *csv.column("probability") + 1; c < *csv.column("malignant_probability"); ++c)
-      columns.push_back(c), out.labels.push_back(csv.header()[c]);
-  } else {
-    throw Error(ErrorKind::input,
-                fmt::format("{}: not a predictions file (expected an ISIC submission header "
-                            "'image,MEL,NV,...', skinscan batch --format csv, or skinscan JSON Lines)",
-                            path));
-  }
-  if (out.labels.size() < 2) throw Error(ErrorKind::input, fmt::format("{}: fewer than 2 class columns", path));
-  std::unordered_map<std::string, std::size_t> row_of;
-  while (auto row = csv.next()) {
-    std::string id = (*row)[id_col];
-    if (id.empty()) csv.fail("empty image id");
-    if (auto [it, fresh] = row_of.emplace(id, csv.row()); !fresh)
-      csv.fail(fmt::format("duplicate image id '{}' (first at row {})", id, it->second));
-    PredictionRows::Row r;
-    if (error_col && !(*row)[*error_col].empty()) {
-      r.error = (*row)[*error_col];
-    } else {
-      double sum = 0;
-      for (std::size_t c : columns) sum += r.p.emplace_back(parse_probability(csv, (*row)[c], csv.header()[c]));
-      check_row_sum(sum, [&](const std::string& what) { csv.fail(what); });
-    }
-    out.rows.emplace(std::move(id), std::move(r));
-  }
-  return out;
-}
-
-// skinscan batch JSON Lines: {"id", "probabilities": {label: p}} or {"id", "error"} per line.
-PredictionRows read_jsonl_predictions(std::istream& in, const std::string& path) {
-  PredictionRows out;
-  std::unordered_map<std::string, std::size_t> line_of;
-  std::string line;
-  std::size_t n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto fail = [&](const std::string& what) {
-      throw Error(ErrorKind::input, fmt::format("{}: line {}: {}", path, n, what));
-    };
-    if (in.eof()) fail("incomplete last line (no newline): was the run cut short?");
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception&) {
-      fail("not a JSON record");
-    }
-    if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || j["id"].get<std::string>().empty())
-      fail("record has no image id");
-    const std::string id = j["id"].get<std::string>();
-    if (auto [it, fresh] = line_of.emplace(id, n); !fresh)
-      fail(fmt::format("duplicate image id '{}' (first at line {})", id, it->second));
-    PredictionRows::Row r;
-    if (j.contains("error") && j["error"].is_string()) {
-      r.error = j["error"].get<std::string>();
-    } else {
-      if (!j.contains("probabilities") || !j["probabilities"].is_object())
-        fail("record has neither probabilities nor error");
-      const auto& probs = j["probabilities"];
-      if (out.labels.empty())
-        for (const auto& [label, v] : probs.items()) out.labels.push_back(label);
-      if (probs.size() != out.labels.size()) fail("its classes differ from the first record's");
-      double sum = 0;
-      for (const auto& label : out.labels) {
-        if (!probs.contains(label)) fail(fmt::format("no probability for '{}'", label));
-        const auto& v = probs[label];
-        if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < -1e-6 || v.get<double>() > 1 + 1e-6)
-          fail(fmt::format("'{}' is not a probability: {}", label, v.dump()));
-        sum += r.p.emplace_back(std::clamp(v.get<double>(), 0.0, 1.0));
-      }
-      check_row_sum(sum, fail);
-    }
-    out.rows.emplace(id, std::move(r));
-  }
-  if (out.labels.size() < 2 && !out.rows.empty())
-    throw Error(ErrorKind::input, fmt::format("{}: fewer than 2 classes in its records", path));
-  return out;
-}
-
-}  // namespace
-
 Scoring score_with_predictions(const Dataset& dataset, const std::string& path,
                                const std::vector<std::string>& malignant, const LabelMap& label_map) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::io, fmt::format("{}: cannot open predictions", path));
-  char first = 0;
-  while (in.get(first) && std::isspace(static_cast<unsigned char>(first))) {
-  }
-  in.clear();
-  in.seekg(0);
-  PredictionRows file = first == '{' ? read_jsonl_predictions(in, path) : read_csv_predictions(in, path);
+  PredictionRows file = read_predictions(path);
   if (file.labels.empty()) throw Error(ErrorKind::input, fmt::format("{}: no predictions", path));
 
   Scoring s;
@@ -264,6 +144,39 @@ Scoring score_with_predictions(const Dataset& dataset, const std::string& path,
     }
   }
   return s;
+}
+
+namespace {
+FlatScores flatten(const Scoring& s, std::vector<double> ScoredItem::*row) {
+  FlatScores out;
+  out.truth.reserve(s.scored.size());
+  out.values.reserve(s.scored.size() * s.labels.size());
+  for (const auto& item : s.scored) {
+    out.truth.push_back(item.truth);
+    out.values.insert(out.values.end(), (item.*row).begin(), (item.*row).end());
+  }
+  return out;
+}
+}  // namespace
+
+FlatScores flatten_probabilities(const Scoring& s) { return flatten(s, &ScoredItem::probabilities); }
+FlatScores flatten_raw_scores(const Scoring& s) { return flatten(s, &ScoredItem::scores); }
+
+std::string per_image_csv(const Scoring& s) {
+  std::string out = "id,path,truth,prediction,confidence,correct";
+  for (const auto& label : s.labels) out += ",p_" + csv_escape(label);
+  out += "\n";
+  for (const auto& item : s.scored) {
+    auto best = std::size_t(std::max_element(item.probabilities.begin(), item.probabilities.end()) -
+                            item.probabilities.begin());
+    out += fmt::format("{},{},{},{},{:.9g},{}", csv_escape(item.id), csv_escape(item.path),
+                       s.labels[std::size_t(item.truth)], s.labels[best], item.probabilities[best],
+                       int(best) == item.truth ? 1 : 0);
+    for (double p : item.probabilities)
+      out += fmt::format(",{:.17g}", p);  // round-trips: paired tests see the same ties
+    out += "\n";
+  }
+  return out;
 }
 
 void require_complete(const Scoring& s) {

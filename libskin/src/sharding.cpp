@@ -12,13 +12,12 @@
 
 #include <fmt/format.h>
 
-#include "skin/csv.hpp"
 #include "skin/error.hpp"
 #include "skin/input_source.hpp"
 #include "skin/json_file.hpp"
-#include "skin/json_text.hpp"
 #include "skin/output_file.hpp"
 #include "skin/prediction.hpp"
+#include "skin/prediction_files.hpp"
 #include "skin/sha256.hpp"
 
 namespace skin {
@@ -29,77 +28,6 @@ bool parse_size(const std::string& s, std::size_t& out) {
     return false;
   out = std::stoul(s);
   return true;
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::input, fmt::format("{}: cannot open shard output", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// One merged record: its image id and its text (a JSON line or a CSV row, without newline).
-struct Record {
-  std::string id, text;
-};
-
-std::vector<Record> read_jsonl_shard(const std::string& path, const std::string& text) {
-  std::vector<Record> records;
-  if (!text.empty() && text.back() != '\n')
-    throw Error(ErrorKind::input, fmt::format("{}: last line is incomplete (the task stopped while writing); "
-                                              "re-run this shard with --resume",
-                                              path));
-  std::istringstream in(text);
-  std::string line;
-  std::size_t n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty()) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception&) {
-      throw Error(ErrorKind::input, fmt::format("{}: line {}: not a JSON record", path, n));
-    }
-    if (!j.is_object() || !j.contains("id") || !j["id"].is_string())
-      throw Error(ErrorKind::input, fmt::format("{}: line {}: record has no image id", path, n));
-    records.push_back({j["id"].get<std::string>(), line});
-  }
-  return records;
-}
-
-std::vector<Record> read_csv_shard(const std::string& path, const std::string& text, const std::string& id_column,
-                                   std::string& header) {
-  if (!text.empty() && text.back() != '\n')
-    throw Error(ErrorKind::input, fmt::format("{}: last line is incomplete (the task stopped while writing); "
-                                              "re-run this shard",
-                                              path));
-  std::istringstream in(text);
-  CsvReader csv(in, path);
-  const std::size_t id = csv.require_column(id_column);
-  std::string first_line = text.substr(0, text.find('\n'));
-  if (!first_line.empty() && first_line.back() == '\r') first_line.pop_back();
-  if (header.empty()) header = first_line;
-  if (first_line != header)
-    throw Error(ErrorKind::input, fmt::format("{}: CSV header differs from the other shards", path));
-  std::vector<Record> records;
-  // Rows are re-emitted field by field (quoted where needed) so that the merged file is valid CSV.
-  while (auto row = csv.next()) {
-    std::string line;
-    for (std::size_t c = 0; c < row->size(); ++c) {
-      const std::string& f = (*row)[c];
-      std::string cell = f;
-      if (f.find_first_of(",\"\r\n") != std::string::npos) {
-        cell = "\"";
-        for (char ch : f) cell += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-        cell += "\"";
-      }
-      line += (c ? "," : "") + cell;
-    }
-    records.push_back({(*row)[id], line});
-  }
-  return records;
 }
 
 }  // namespace
@@ -161,6 +89,20 @@ ShardPlan plan_shard(const std::vector<std::string>& inputs, std::istream* lines
 
 std::string sidecar_path(const std::string& output) { return output + ".shard.json"; }
 
+void write_shard_sidecar(const std::string& output, const ShardSidecar& s) {
+  const nlohmann::json j = {
+      {"shard", s.shard.index},
+      {"of", s.shard.count},
+      {"format", s.format},
+      {"model", {{"name", s.model_name}, {"version", s.model_version}, {"manifest_sha256", s.manifest_sha256}}},
+      {"input_ids_sha256", s.input_ids_sha256},
+      {"inputs_total", s.inputs_total},
+      {"inputs_in_shard", s.inputs_in_shard},
+      {"records", s.records},
+      {"assignment", "fnv1a64(image id) mod of; image id = file name without extension"}};
+  write_json(sidecar_path(output), j);
+}
+
 std::size_t merge_shards(const std::string& out, const std::vector<std::string>& shards) {
   if (shards.empty()) throw Error(ErrorKind::usage, "merge: no shard outputs given");
   struct Shard {
@@ -218,13 +160,16 @@ std::size_t merge_shards(const std::string& out, const std::vector<std::string>&
 
   const std::string format = first["format"].get<std::string>();
   std::string header;
-  std::vector<Record> all;
+  std::vector<ShardRecord> all;
   std::map<std::string, std::string> owner;
   for (const auto& s : loaded) {
-    const std::string text = read_all(s.path);
-    std::vector<Record> records = format == "jsonl"
-                                      ? read_jsonl_shard(s.path, text)
-                                      : read_csv_shard(s.path, text, format == "isic" ? "image" : "id", header);
+    ShardRecords shard = read_shard_records(s.path, parse_output_format(format));
+    if (format != "jsonl") {
+      if (header.empty()) header = shard.header;
+      if (shard.header != header)
+        throw Error(ErrorKind::input, fmt::format("{}: CSV header differs from the other shards", s.path));
+    }
+    std::vector<ShardRecord>& records = shard.records;
     if (records.size() != s.meta["records"].get<std::size_t>())
       throw Error(ErrorKind::input, fmt::format("{}: {} records, but its sidecar says {}", s.path, records.size(),
                                                 s.meta["records"].get<std::size_t>()));
@@ -234,7 +179,7 @@ std::size_t merge_shards(const std::string& out, const std::vector<std::string>&
       all.push_back(std::move(r));
     }
   }
-  std::stable_sort(all.begin(), all.end(), [](const Record& a, const Record& b) { return a.id < b.id; });
+  std::stable_sort(all.begin(), all.end(), [](const ShardRecord& a, const ShardRecord& b) { return a.id < b.id; });
   OutputFile file(out);
   if (format != "jsonl") file.write(header + "\n");
   for (const auto& r : all) file.write(r.text + "\n");

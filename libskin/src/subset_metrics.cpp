@@ -211,4 +211,26 @@ BootstrapSummary bootstrap_subset(const SubsetMetrics& subset, int resamples, st
   return out;
 }
 
+ScoreTable score_table(const Scoring& s) {
+  ScoreTable t;
+  t.classes = s.labels.size();
+  t.has_binary = !s.malignant.empty();
+  std::vector<bool> is_malignant(t.classes);
+  for (std::size_t k = 0; k < t.classes; ++k)
+    is_malignant[k] = std::find(s.malignant.begin(), s.malignant.end(), s.labels[k]) != s.malignant.end();
+  FlatScores flat = flatten_probabilities(s);
+  t.truth = std::move(flat.truth);
+  t.probabilities = std::move(flat.values);
+  for (const auto& item : s.scored) {
+    if (t.has_binary) {
+      double p = 0;
+      for (std::size_t k = 0; k < t.classes; ++k)
+        if (is_malignant[k]) p += item.probabilities[k];
+      t.malignant_truth.push_back(is_malignant[std::size_t(item.truth)]);
+      t.malignant_score.push_back(p);
+    }
+  }
+  return t;
+}
+
 }  // namespace skin

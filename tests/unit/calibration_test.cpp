@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include "skin/error.hpp"
+
 TEST_CASE("fit_temperature recovers the temperature that generated the labels") {
   std::mt19937 rng(3);
   std::normal_distribution<double> normal(0, 3);
@@ -36,4 +38,34 @@ TEST_CASE("softmax_with_temperature divides the logits by T, row by row") {
   auto p = skin::softmax_with_temperature({0.0, 2.0, 5.0, 5.0}, 2, 2.0);
   CHECK(p[1] == doctest::Approx(1.0 / (1.0 + std::exp(-1.0))));
   CHECK(p[2] == doctest::Approx(0.5));
+}
+
+TEST_CASE("calibrate fits T on a scoring's logits and reports NLL and ECE before and after") {
+  std::mt19937 rng(5);
+  std::normal_distribution<double> noise(0, 1);
+  skin::Scoring s;
+  s.labels = {"a", "b", "c"};
+  std::vector<double> logits;
+  std::vector<int> truth;
+  for (int i = 0; i < 300; ++i) {
+    const int t = i % 3;
+    std::vector<double> row{noise(rng), noise(rng), noise(rng)};
+    row[std::size_t(t)] += 2.5;
+    for (auto& v : row) v *= 3;  // overconfident: the fitted T is well above 1
+    s.scored.push_back({std::to_string(i), "", t, {}, row});
+    logits.insert(logits.end(), row.begin(), row.end());
+    truth.push_back(t);
+  }
+  const skin::TemperatureFit fit = skin::calibrate(s, 1.0);
+  CHECK(fit.temperature == doctest::Approx(skin::fit_temperature(logits, truth, 3)));
+  CHECK(fit.temperature > 1.1);
+  CHECK(fit.nll_before == doctest::Approx(skin::temperature_nll(logits, truth, 3, 1.0)));
+  CHECK(fit.nll_after == doctest::Approx(skin::temperature_nll(logits, truth, 3, fit.temperature)));
+  CHECK(fit.nll_after < fit.nll_before);
+  CHECK(fit.images == 300);
+  const auto record = fit.record("/data", "ham10000", "");
+  CHECK(record["temperature"] == fit.temperature);
+  CHECK(record["split"].is_null());
+  s.scored.resize(1);
+  CHECK_THROWS_AS(skin::calibrate(s, 1.0), skin::Error);
 }

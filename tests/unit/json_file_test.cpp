@@ -23,3 +23,11 @@ TEST_CASE("a document parses; a missing file and bad JSON are errors naming the 
   CHECK(test::error_of([&] { skin::read_json_file(p.string(), "thresholds file"); }, skin::ErrorKind::io) ==
         p.string() + ": cannot open thresholds file");
 }
+
+TEST_CASE("write_json writes indented JSON with a newline, atomically, and replaces invalid UTF-8") {
+  fs::path p = fs::temp_directory_path() / ("skin_json_w_" + std::to_string(::getpid()) + ".json");
+  skin::write_json(p.string(), {{"a", 1}, {"name", std::string("bad\xff")}});
+  CHECK(test::read_text(p.string()) == "{\n  \"a\": 1,\n  \"name\": \"bad\xef\xbf\xbd\"\n}\n");
+  CHECK(!fs::exists(p.string() + ".partial"));
+  fs::remove(p);
+}

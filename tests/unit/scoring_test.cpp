@@ -126,3 +126,22 @@ TEST_CASE("score_with_model keeps missing, failed and scored items apart") {
   CHECK(s.source["name"] == "tiny7");
   CHECK(s.source["manifest_sha256"].get<std::string>().size() == 64);
 }
+
+TEST_CASE("the per-image CSV has every class probability and escapes ids") {
+  skin::Scoring s;
+  s.labels = {"a", "b"};
+  s.scored = {{"x,1", "/p/x,1.jpg", 1, {0.25, 0.75}, {}}, {"y", "/p/y.jpg", 0, {0.5, 0.5}, {}}};
+  CHECK(skin::per_image_csv(s) ==
+        "id,path,truth,prediction,confidence,correct,p_a,p_b\n"
+        "\"x,1\",\"/p/x,1.jpg\",b,b,0.75,1,0.25,0.75\n"
+        "y,/p/y.jpg,a,a,0.5,1,0.5,0.5\n");  // ties go to the first class
+}
+
+TEST_CASE("flattening: one row per scored item, probabilities or raw scores") {
+  skin::Scoring s;
+  s.labels = {"a", "b"};
+  s.scored = {{"x", "", 1, {0.25, 0.75}, {-1, 1}}, {"y", "", 0, {0.5, 0.5}, {2, 2}}};
+  CHECK(skin::flatten_probabilities(s).values == std::vector<double>{0.25, 0.75, 0.5, 0.5});
+  CHECK(skin::flatten_probabilities(s).truth == std::vector<int>{1, 0});
+  CHECK(skin::flatten_raw_scores(s).values == std::vector<double>{-1, 1, 2, 2});
+}

@@ -2,10 +2,15 @@
 // end to end in tests/cli (test_merge_refuses_mixed_or_incomplete_shards, the Slurm test).
 #include "skin/sharding.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <doctest/doctest.h>
 
+#include "skin/json_file.hpp"
 #include "support.hpp"
 
 TEST_CASE("FNV-1a 64 of the image id, as documented") {
@@ -33,4 +38,30 @@ TEST_CASE("shard specs: I/N and slurm; bad values are usage errors") {
     CHECK(test::error_of([&] { skin::parse_shard_spec(bad); }, skin::ErrorKind::usage)
               .rfind(std::string("--shard ") + bad, 0) == 0);
   }
+}
+
+TEST_CASE("a shard sidecar written by write_shard_sidecar is what merge_shards reads") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("skin_sidecar_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string out = (dir / "p.0.jsonl").string();
+  std::ofstream(out) << "{\"id\": \"b\"}\n{\"id\": \"a\"}\n";
+  skin::ShardSidecar s;
+  s.shard = {0, 1};
+  s.format = "jsonl";
+  s.model_name = "m";
+  s.model_version = "1.0.0";
+  s.manifest_sha256 = "abc";
+  s.input_ids_sha256 = "def";
+  s.inputs_total = s.inputs_in_shard = s.records = 2;
+  skin::write_shard_sidecar(out, s);
+  const auto j = skin::read_json_file(skin::sidecar_path(out), "sidecar");
+  CHECK(j["shard"] == 0);
+  CHECK(j["of"] == 1);
+  CHECK(j["model"]["manifest_sha256"] == "abc");
+  CHECK(j["records"] == 2);
+  const std::string merged = (dir / "all.jsonl").string();
+  CHECK(skin::merge_shards(merged, {out}) == 2);
+  CHECK(test::read_text(merged) == "{\"id\": \"a\"}\n{\"id\": \"b\"}\n");
+  fs::remove_all(dir);
 }

@@ -9,6 +9,7 @@
 #include <opencv2/core.hpp>
 
 #include "skin/classifier.hpp"
+#include "skin/image.hpp"
 #include "skin/saliency.hpp"
 
 namespace skin {
@@ -28,6 +29,10 @@ struct ImageExplanation {
 std::size_t class_index_of(const Manifest& manifest, const std::string& label);
 
 ImageExplanation explain_image(Classifier& classifier, const cv::Mat& bgr, const ExplainRequest& request);
+// Decodes the image file (load_image: Error(input) naming the file when it is not a usable
+// image) and explains it.
+ImageExplanation explain_file(Classifier& classifier, const std::string& path, const ImageLimits& limits,
+                              const ExplainRequest& request);
 
 // Writes DIR/<id>_overlay.png and DIR/<id>_heatmap.png (DIR created if needed) and records
 // their paths in explanation.json["saliency"].

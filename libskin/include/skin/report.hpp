@@ -34,13 +34,4 @@ struct ReportOptions {
 
 nlohmann::json make_report(const Dataset& dataset, const Scoring& scoring, const ReportOptions& options);
 
-// The scored items as one table (truth, probabilities, malignant view) for subset metrics.
-ScoreTable score_table(const Scoring& scoring);
-
-// A thresholds file written by --save-thresholds: {"rule", "picked_on", "thresholds": {...}}.
-// Error(io/input) naming the file when it cannot be read or has no thresholds.
-nlohmann::json load_thresholds(const std::string& path);
-// The file --save-thresholds writes, from a report made with pick_threshold set.
-nlohmann::json thresholds_file(const nlohmann::json& report);
-
 }  // namespace skin

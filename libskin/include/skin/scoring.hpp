@@ -50,6 +50,20 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
 Scoring score_with_predictions(const Dataset& dataset, const std::string& predictions_csv,
                                const std::vector<std::string>& malignant, const LabelMap& label_map = {});
 
+// The scored items as the flat arrays the metrics take: each item's truth, and its row of
+// labels.size() values (row-major): the probabilities, or the raw model outputs (logits, for
+// calibration; empty rows when scored from a predictions file).
+struct FlatScores {
+  std::vector<int> truth;
+  std::vector<double> values;
+};
+FlatScores flatten_probabilities(const Scoring& scoring);
+FlatScores flatten_raw_scores(const Scoring& scoring);
+
+// `evaluate --per-image`: id, path, truth, prediction, confidence, correct, then one p_<label>
+// column per class (what `compare` needs for paired tests on AUC).
+std::string per_image_csv(const Scoring& scoring);
+
 // For CI jobs (evaluate --strict): Error(input) when a labelled item has no prediction or a
 // prediction has no label, listing the first few ids of each.
 void require_complete(const Scoring& scoring);

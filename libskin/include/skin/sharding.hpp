@@ -36,9 +36,18 @@ struct ShardPlan {
 // Expands `inputs` (as batch does: files, directories, "-" for `lines`) and keeps this shard's.
 ShardPlan plan_shard(const std::vector<std::string>& inputs, std::istream* lines, const ShardSpec& spec);
 
-// The sidecar of a shard output: shard, of, format, model {name, version, manifest_sha256},
-// input_ids_sha256, inputs_total, records (written to this shard's output).
+// The sidecar of a shard output (FILE.shard.json), written by `batch --shard` once the shard's
+// output is complete and read back by merge_shards: its whole schema lives here.
+struct ShardSidecar {
+  ShardSpec shard;
+  std::string format;                                      // jsonl, csv or isic
+  std::string model_name, model_version, manifest_sha256;  // the model that made it
+  std::string input_ids_sha256;                            // ShardPlan::ids_sha256
+  std::size_t inputs_total = 0, inputs_in_shard = 0;
+  std::size_t records = 0;  // written to this shard's output
+};
 std::string sidecar_path(const std::string& output);
+void write_shard_sidecar(const std::string& output, const ShardSidecar& sidecar);  // atomically
 
 // Merges complete shard outputs into `out` (written atomically, records sorted by image id).
 // Checks that all N shards of one run are there exactly once, with the same model, input list

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "skin/metrics.hpp"
+#include "skin/scoring.hpp"
 
 namespace skin {
 
@@ -29,6 +30,9 @@ struct ScoreTable {
   // Per item: the top probability and whether its class is the truth (first maximum on ties).
   std::pair<std::vector<double>, std::vector<bool>> top_label() const;
 };
+
+// The scored items as one table; the malignant view exists when the scoring names malignant labels.
+ScoreTable score_table(const Scoring& scoring);
 
 struct SubsetSummary {
   double n = 0;  // total weight

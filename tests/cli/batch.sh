@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# End-to-end tests of `skinscan batch` (streaming, formats, atomic output, interrupt and resume).
+# Each test_* function is one ctest (tests/CMakeLists.txt); `bash batch.sh test_NAME` runs one.
+set -u
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+test_batch_jsonl_streams_one_record_per_image() {
+  run "$SKINSCAN" batch -m "$TINY7" "$GOOD"
+  expect_rc 0
+  [ "$(wc -l <"$WORK/out")" = "$(ls "$GOOD" | wc -l)" ] || fail "one line per image expected"
+  py "
+import json
+for line in open('$WORK/out'):
+    r = json.loads(line)
+    assert 'error' not in r, r
+    assert abs(sum(r['probabilities'].values()) - 1) < 1e-5
+"
+  expect_err "skinscan: 16 images, 16 ok, 0 failed"
+}
+
+test_batch_mixed_folder_records_every_item() {
+  run "$SKINSCAN" batch --format csv -m "$TINY7" "$FX/images"
+  expect_rc 2
+  local n_files
+  n_files=$(find "$FX/images" -type f | wc -l)
+  [ "$(($(wc -l <"$WORK/out") - 1))" = "$n_files" ] || fail "every file must appear in the csv"
+  py "
+import csv
+rows = list(csv.DictReader(open('$WORK/out')))
+bad = [r for r in rows if r['error']]
+assert len(bad) == 8, [r['path'] for r in bad]
+assert all('/bad/' in r['path'] and r['error'].startswith(r['path'] + ': ') for r in bad)
+"
+  expect_err "8 failed"
+}
+
+test_batch_quiet_prints_nothing_on_stderr() {
+  run "$SKINSCAN" batch --quiet -m "$TINY7" "$GOOD"
+  expect_rc 0
+  [ ! -s "$WORK/err" ] || fail "--quiet must keep stderr empty: $(cat "$WORK/err")"
+}
+
+test_batch_reads_paths_from_stdin() {
+  find "$GOOD" -type f | sort >"$WORK/list"
+  "$SKINSCAN" batch -m "$TINY7" - <"$WORK/list" >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  expect_rc 0
+  [ "$(wc -l <"$WORK/out")" = "$(wc -l <"$WORK/list")" ] || fail "one record per stdin line"
+}
+
+test_batch_out_is_atomic() {
+  echo "previous good report" >"$WORK/report.jsonl"
+  run "$SKINSCAN" batch -m "$FX/models/label_mismatch" --out "$WORK/report.jsonl" "$GOOD"
+  expect_rc 1
+  [ "$(cat "$WORK/report.jsonl")" = "previous good report" ] || fail "failed run replaced the report"
+  run "$SKINSCAN" batch -m "$TINY7" --out "$WORK/report.jsonl" "$GOOD"
+  expect_rc 0
+  [ ! -s "$WORK/out" ] || fail "stdout must stay empty with --out"
+  [ "$(wc -l <"$WORK/report.jsonl")" = 16 ] || fail "report incomplete"
+  [ ! -e "$WORK/report.jsonl.partial" ] || fail "partial file left behind"
+  run "$SKINSCAN" batch -m "$TINY7" --out "$WORK/no/such/dir/r.jsonl" "$GOOD"
+  expect_rc 1
+  expect_err "$WORK/no/such/dir/r.jsonl: cannot create file"
+}
+
+test_batch_isic_needs_ham_labels() {
+  run "$SKINSCAN" batch --format isic -m "$TINY2" "$GOOD"
+  expect_rc 1
+  expect_err "isic format needs the 7 HAM10000 classes; model 'tiny2' has no 'mel'"
+  run "$SKINSCAN" batch --format isic -m "$TINY7" "$FX/images"
+  expect_rc 2
+  [ "$(head -1 "$WORK/out")" = "image,MEL,NV,BCC,AKIEC,BKL,DF,VASC" ] || fail "isic header"
+  [ "$(($(wc -l <"$WORK/out") - 1))" = 16 ] || fail "isic rows for the good images only"
+  expect_err "skinscan: error: $BAD/empty.jpg: file is empty"
+}
+
+test_real_data_isic_submission() {
+  need_shared
+  local images=$SKINSCAN_SHARED_DATA/HAM10000_images
+  ls "$images" | head -300 | sed "s|^|$images/|" >"$WORK/list"
+  "$SKINSCAN" batch --format isic - <"$WORK/list" >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+  expect_rc 0
+  py "
+import csv
+rows = list(csv.DictReader(open('$WORK/out')))
+assert len(rows) == 300, len(rows)
+for r in rows:
+    s = sum(float(r[c]) for c in ['MEL','NV','BCC','AKIEC','BKL','DF','VASC'])
+    assert abs(s - 1) < 1e-5, (r['image'], s)
+    assert r['image'].startswith('ISIC_') and not r['image'].endswith('.jpg')
+"
+}
+
+test_interrupt_keeps_results_and_resume_finishes() {
+  mkdir -p "$WORK/many"
+  for i in $(seq 1 400); do ln -s "$GOOD/baseline.jpg" "$WORK/many/img_$i.jpg"; done
+  # The bundled model at batch 1 is slow enough to be interrupted mid-run.
+  "$SKINSCAN" batch -b 1 --decode-threads 1 --out "$WORK/r.jsonl" "$WORK/many" >"$WORK/out" 2>"$WORK/err" &
+  local pid=$! lines=0
+  for _ in $(seq 1 300); do
+    lines=$(cat "$WORK/r.jsonl.partial" 2>/dev/null | wc -l)
+    [ "$lines" -ge 20 ] && break
+    sleep 0.1
+  done
+  kill -INT $pid
+  wait $pid
+  rc=$?
+  expect_rc 130
+  expect_err "skinscan: interrupted after "
+  expect_err "results so far are in $WORK/r.jsonl.partial"
+  [ ! -e "$WORK/r.jsonl" ] || fail "an interrupted run must not look finished"
+  local kept
+  kept=$(wc -l <"$WORK/r.jsonl.partial")
+  [ "$kept" -ge 20 ] && [ "$kept" -lt 400 ] || fail "expected a partial result, got $kept lines"
+  py "
+import json
+for line in open('$WORK/r.jsonl.partial'):
+    json.loads(line)  # every kept record is complete
+"
+  run "$SKINSCAN" batch --out "$WORK/r.jsonl" --resume "$WORK/many"
+  expect_rc 0
+  expect_err "already done in the earlier run"
+  [ ! -e "$WORK/r.jsonl.partial" ] || fail "partial file left after the resumed run finished"
+  py "
+import json
+paths = [json.loads(l)['path'] for l in open('$WORK/r.jsonl')]
+assert len(paths) == 400 and len(set(paths)) == 400, (len(paths), len(set(paths)))
+"
+  run "$SKINSCAN" batch --resume "$WORK/many"
+  expect_rc 1
+  expect_err "--resume needs --out FILE and --format jsonl"
+}
+
+"$1"

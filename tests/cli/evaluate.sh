@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# End-to-end tests of `skinscan evaluate` (reports, gates, plots, label maps, subgroups, the research report golden).
+# Each test_* function is one ctest (tests/CMakeLists.txt); `bash evaluate.sh test_NAME` runs one.
+set -u
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+test_evaluate_report_and_per_image() {
+  make_imagefolder
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --out "$WORK/report.json" --per-image "$WORK/per.csv" --bootstrap 50
+  expect_rc 2  # broken.jpg failed, and is listed
+  expect_out "imagefolder"
+  expect_out "balanced accuracy"
+  expect_err "broken.jpg: file is empty"
+  py "
+import json, csv
+r = json.load(open('$WORK/report.json'))
+for k in ['schema_version', 'model', 'dataset', 'metrics', 'per_class', 'confusion_matrix', 'calibration', 'binary', 'items_failed']:
+    assert k in r, k
+for k in ['accuracy', 'balanced_accuracy', 'macro_f1', 'ece', 'mce', 'brier', 'nll', 'macro_auc']:
+    assert k in r['metrics'], k
+assert r['model']['name'] == 'tiny7' and len(r['model']['manifest_sha256']) == 64
+assert r['dataset']['scored'] == 5 and r['dataset']['failed'] == 1 and r['dataset']['labelled'] == 6
+assert r['items_failed'][0]['id'] == 'broken.jpg'
+assert r['confusion_matrix']['labels'][4] == 'mel' and sum(map(sum, r['confusion_matrix']['counts'])) == 5
+lo, hi = r['confidence_intervals']['accuracy']
+assert lo <= r['metrics']['accuracy'] <= hi
+rows = list(csv.DictReader(open('$WORK/per.csv')))
+assert len(rows) == 5 and list(rows[0]) == ['id', 'path', 'truth', 'prediction', 'confidence', 'correct'] + ['p_' + l for l in r['confusion_matrix']['labels']]
+for row in rows:
+    p = [float(row['p_' + l]) for l in r['confusion_matrix']['labels']]
+    assert abs(sum(p) - 1) < 1e-6 and abs(max(p) - float(row['confidence'])) < 1e-9
+"
+}
+
+test_evaluate_gates_exit_3() {
+  make_imagefolder
+  rm "$WORK/folder/nv/broken.jpg"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --fail-under accuracy=0 --fail-over ece=1
+  expect_rc 0
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --fail-under accuracy=1.01 --fail-over ece=-1
+  expect_rc 3
+  expect_err "skinscan: gate failed: accuracy = "
+  expect_err "is below 1.01"
+  expect_err "skinscan: gate failed: ece = "
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --fail-under accuracy
+  expect_rc 1
+  expect_err "gate 'accuracy' must look like METRIC=VALUE"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --fail-under speed=1
+  expect_rc 1
+  expect_err "unknown metric 'speed'"
+}
+
+test_evaluate_bad_labels_and_predictions() {
+  make_imagefolder
+  mkdir -p "$WORK/folder/xyz" && cp "$GOOD/plain.png" "$WORK/folder/xyz/odd.png"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder"
+  expect_rc 1
+  expect_err "model 'tiny7' has classes (akiec, bcc, bkl, df, mel, nv, vasc) but the dataset has (mel, nv, xyz); not covered: xyz"
+  printf 'image_id,dx\nA,mel\nB,nv\n' >"$WORK/truth.csv"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nA,0.5,0.5,0,0,0,0,0\nB,nan,1,0,0,0,0,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
+  expect_rc 1
+  expect_err "$WORK/p.csv: row 3: 'MEL' is not finite: 'nan'"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nA,0.5,0.5,0,0,0,0,0\nA,0,1,0,0,0,0,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
+  expect_rc 1
+  expect_err "row 3: duplicate image id 'A' (first at row 2)"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nA,0.9,0.5,0,0,0,0,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
+  expect_rc 1
+  expect_err "row 2: probabilities sum to 1.4, not 1"
+  printf 'image,MEL,BCC\nA,1,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
+  expect_rc 1
+  expect_err "$WORK/p.csv has classes (mel, bcc) but the dataset has (mel, nv); not covered: nv"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nA,1,0,0,0,0,0,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --json
+  expect_rc 0
+  py "
+import json
+r = json.load(open('$WORK/out'))
+assert r['dataset']['scored'] == 1 and r['items_missing'] == ['B'], r['dataset']
+"
+}
+
+test_real_data_evaluate_test_split() {
+  need_shared
+  run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" --json
+  expect_rc 0
+  py "
+import json
+r = json.load(open('$WORK/out'))
+d = r['dataset']
+assert d['layout'] == 'ham10000' and d['labelled'] == 1516 and d['scored'] == 897 and d['missing'] == 619, d
+assert len(r['items_missing']) == 619
+m = r['metrics']
+print('test split:', {k: round(m[k], 4) for k in ['accuracy', 'balanced_accuracy', 'macro_f1', 'ece']})
+# The numbers in models/ham10000-skinnet/MODEL_CARD.md (test_report.json) must stay what the tool
+# measures: a change to decoding, preprocessing or the metrics that moves them fails here.
+card = json.load(open('$SKINSCAN_SOURCE/models/ham10000-skinnet/test_report.json'))['metrics']
+for k in ['accuracy', 'balanced_accuracy', 'macro_f1', 'ece', 'nll', 'macro_auc']:
+    assert abs(m[k] - card[k]) < 1e-4, (k, m[k], card[k])
+"
+}
+
+test_evaluate_plots_are_pngs() {
+  make_imagefolder
+  rm "$WORK/folder/nv/broken.jpg"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --plots "$WORK/plots"
+  expect_rc 0
+  for f in confusion_matrix reliability roc; do
+    [ "$(head -c 8 "$WORK/plots/$f.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "$f.png is not a PNG"
+    [ "$(stat -c %s "$WORK/plots/$f.png")" -gt 5000 ] || fail "$f.png is suspiciously small"
+  done
+}
+
+test_evaluate_label_map_unlabelled_and_strict() {
+  printf 'image_id,dx\nA,mel\nB,akiec\nC,nv\n' >"$WORK/truth.csv"
+  # ISIC 2019 columns; D has no label; C has no prediction.
+  printf 'image,MEL,NV,BCC,AK,BKL,DF,VASC,SCC,UNK\nA,0.6,0.1,0,0.1,0,0,0,0.1,0.1\nB,0,0.2,0,0.5,0,0,0,0.3,0\nD,0,1,0,0,0,0,0,0,0\n' >"$WORK/p.csv"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv"
+  expect_rc 1
+  expect_err "not covered: akiec. Map the columns with --label-map"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --label-map AK=akiec,SCC=akiec,UNK=- --json
+  expect_rc 0
+  expect_err "label map: SCC -> akiec"
+  expect_err "label map: UNK -> (dropped)"
+  py "
+import json
+r = json.load(open('$WORK/out'))
+assert r['items_unlabelled'] == ['D'] and r['dataset']['unlabelled'] == 1, r['items_unlabelled']
+assert r['items_missing'] == ['C']
+assert r['label_map']['columns']['AK'] == 'akiec' and r['label_map']['renormalised'] is True
+assert r['confusion_matrix']['labels'] == ['mel', 'nv', 'bcc', 'akiec', 'bkl', 'df', 'vasc']
+assert r['metrics']['accuracy'] == 1.0  # A -> mel 0.6/0.9, B -> akiec 0.8
+"
+  printf 'AK=akiec\n# comment\nSCC,akiec\nUNK=-\n' >"$WORK/map.txt"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --label-map "$WORK/map.txt" --strict
+  expect_rc 1
+  expect_err "--strict: 1 labelled items have no prediction (C); 1 predictions have no label (D)"
+}
+
+test_evaluate_subgroups_thresholds_and_group_gates() {
+  printf 'image_id,dx,sex,age\n' >"$WORK/truth.csv"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\n' >"$WORK/p.csv"
+  for i in $(seq 1 60); do
+    if [ $((i % 3)) = 0 ]; then dx=mel; else dx=nv; fi
+    sex=$([ $((i % 2)) = 0 ] && echo female || echo male)
+    m=$(awk -v i=$i 'BEGIN { printf "%.2f", (i % 7) / 7 }')
+    printf 'I%d,%s,%s,%d\n' $i $dx $sex $((20 + i)) >>"$WORK/truth.csv"
+    awk -v id=I$i -v m=$m 'BEGIN { printf "%s,%s,%.2f,0,0,0,0,0\n", id, m, 1 - m }' >>"$WORK/p.csv"
+  done
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --group-by sex,age --age-bins 0,40,60,100 \
+    --min-group-n 10 --pick-threshold youden --save-thresholds "$WORK/t.json" --out "$WORK/r.json"
+  expect_rc 0
+  expect_out "disparity balanced_accuracy"
+  expect_out "age            [40,60)"
+  py "
+import json
+r = json.load(open('$WORK/r.json'))
+groups = {(g['column'], g['group']): g for g in r['subgroups']}
+assert set(groups) == {('sex', 'female'), ('sex', 'male'), ('age', '[0,40)'), ('age', '[40,60)'), ('age', '[60,100)')}, set(groups)
+assert groups[('age', '[0,40)')]['n'] == 19 and groups[('age', '[60,100)')]['n'] == 21
+for k in ['accuracy', 'balanced_accuracy', 'macro_auc', 'ece', 'malignant_auc']:
+    assert k in r['disparity'] and 'max_gap' in r['disparity'][k], k
+t = json.load(open('$WORK/t.json'))
+assert t['rule'] == 'youden' and 'malignant' in t['thresholds'] and 'mel' in t['thresholds']
+"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --thresholds "$WORK/t.json" --json
+  expect_rc 0
+  py "
+import json
+r = json.load(open('$WORK/out'))
+res = r['thresholds_applied']['results']['mel']
+assert res['tp'] + res['fp'] + res['tn'] + res['fn'] == 60 and res['sensitivity'] is not None
+"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --group-by sex \
+    --fail-under-group balanced_accuracy=1.01 --max-gap accuracy=-1
+  expect_rc 3
+  expect_err "gate failed: balanced_accuracy = "
+  expect_err "for group sex=female (n = 30) is below 1.01"
+  expect_err "gate failed: accuracy gap between groups"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --max-gap accuracy=0.1
+  expect_rc 1
+  expect_err "--fail-under-group and --max-gap need --group-by"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --group-by colour
+  expect_rc 1
+  expect_err "--group-by colour: no scored item has this column"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --pick-threshold sens=2
+  expect_rc 1
+  expect_err "threshold rule 'sens=2': the level must be a number in (0, 1]"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --thresholds "$WORK/truth.csv"
+  expect_rc 1
+  expect_err "$WORK/truth.csv: invalid JSON"
+}
+
+test_real_data_research_report_golden() {
+  need_shared
+  # The bundled model runs once, through batch; both reports below score its predictions (evaluate's
+  # model path over the same images is test_real_data_evaluate_test_split's).
+  while read -r id; do
+    [ -f "$SKINSCAN_SHARED_DATA/HAM10000_images/$id.jpg" ] && echo "$SKINSCAN_SHARED_DATA/HAM10000_images/$id.jpg"
+  done <"$SKINSCAN_SOURCE/datasets/splits/test.txt" >"$WORK/test_images"
+  "$SKINSCAN" batch --format isic --quiet --out "$WORK/predictions.csv" - <"$WORK/test_images" || fail "batch over the test images"
+  run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" \
+    --predictions "$WORK/predictions.csv" \
+    --group-by dataset,sex,age,localization --age-bins 0,30,50,70,120 --bootstrap 200 --seed 1 \
+    --pick-threshold sens=0.95 --plots "$WORK/plots" --out "$WORK/r.json" -q
+  expect_rc 0
+  py "
+import json, os
+r = json.load(open('$WORK/r.json'))
+labels = r['confusion_matrix']['labels']
+for l in labels:
+    pc = r['per_class'][l]
+    assert len(pc['auc_ci']) == 2 and pc['auc_ci'][0] <= pc['auc'] <= pc['auc_ci'][1] and pc['auc_ci_method'] == 'bootstrap', l
+    op = r['operating_points'][l]
+    for k in ['sens_at_spec_0.90', 'sens_at_spec_0.95', 'spec_at_sens_0.90', 'spec_at_sens_0.95', 'pauc_above_sens_0.80', 'standardized_pauc_max_fpr_0.20']:
+        assert k in op, (l, k)
+b = r['binary']
+assert b['auc_ci'][0] <= b['auc'] <= b['auc_ci'][1] and b['auc_ci_method'] == 'bootstrap'
+assert 'malignant' in r['operating_points'] and 0 < r['operating_points']['malignant']['pauc_above_sens_0.80'] < b['auc']  # area from the sens-0.80 point only
+assert set(r['thresholds_picked']['thresholds']) == set(labels) | {'malignant'}
+sel = r['selective']
+assert 0 < sel['aurc'] < r['metrics']['aurc'] + 1e-12 and 'risk_at_coverage_0.80' in sel and 'coverage_at_risk_0.05' in sel
+assert 'within each true class' in r['confidence_intervals']['method']
+cols = {g['column'] for g in r['subgroups']}
+assert cols == {'dataset', 'sex', 'age', 'localization'}, cols
+for g in r['subgroups']:
+    assert set(g) >= {'column', 'group', 'n', 'flagged_small', 'metrics', 'ci'}
+    assert set(g['metrics']) == {'accuracy', 'balanced_accuracy', 'macro_f1', 'macro_auc', 'ece', 'malignant_sensitivity', 'malignant_specificity', 'malignant_auc'}
+    assert g['flagged_small'] == (g['n'] < 20)
+assert sum(g['n'] for g in r['subgroups'] if g['column'] == 'sex') == r['dataset']['scored']
+for k, d in r['disparity'].items():
+    assert d is None or {'worst_group', 'max_gap', 'min_ratio', 'by_column'} <= set(d), k
+assert r['items_unlabelled'] == [] and r['label_map'] is None
+# Predictions written by batch score as evaluate scores the model itself (the shipped test report).
+card = json.load(open('$SKINSCAN_SOURCE/models/ham10000-skinnet/test_report.json'))['metrics']
+assert r['dataset']['scored'] == 897, r['dataset']
+for k in ['accuracy', 'balanced_accuracy', 'macro_f1', 'macro_auc', 'ece', 'nll']:
+    assert abs(r['metrics'][k] - card[k]) < 1e-4, (k, r['metrics'][k], card[k])
+for f in ['roc.png', 'roc_points.csv', 'risk_coverage.png', 'risk_coverage.csv', 'subgroups.png']:
+    assert os.path.getsize(os.path.join('$WORK/plots', f)) > 100, f
+# DeLong (default without --bootstrap) on the same split
+"
+  run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" \
+    --predictions "$WORK/predictions.csv" --json -q
+  expect_rc 0
+  py "
+import json
+r = json.load(open('$WORK/out'))
+assert all(r['per_class'][l]['auc_ci_method'] == 'delong' for l in r['per_class'])
+assert r['binary']['auc_ci_method'] == 'delong' and 'confidence_intervals' not in r
+"
+}
+
+"$1"
