@@ -30,7 +30,7 @@ void add_common_options(CLI::App& sub, CommonOptions& o) {
   sub.add_option("-m,--model", o.model,
                  "Model directory (model.pt + manifest.json); default: $SKINSCAN_MODEL, else the bundled model")
       ->group("Model");
-  sub.add_option("-t,--threads", o.threads, "Inference threads (0: all cores)")
+  sub.add_option("-t,--threads", o.threads, "Inference threads (0: $OMP_NUM_THREADS if set, else all cores)")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str()
       ->group("Runtime");

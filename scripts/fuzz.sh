@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (CMake, SKINSCAN_FUZZ=ON with clang: ASan + UBSan) into build-fuzz/
-# and runs each for
-# SECONDS (default 60) from seed corpora generated here; prints executions and findings.
+# and runs each for SECONDS (default 60) from seed corpora generated here; prints executions and
+# findings.
 #   scripts/fuzz.sh [SECONDS]
+#   SKINSCAN_FUZZ_BUILD=DIR scripts/fuzz.sh   uses DIR, a build configured with SKINSCAN_FUZZ=ON
+#                                             (scripts/test.sh passes its sanitizer build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 cxx=${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}
-out=build-fuzz
-cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
-  -DSKINSCAN_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+out=${SKINSCAN_FUZZ_BUILD:-build-fuzz}
+if [ -z "${SKINSCAN_FUZZ_BUILD:-}" ]; then
+  cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+    -DSKINSCAN_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+fi
 cmake --build "$out" --target fuzz_image fuzz_csv fuzz_manifest
 out=$out/tests/fuzz
 

@@ -1,26 +1,60 @@
 #!/usr/bin/env bash
-# Sets up (if needed) and runs the whole test suite: unit, CLI end-to-end, metric and script
-# tests (ctest); then the same suite built with AddressSanitizer + UBSan; then a short fuzz run.
-#   SKINSCAN_SANITIZE=0 skips the sanitizer stage; SKINSCAN_FUZZ_SECONDS=0 skips fuzzing.
+# Sets up (if needed) and runs the whole test suite, then prints how long each stage took:
+#   1. Release build (-Werror) and every test: unit, CLI end-to-end, serve, metric cross-checks
+#      (Python/R), the Slurm cluster, training scripts (ctest);
+#   2. one clang build with AddressSanitizer + UBSan that also holds the libFuzzer targets, and
+#      the tests that exercise skinscan's native code under it;
+#   3. a short fuzz run of those targets.
+#   SKINSCAN_SANITIZE=0 skips stage 2 (and fuzzing, which needs its build);
+#   SKINSCAN_FUZZ_SECONDS=0 skips fuzzing. Extra arguments go to both ctest runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+stages=()
+started=$(date +%s)
+stage_start=$started
+# stage NAME: closes the stage that was running (timing it) and opens NAME.
+stage() {
+  local now
+  now=$(date +%s)
+  [ -n "${current:-}" ] && stages+=("$current|$((now - stage_start))")
+  current=$1
+  stage_start=$now
+  [ "$1" = end ] || echo "== $1"
+}
+report() {
+  local status=$?
+  stage end
+  echo
+  printf '%-44s %8s\n' "stage" "seconds"
+  for s in "${stages[@]}"; do printf '%-44s %8s\n' "${s%%|*}" "${s##*|}"; done
+  printf '%-44s %8s\n' "total" "$(($(date +%s) - started))"
+  [ "$status" = 0 ] || echo "test.sh: FAILED (exit $status)"
+}
+trap report EXIT
+
+stage "setup and Release build (build/)"
 scripts/setup.sh -DSKINSCAN_WERROR=ON
+stage "Release tests (ctest)"
 ctest --test-dir build --output-on-failure -j2 "$@"
 
 if [ "${SKINSCAN_SANITIZE:-1}" != 0 ]; then
-  echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)"
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKINSCAN_SANITIZE=ON -DSKINSCAN_WERROR=ON >/dev/null
+  stage "ASan + UBSan build with fuzz targets (build-asan/)"
+  # clang, so that the libFuzzer targets (SKINSCAN_FUZZ) come from the same sanitized build.
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
+    -DSKINSCAN_SANITIZE=ON -DSKINSCAN_FUZZ=ON -DSKINSCAN_WERROR=ON >/dev/null
   cmake --build build-asan
-  # The reference cross-checks (Python/R against the same binary) and the Slurm cluster test
-  # already ran above; under the sanitizers they would only repeat them at a tenth of the speed.
-  # The serve load test measures nothing there that the bad-input tests do not already cover, and
-  # the saliency faithfulness test is the bundled model's forward passes, which are not instrumented.
+  stage "ASan + UBSan tests"
+  # Every test but those whose work is not skinscan's native code (labels in tests/CMakeLists.txt):
+  # the Python/R reference checks (reference), the training scripts (script), the Slurm cluster
+  # (cluster), the load test (load), and the bundled model's forward passes over hundreds of images
+  # (model_compute: LibTorch is not instrumented, and the same code paths run here on fixtures).
   ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    ctest --test-dir build-asan --output-on-failure -j2 -LE "reference|cluster|load|model_compute" "$@"
-fi
+    ctest --test-dir build-asan --output-on-failure -j2 -LE "reference|script|cluster|load|model_compute" "$@"
 
-seconds=${SKINSCAN_FUZZ_SECONDS:-20}
-if [ "$seconds" != 0 ]; then
-  echo "== fuzzing, ${seconds}s per target"
-  scripts/fuzz.sh "$seconds"
+  seconds=${SKINSCAN_FUZZ_SECONDS:-20}
+  if [ "$seconds" != 0 ]; then
+    stage "fuzzing, ${seconds}s per target"
+    SKINSCAN_FUZZ_BUILD=build-asan scripts/fuzz.sh "$seconds"
+  fi
 fi

@@ -3,7 +3,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -23,12 +25,22 @@ std::string first_line(const std::string& text) {
 
 }  // namespace
 
-void set_threads(int threads) {
+namespace {
+int default_threads() {
+  // A scheduler's allocation (Slurm jobs, parallel test runners) arrives as OMP_NUM_THREADS;
+  // more threads than that oversubscribe the cores the process was given.
+  if (const char* env = std::getenv("OMP_NUM_THREADS")) {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && n > 0 && n <= 1024) return int(n);
+  }
   // LibTorch's own default can be lower than the machine's cores (seen: half the throughput on
-  // 2 cores), so 0 means every core, set explicitly.
-  if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(threads);
+  // 2 cores), so otherwise every core, set explicitly.
+  return int(std::max(1u, std::thread::hardware_concurrency()));
 }
+}  // namespace
+
+void set_threads(int threads) { at::set_num_threads(threads > 0 ? threads : default_threads()); }
 
 Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(std::make_unique<Impl>()) {
   struct stat st {};

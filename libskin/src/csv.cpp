@@ -6,16 +6,9 @@
 #include <fmt/format.h>
 
 #include "skin/error.hpp"
+#include "skin/strings.hpp"
 
 namespace skin {
-namespace {
-std::string trim(std::string s) {
-  auto b = s.find_first_not_of(" \t");
-  auto e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-}  // namespace
-
 CsvReader::CsvReader(std::istream& in, std::string source) : in_(in), source_(std::move(source)) {
   if (!read_record(header_)) throw Error(ErrorKind::input, fmt::format("{}: file is empty", source_));
   if (!header_.empty() && header_[0].rfind("\xEF\xBB\xBF", 0) == 0) header_[0].erase(0, 3);  // UTF-8 BOM

@@ -13,15 +13,13 @@
 namespace skin {
 namespace {
 
-std::string trim(const std::string& s) {
-  const auto a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
-  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
-}
+// Map entries and file lines may carry a CR (files written on Windows).
+std::string trim_entry(const std::string& s) { return trim(s, " \t\r"); }
 
 void add_entry(LabelMap& map, const std::string& text, const std::string& where) {
   const auto sep = text.find_first_of("=,");
-  const std::string from = sep == std::string::npos ? "" : trim(text.substr(0, sep));
-  const std::string to = sep == std::string::npos ? "" : trim(text.substr(sep + 1));
+  const std::string from = sep == std::string::npos ? "" : trim_entry(text.substr(0, sep));
+  const std::string to = sep == std::string::npos ? "" : trim_entry(text.substr(sep + 1));
   if (from.empty() || to.empty())
     throw Error(ErrorKind::usage,
                 fmt::format("{}: label map entry '{}' must look like COLUMN=class or COLUMN=-", where, text));
@@ -38,7 +36,7 @@ LabelMap parse_label_map(const std::string& spec) {
     std::ifstream in(spec);
     std::string line;
     while (std::getline(in, line)) {
-      line = trim(line);
+      line = trim_entry(line);
       if (line.empty() || line[0] == '#') continue;
       add_entry(map, line, spec);
     }
@@ -48,7 +46,8 @@ LabelMap parse_label_map(const std::string& spec) {
   std::size_t start = 0;
   while (start <= spec.size()) {
     const auto comma = spec.find(',', start);
-    const std::string entry = trim(spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    const std::string entry =
+        trim_entry(spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (!entry.empty()) add_entry(map, entry, "--label-map");
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -61,8 +60,9 @@ ResolvedLabels resolve_labels(const std::vector<std::string>& source, const Labe
   ResolvedLabels r;
   r.source = source;
   for (const auto& [from, to] : map.entries) {
+    const std::string wanted = to_lower(from);  // (a lambda cannot capture a structured binding in C++17)
     const bool known =
-        std::any_of(source.begin(), source.end(), [&](const std::string& s) { return to_lower(s) == to_lower(from); });
+        std::any_of(source.begin(), source.end(), [&](const std::string& s) { return to_lower(s) == wanted; });
     if (!known)
       throw Error(ErrorKind::usage, fmt::format("{}: label map names column '{}', which is not one of {}", map.source,
                                                 from, fmt::join(source, ", ")));

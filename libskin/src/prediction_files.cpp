@@ -223,8 +223,9 @@ PredictionRows read_jsonl_predictions(std::istream& in, const std::string& path)
   if (file.cut_off)
     throw Error(ErrorKind::input, fmt::format("{}: line {}: incomplete last line (no newline): was the run cut short?",
                                               path, file.cut_off_line));
-  for (const auto& [n, line] : file.lines) {
+  for (const auto& [number, line] : file.lines) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::size_t n = number;  // a lambda cannot capture a structured binding in C++17
     auto fail = [&](const std::string& what) {
       throw Error(ErrorKind::input, fmt::format("{}: line {}: {}", path, n, what));
     };

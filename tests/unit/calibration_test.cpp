@@ -17,8 +17,7 @@ TEST_CASE("fit_temperature recovers the temperature that generated the labels") 
   std::vector<int> truth(n);
   for (std::size_t i = 0; i < n; ++i) {
     std::vector<double> p(c);
-    double sum = 0;
-    for (std::size_t k = 0; k < c; ++k) sum += p[k] = std::exp((logits[i * c + k] = normal(rng)) / true_t);
+    for (std::size_t k = 0; k < c; ++k) p[k] = std::exp((logits[i * c + k] = normal(rng)) / true_t);
     std::discrete_distribution<int> draw(p.begin(), p.end());
     truth[i] = draw(rng);
   }

@@ -1,16 +1,20 @@
 // classifier_test.cpp: model loading, contract checks and probabilities (skin/classifier.hpp).
 #include "skin/classifier.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
+#include <thread>
 
+#include <ATen/Parallel.h>
 #include <doctest/doctest.h>
 
 #include "skin/error.hpp"
 #include "support.hpp"
 
 namespace {
-std::string load_error(const std::string& dir) {
+std::string model_load_error(const std::string& dir) {
   return test::error_of([&] { skin::Classifier c(dir); }, skin::ErrorKind::model);
 }
 }  // namespace
@@ -44,15 +48,37 @@ TEST_CASE("temperature divides logits before the softmax") {
 
 TEST_CASE("broken model directories are refused with a clear reason") {
   const std::string dir = test::fixtures() + "/models/";
-  CHECK(load_error(dir + "label_mismatch") == dir + "label_mismatch/model.pt: manifest says 9 labels, model outputs 7");
-  CHECK(load_error(dir + "bad_json") == dir + "bad_json/manifest.json: invalid JSON at byte 31");
-  CHECK(load_error(dir + "missing_model") == dir + "missing_model/model.pt: model file not found");
-  CHECK(load_error(dir + "not_classifier") == dir + "not_classifier/model.pt: model output is not a single tensor");
-  CHECK(load_error(dir + "nowhere") == dir + "nowhere: model directory not found");
-  CHECK(load_error(dir + "missing_method") ==
+  CHECK(model_load_error(dir + "label_mismatch") ==
+        dir + "label_mismatch/model.pt: manifest says 9 labels, model outputs 7");
+  CHECK(model_load_error(dir + "bad_json") == dir + "bad_json/manifest.json: invalid JSON at byte 31");
+  CHECK(model_load_error(dir + "missing_model") == dir + "missing_model/model.pt: model file not found");
+  CHECK(model_load_error(dir + "not_classifier") ==
+        dir + "not_classifier/model.pt: model output is not a single tensor");
+  CHECK(model_load_error(dir + "nowhere") == dir + "nowhere: model directory not found");
+  CHECK(model_load_error(dir + "missing_method") ==
         dir + "missing_method/model.pt: manifest names method 'features' but the model does not export it");
-  CHECK(load_error(dir + "truncated_model")
+  CHECK(model_load_error(dir + "truncated_model")
             .rfind(dir + "truncated_model/model.pt: not a loadable TorchScript model", 0) == 0);
-  CHECK(load_error(dir + "wrong_input_size")
+  CHECK(model_load_error(dir + "wrong_input_size")
             .rfind(dir + "wrong_input_size/model.pt: forward pass failed on a 1x3x64x64 input", 0) == 0);
+}
+
+TEST_CASE("set_threads(0) follows OMP_NUM_THREADS when it is a positive number, else every core") {
+  const char* saved = std::getenv("OMP_NUM_THREADS");
+  const std::string restore = saved ? saved : "";
+  ::setenv("OMP_NUM_THREADS", "1", 1);
+  skin::set_threads(0);
+  CHECK(at::get_num_threads() == 1);
+  for (const char* bad : {"0", "-2", "two", ""}) {
+    ::setenv("OMP_NUM_THREADS", bad, 1);
+    skin::set_threads(0);
+    CHECK(at::get_num_threads() == int(std::max(1u, std::thread::hardware_concurrency())));
+  }
+  ::unsetenv("OMP_NUM_THREADS");
+  skin::set_threads(0);
+  CHECK(at::get_num_threads() == int(std::max(1u, std::thread::hardware_concurrency())));
+  skin::set_threads(1);
+  CHECK(at::get_num_threads() == 1);
+  if (saved) ::setenv("OMP_NUM_THREADS", restore.c_str(), 1);
+  skin::set_threads(0);
 }

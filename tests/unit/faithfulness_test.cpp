@@ -21,10 +21,13 @@ struct Drops {
   int images = 0;
 };
 
-float top_probability_after(skin::Classifier& c, const cv::Mat& image, std::size_t cls) {
-  std::vector<float> input(c.input_size());
-  skin::preprocess_into(image, c.manifest().input, input.data());
-  return c.predict(input.data(), 1)[cls];
+// The explained class's probability on each of the two perturbed images, in one forward pass.
+std::pair<float, float> probabilities_after(skin::Classifier& c, const cv::Mat& a, const cv::Mat& b, std::size_t cls) {
+  std::vector<float> input(2 * c.input_size());
+  skin::preprocess_into(a, c.manifest().input, input.data());
+  skin::preprocess_into(b, c.manifest().input, input.data() + c.input_size());
+  const std::vector<float> p = c.predict(input.data(), 2);
+  return {p[cls], p[c.num_classes() + cls]};
 }
 
 Drops deletion_drops(skin::SaliencyMethod method, int count) {
@@ -58,8 +61,9 @@ Drops deletion_drops(skin::SaliencyMethod method, int count) {
     cv::Mat a = image.clone(), b = image.clone();
     blurred.copyTo(a, salient_mask);
     blurred.copyTo(b, random_mask);
-    d.salient += before - top_probability_after(c, a, s.class_index);
-    d.random += before - top_probability_after(c, b, s.class_index);
+    const auto [salient, random] = probabilities_after(c, a, b, s.class_index);
+    d.salient += before - salient;
+    d.random += before - random;
     ++d.images;
   }
   d.salient /= d.images;

@@ -10,7 +10,7 @@ using skin::ImageFormat;
 
 namespace {
 ImageFormat sniff(const std::vector<std::uint8_t>& b) { return skin::sniff_format(b.data(), b.size()); }
-std::string load_error(const std::string& path, skin::ImageLimits limits = {}) {
+std::string image_load_error(const std::string& path, skin::ImageLimits limits = {}) {
   return test::error_of([&] { skin::load_image(path, limits); }, skin::ErrorKind::input);
 }
 }  // namespace
@@ -75,24 +75,24 @@ TEST_CASE("load_image decodes every pixel format to 8-bit BGR") {
 
 TEST_CASE("bad images get one-line errors that name the file and the reason") {
   const std::string bad = test::image("bad/");
-  CHECK(load_error(bad + "empty.jpg") == bad + "empty.jpg: file is empty");
-  CHECK(load_error(bad + "truncated.jpg") == bad + "truncated.jpg: truncated jpeg (no end-of-image marker)");
-  CHECK(load_error(bad + "text.jpg") ==
+  CHECK(image_load_error(bad + "empty.jpg") == bad + "empty.jpg: file is empty");
+  CHECK(image_load_error(bad + "truncated.jpg") == bad + "truncated.jpg: truncated jpeg (no end-of-image marker)");
+  CHECK(image_load_error(bad + "text.jpg") ==
         bad + "text.jpg: not a supported image (content is not jpeg, png, bmp, tiff, webp or pnm)");
-  CHECK(load_error(bad + "bomb.png") == bad + "bomb.png: dimensions 100000x100000 exceed the 8192x8192 limit");
-  CHECK(load_error(bad + "huge_header.jpg") ==
+  CHECK(image_load_error(bad + "bomb.png") == bad + "bomb.png: dimensions 100000x100000 exceed the 8192x8192 limit");
+  CHECK(image_load_error(bad + "huge_header.jpg") ==
         bad + "huge_header.jpg: dimensions 60000x60000 exceed the 8192x8192 limit");
-  CHECK(load_error(bad + "zero_width.png") == bad + "zero_width.png: invalid dimensions 0x10");
-  CHECK(load_error(bad + "corrupt_body.png") == bad + "corrupt_body.png: corrupt png data (decoder failed)");
-  CHECK(load_error(bad + "missing.jpg") == bad + "missing.jpg: No such file or directory");
-  CHECK(load_error(test::image("good")) == test::image("good") + ": is a directory");
+  CHECK(image_load_error(bad + "zero_width.png") == bad + "zero_width.png: invalid dimensions 0x10");
+  CHECK(image_load_error(bad + "corrupt_body.png") == bad + "corrupt_body.png: corrupt png data (decoder failed)");
+  CHECK(image_load_error(bad + "missing.jpg") == bad + "missing.jpg: No such file or directory");
+  CHECK(image_load_error(test::image("good")) == test::image("good") + ": is a directory");
   SUBCASE("limits are configurable") {
     skin::ImageLimits small;
     small.max_bytes = 100;
-    CHECK(load_error(test::image("good/plain.png"), small).find("over the 100 byte limit") != std::string::npos);
+    CHECK(image_load_error(test::image("good/plain.png"), small).find("over the 100 byte limit") != std::string::npos);
     skin::ImageLimits narrow;
     narrow.max_width = narrow.max_height = 64;
-    CHECK(load_error(test::image("good/plain.png"), narrow).find("exceed the 64x64 limit") != std::string::npos);
+    CHECK(image_load_error(test::image("good/plain.png"), narrow).find("exceed the 64x64 limit") != std::string::npos);
   }
 }
 

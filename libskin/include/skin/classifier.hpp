@@ -9,7 +9,8 @@
 
 namespace skin {
 
-// Sets LibTorch's intra-op thread count (0: one per hardware thread).
+// Sets LibTorch's intra-op thread count. 0: OMP_NUM_THREADS when it is set to a positive
+// number (a scheduler's allocation), else one per hardware thread.
 void set_threads(int threads);
 
 class Classifier {

@@ -13,6 +13,12 @@ inline std::string to_lower(std::string s) {
   return s;
 }
 
+// `s` without leading and trailing characters from `whitespace`.
+inline std::string trim(const std::string& s, const char* whitespace = " \t") {
+  const auto b = s.find_first_not_of(whitespace), e = s.find_last_not_of(whitespace);
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
 // Standard base64 (RFC 4648, section 4) with padding.
 inline std::string base64_encode(std::string_view data) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
