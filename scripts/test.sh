@@ -26,9 +26,9 @@ report() {
   local status=$?
   stage end
   echo
-  printf '%-44s %8s\n' "stage" "seconds"
-  for s in "${stages[@]}"; do printf '%-44s %8s\n' "${s%%|*}" "${s##*|}"; done
-  printf '%-44s %8s\n' "total" "$(($(date +%s) - started))"
+  printf '%-52s %8s\n' "stage" "seconds"
+  for s in "${stages[@]}"; do printf '%-52s %8s\n' "${s%%|*}" "${s##*|}"; done
+  printf '%-52s %8s\n' "total" "$(($(date +%s) - started))"
   [ "$status" = 0 ] || echo "test.sh: FAILED (exit $status)"
 }
 trap report EXIT

@@ -86,7 +86,12 @@ assert r['dataset']['scored'] == 1 and r['items_missing'] == ['B'], r['dataset']
 
 test_real_data_evaluate_test_split() {
   need_shared
-  run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" --json
+  # The bundled model's predictions over the test images (tests/lib/bundled_test_predictions.sh,
+  # skinscan batch: the decoding and preprocessing evaluate's model path shares), scored here.
+  local predictions=${SKINSCAN_BUNDLED_TEST_PREDICTIONS:?}
+  [ -s "$predictions" ] || fail "no bundled-model predictions at $predictions"
+  run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" \
+    --predictions "$predictions" --json
   expect_rc 0
   py "
 import json
@@ -197,12 +202,10 @@ assert res['tp'] + res['fp'] + res['tn'] + res['fn'] == 60 and res['sensitivity'
 
 test_real_data_research_report_golden() {
   need_shared
-  # The bundled model runs once, through batch; both reports below score its predictions (evaluate's
-  # model path over the same images is test_real_data_evaluate_test_split's).
-  while read -r id; do
-    [ -f "$SKINSCAN_SHARED_DATA/HAM10000_images/$id.jpg" ] && echo "$SKINSCAN_SHARED_DATA/HAM10000_images/$id.jpg"
-  done <"$SKINSCAN_SOURCE/datasets/splits/test.txt" >"$WORK/test_images"
-  "$SKINSCAN" batch --format isic --quiet --out "$WORK/predictions.csv" - <"$WORK/test_images" || fail "batch over the test images"
+  # The bundled model ran once over the test images (tests/lib/bundled_test_predictions.sh); both
+  # reports below score its predictions.
+  [ -s "${SKINSCAN_BUNDLED_TEST_PREDICTIONS:?}" ] || fail "no bundled-model predictions"
+  cp "$SKINSCAN_BUNDLED_TEST_PREDICTIONS" "$WORK/predictions.csv"
   run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$SKINSCAN_SOURCE/datasets/splits/test.txt" \
     --predictions "$WORK/predictions.csv" \
     --group-by dataset,sex,age,localization --age-bins 0,30,50,70,120 --bootstrap 200 --seed 1 \

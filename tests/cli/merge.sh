@@ -5,6 +5,24 @@ set -u
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
+# submit_and_wait SBATCH_ARGS...: submits and polls the controller every 0.25 s until every task of
+# the job has ended (sbatch --wait backs off to 10 s between polls, which is most of this test's
+# time otherwise); rc=0 when all tasks COMPLETED, 1 when any did not, 124 after 600 s.
+submit_and_wait() {
+  local job states
+  job=$(sbatch --parsable "$@") || { rc=1; return; }
+  job=${job%%;*}
+  for _ in $(seq 2400); do
+    states=$(scontrol -o show job "$job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
+    if [ -n "$states" ] && ! grep -qE 'PENDING|RUNNING|CONFIGURING|COMPLETING|SUSPENDED|REQUEUED' <<<"$states"; then
+      if grep -qvx COMPLETED <<<"$states"; then rc=1; else rc=0; fi
+      return
+    fi
+    sleep 0.25
+  done
+  rc=124
+}
+
 test_slurm_cluster_sharded_batch_merge_and_resume() {
   need_shared
   local images=$WORK/images
@@ -22,7 +40,7 @@ test_slurm_cluster_sharded_batch_merge_and_resume() {
     ln -s "$SKINSCAN_SHARED_DATA/HAM10000_images/$id.jpg" "$images/$id.jpg" && n=$((n + 1))
   done <"$SKINSCAN_SOURCE/datasets/splits/val.txt"
   export SKINSCAN
-  run timeout 600 sbatch --wait --array=0-3 --cpus-per-task=1 --output="$WORK/shard-%a.log" \
+  submit_and_wait --array=0-3 --cpus-per-task=1 --output="$WORK/shard-%a.log" \
     "$SKINSCAN_SOURCE/scripts/slurm/array.sbatch" "$WORK/shards" "$images"
   [ "$rc" = 0 ] || { cat "$WORK"/shard-*.log "$dir"/slurmd.log >&2; fail "array job failed ($rc)"; }
   "$SKINSCAN" batch --threads 2 --quiet --out "$WORK/whole.jsonl" "$images" || fail "unsharded run"
@@ -57,14 +75,16 @@ for r in b:
   expect_rc 1
   expect_err "shard-2.jsonl: shard did not finish (only"
   [ ! -e "$WORK/merged2.jsonl" ] || fail "merge wrote output despite a missing shard"
-  run timeout 300 env SKINSCAN_SHARD=2/4 sbatch --wait --cpus-per-task=1 --output="$WORK/resume.log" \
+  export SKINSCAN_SHARD=2/4  # sbatch passes the environment on to the job
+  submit_and_wait --cpus-per-task=1 --output="$WORK/resume.log" \
     "$SKINSCAN_SOURCE/scripts/slurm/array.sbatch" "$WORK/shards" "$images"
+  unset SKINSCAN_SHARD
   expect_rc 0
   run "$SKINSCAN" merge "$WORK/merged2.jsonl" "$WORK"/shards/shard-*.jsonl
   expect_rc 0
   compare_runs "$WORK/whole.jsonl" "$WORK/merged2.jsonl"
   # The gather job scores the merged run and gates it.
-  run timeout 300 sbatch --wait --output="$WORK/gather.log" "$SKINSCAN_SOURCE/scripts/slurm/gather.sbatch" \
+  submit_and_wait --output="$WORK/gather.log" "$SKINSCAN_SOURCE/scripts/slurm/gather.sbatch" \
     "$WORK/shards" "$SKINSCAN_SHARED_DATA" --fail-under accuracy=0.99
   [ "$rc" != 0 ] || fail "the gather job should fail its accuracy gate"
   grep -q "gate failed: accuracy" "$WORK/gather.log" || fail "gather log lacks the failed gate"

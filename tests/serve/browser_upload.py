@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Headless Chromium loads the upload page of a running `skinscan serve`, uploads IMAGE through the
-page's file input, waits for the result and checks the text the page shows (top 3 with
-percentages, risk level, overlay image, disclaimer); saves a screenshot. Drives Chromium over the
+"""Headless Chromium loads the upload page of a running `skinscan serve`, checks that no result
+panel shows before an upload, uploads IMAGE through the page's file input, waits for the result
+and checks the text the page shows (top 3 with percentages, risk level, overlay image,
+disclaimer), then uploads a file that is not an image and checks that the error is shown in place
+and the panels are hidden; saves a screenshot of each state (SCREENSHOT, and _before / _error
+beside it). Drives Chromium over the
 DevTools protocol on a pipe (--remote-debugging-pipe), so it needs nothing beyond the Debian
 `chromium` package and the standard library.
 
@@ -17,6 +20,7 @@ import tempfile
 import time
 
 port, image, screenshot = int(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
+base, ext = os.path.splitext(screenshot)  # also BASE_before.png and BASE_error.png
 browser = shutil.which("chromium") or shutil.which("chromium-browser")
 if not browser:
     print("SKIPPED: chromium not installed", file=sys.stderr)
@@ -111,28 +115,51 @@ with tempfile.TemporaryDirectory() as profile:
             r = dt.call("Runtime.evaluate", session, expression=expression, returnByValue=True)
             return r["result"].get("value")
 
-        root = dt.call("DOM.getDocument", session)["root"]["nodeId"]
-        node = dt.call("DOM.querySelector", session, nodeId=root, selector="#file")["nodeId"]
-        dt.call("DOM.setFileInputFiles", session, nodeId=node, files=[image])
-        deadline = time.monotonic() + 120
-        status = ""
-        while time.monotonic() < deadline:
-            status = js("document.getElementById('status').textContent") or ""
-            if status.startswith("Result for") or status.startswith("Error"):
-                break
-            time.sleep(0.2)
+        def save_screenshot(path):
+            with open(path, "wb") as f:
+                f.write(base64.b64decode(dt.call("Page.captureScreenshot", session, format="png")["data"]))
+
+        def upload(path):
+            root = dt.call("DOM.getDocument", session)["root"]["nodeId"]
+            node = dt.call("DOM.querySelector", session, nodeId=root, selector="#file")["nodeId"]
+            dt.call("DOM.setFileInputFiles", session, nodeId=node, files=[path])
+            deadline = time.monotonic() + 120
+            status = ""
+            while time.monotonic() < deadline:
+                status = js("document.getElementById('status').textContent") or ""
+                if status.startswith("Result for") or status.startswith("Error"):
+                    break
+                time.sleep(0.2)
+            return status
+
+        # Before any upload the result panels are not shown (no broken image, no empty risk level).
+        before = js("document.body.innerText")
+        result_shown_before = js("getComputedStyle(document.getElementById('result')).display") != "none"
+        save_screenshot(base + "_before" + ext)
+        status = upload(image)
         if not status.startswith("Result for"):
             fail(f"page status: {status!r}")
         text = js("document.body.innerText")
         overlay_width = js("document.getElementById('overlay').naturalWidth")
         bars = js("document.querySelectorAll('#top .bar > div').length")
-        shot = dt.call("Page.captureScreenshot", session, format="png")["data"]
-        with open(screenshot, "wb") as f:
-            f.write(base64.b64decode(shot))
+        save_screenshot(screenshot)
+        # A file that is not an image: the error is shown in place and the old result goes.
+        not_image = os.path.join(profile, "notes.jpg")
+        with open(not_image, "w") as f:
+            f.write("not an image\n")
+        error_status = upload(not_image)
+        result_shown_after_error = js("getComputedStyle(document.getElementById('result')).display") != "none"
+        save_screenshot(base + "_error" + ext)
     finally:
         dt.close()
 
 print(text)
+if result_shown_before or "Risk level:" in before or "Where the model looked" in before:
+    fail(f"result panels are shown before any upload: {before!r}")
+if not error_status.startswith("Error") or "notes.jpg" not in error_status and "image" not in error_status:
+    fail(f"a non-image upload should show an error in place, status: {error_status!r}")
+if result_shown_after_error:
+    fail("the result panels stayed visible after an error")
 for needle in ["Top 3", "Risk level:", "%", "not a diagnosis", "Where the model looked", os.path.basename(image)]:
     if needle not in text:
         fail(f"page text lacks {needle!r}")
@@ -142,4 +169,5 @@ if not overlay_width:
     fail("the overlay image did not load")
 if not any(level in text for level in ("high (", "moderate (", "low (")):
     fail("no risk level shown")
-print(f"ok: page shows the result; overlay {overlay_width}px wide; screenshot {screenshot}")
+print(f"ok: panels hidden before upload; page shows the result; overlay {overlay_width}px wide; "
+      f"a non-image upload shows {error_status!r}; screenshots {base}_before{ext}, {screenshot}, {base}_error{ext}")
