@@ -9,7 +9,6 @@
 
 #include "common.hpp"
 #include "skin/error.hpp"
-#include "skin/json_text.hpp"
 #include "skin/output_file.hpp"
 #include "skin/pipeline.hpp"
 #include "skin/prediction_files.hpp"

@@ -3,7 +3,6 @@
 #include "skin/compare.hpp"
 
 #include <cstdio>
-#include <iostream>
 
 #include <fmt/format.h>
 

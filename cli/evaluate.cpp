@@ -1,7 +1,6 @@
 // cli/evaluate.cpp: `skinscan evaluate`: metrics of a model (or a predictions file) on a labelled
 // dataset, as a readable table or a JSON report, with CI gates.
 #include <cstdio>
-#include <iostream>
 
 #include <fmt/format.h>
 

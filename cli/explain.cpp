@@ -1,7 +1,6 @@
 // cli/explain.cpp: `skinscan explain IMAGE...`: saliency overlay, differential, risk level,
 // next step and warnings for each image.
 #include <cstdio>
-#include <iostream>
 
 #include <fmt/format.h>
 

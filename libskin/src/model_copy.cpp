@@ -8,7 +8,6 @@
 
 #include "skin/error.hpp"
 #include "skin/json_file.hpp"
-#include "skin/output_file.hpp"
 
 namespace skin {
 

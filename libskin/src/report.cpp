@@ -3,7 +3,6 @@
 // bootstrap intervals, subgroups).
 #include "skin/report.hpp"
 
-#include <algorithm>
 #include <ctime>
 #include <unordered_map>
 

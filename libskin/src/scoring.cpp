@@ -2,11 +2,7 @@
 #include "skin/scoring.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <cmath>
-#include <fstream>
 #include <functional>
-#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
