@@ -52,7 +52,7 @@ if [ "${SKINSCAN_SANITIZE:-1}" != 0 ]; then
   ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     ctest --test-dir build-asan --output-on-failure -j2 -LE "reference|script|cluster|load|model_compute" "$@"
 
-  seconds=${SKINSCAN_FUZZ_SECONDS:-20}
+  seconds=${SKINSCAN_FUZZ_SECONDS:-10}
   if [ "$seconds" != 0 ]; then
     stage "fuzzing, ${seconds}s per target"
     SKINSCAN_FUZZ_BUILD=build-asan scripts/fuzz.sh "$seconds"

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Export trained weights (SkinNet or MobileNetV2) as a skinscan model directory (model.pt + manifest.json).
 
-Steps: load weights (train.py's weights.npz) -> TorchScript (frozen for inference, keeping the
-`features`/`head` methods that `skinscan explain` uses for Grad-CAM) -> fit a temperature on the
-val split by minimising NLL -> write manifest.json (schema 1) with provenance and val metrics.
+Steps: load weights (train.py's weights.npz) -> TorchScript (scripted, not frozen: batch-norm
+layers stay modules with their running statistics, so that they can be re-estimated on a new
+clinic's images; skinscan folds them into the convolutions when it loads the model) keeping the
+`features`/`head` methods that `skinscan explain` uses for Grad-CAM -> fit a temperature on the
+val split by minimising NLL -> the train split's pooled-feature statistics (mean and standard
+deviation of `features` averaged over positions), the reference a dataset-shift score compares a
+folder against -> write manifest.json (schema 1) with provenance and val metrics.
 
 Usage: ${PYTHON:-/usr/bin/python3} training/export.py --weights RUN/weights.npz --out models/ham10000-skinnet \
            [--train-log RUN/log] [--name ...] [--version ...]
@@ -77,39 +81,42 @@ def ece(probs, y, bins=15):
     return total
 
 
-def val_split(data, splits, limit=0):
-    """The val split's image paths and label indices (images missing from DATA are skipped)."""
+def split_images(data, splits, name="val", limit=0):
+    """A split's image paths and label indices (images missing from DATA are skipped)."""
     with open(os.path.join(data, "HAM10000_metadata.csv"), newline="") as f:
         dx = {r["image_id"]: r["dx"] for r in csv.DictReader(f)}
     images = os.path.join(data, "HAM10000_images")
-    ids = [i.strip() for i in open(os.path.join(splits, "val.txt")) if i.strip()]
+    ids = [i.strip() for i in open(os.path.join(splits, name + ".txt")) if i.strip()]
     ids = [i for i in ids if os.path.exists(os.path.join(images, i + ".jpg"))]
     if limit:
         ids = ids[:limit]
     return [os.path.join(images, i + ".jpg") for i in ids], torch.tensor([LABELS.index(dx[i]) for i in ids])
 
 
-def calibrate_on_val(scripted, data, splits, size, mean, std, color_constancy="none", limit=0):
-    """Fit the model's temperature on the val split and measure it there, with the images
-    preprocessed as skinscan does for a manifest with this input (the shared images are already
-    224x224, so at 224 there is no resize). Returns (temperature, val metrics)."""
-    paths, y = val_split(data, splits, limit)
+def model_inputs(paths, size, mean, std, color_constancy="none"):
+    """Batches of 64 images preprocessed as skinscan does for a manifest with this input (the
+    shared images are 224x224, so at 224 there is no resize)."""
     mean_t, std_t = torch.tensor(mean).view(3, 1, 1), torch.tensor(std).view(3, 1, 1)
-    logits = []
+    for s in range(0, len(paths), 64):
+        batch = []
+        for path in paths[s:s + 64]:
+            im = Image.open(path).convert("RGB")
+            if im.size != (size, size):
+                im = im.resize((size, size), Image.BILINEAR)
+            pixels = np.asarray(im, dtype=np.float64)
+            if color_constancy == "shades_of_gray":  # as skinscan: on the resized image, 0-255
+                pixels = shades_of_gray_numpy(pixels, p=6)
+            x = torch.from_numpy((pixels / 255).astype(np.float32)).permute(2, 0, 1)
+            batch.append((x - mean_t) / std_t)
+        yield torch.stack(batch)
+
+
+def calibrate_on_val(scripted, data, splits, size, mean, std, color_constancy="none", limit=0):
+    """Fit the model's temperature on the val split and measure it there. Returns (temperature,
+    val metrics)."""
+    paths, y = split_images(data, splits, "val", limit)
     with torch.inference_mode():
-        for s in range(0, len(paths), 64):
-            batch = []
-            for path in paths[s:s + 64]:
-                im = Image.open(path).convert("RGB")
-                if im.size != (size, size):
-                    im = im.resize((size, size), Image.BILINEAR)
-                pixels = np.asarray(im, dtype=np.float64)
-                if color_constancy == "shades_of_gray":  # as skinscan: on the resized image, 0-255
-                    pixels = shades_of_gray_numpy(pixels, p=6)
-                x = torch.from_numpy((pixels / 255).astype(np.float32)).permute(2, 0, 1)
-                batch.append((x - mean_t) / std_t)
-            logits.append(scripted(torch.stack(batch)))
-    logits = torch.cat(logits)
+        logits = torch.cat([scripted(x) for x in model_inputs(paths, size, mean, std, color_constancy)])
     temperature = fit_temperature(logits, y)
     p1, pt = torch.softmax(logits, 1), torch.softmax(logits / temperature, 1)
     pred = p1.argmax(1)
@@ -119,6 +126,27 @@ def calibrate_on_val(scripted, data, splits, size, mean, std, color_constancy="n
            "nll": F.cross_entropy(logits, y).item(), "nll_calibrated": F.cross_entropy(logits / temperature, y).item(),
            "ece": ece(p1, y), "ece_calibrated": ece(pt, y)}
     return temperature, val
+
+
+def feature_statistics(scripted, data, splits, size, mean, std, color_constancy="none", limit=0):
+    """Mean and standard deviation, per channel, of the train split's `features` averaged over
+    positions (float64 sums): what a dataset-shift score compares a new folder's features with."""
+    paths, _ = split_images(data, splits, "train", limit)
+    total, total_sq, n = None, None, 0
+    with torch.inference_mode():
+        for x in model_inputs(paths, size, mean, std, color_constancy):
+            pooled = scripted.features(x).mean(dim=(2, 3)).double()
+            total = pooled.sum(0) if total is None else total + pooled.sum(0)
+            total_sq = (pooled ** 2).sum(0) if total_sq is None else total_sq + (pooled ** 2).sum(0)
+            n += len(pooled)
+    mu = total / n
+    sd = (total_sq / n - mu ** 2).clamp_min(0).sqrt()
+    return {"method": "features", "pooling": "mean over positions", "split": "train", "n": n,
+            "mean": [float(f"{v:.6g}") for v in mu.tolist()], "std": [float(f"{v:.6g}") for v in sd.tolist()]}
+
+
+def count_batch_norm(model):
+    return sum(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
 
 
 def make_manifest(name, version, description, input_spec, temperature, training, val):
@@ -163,6 +191,7 @@ def main():
     ap.add_argument("--name", default="ham10000-skinnet")
     ap.add_argument("--version", required=True, help="model version for the manifest, e.g. 2.0.0")
     ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--description", default="", help="manifest description (default: one per architecture)")
     ap.add_argument("--arch", choices=["skinnet", "mobilenet_v2"], default=None,
                     help="architecture (default: from --train-log, else skinnet)")
     ap.add_argument("--color-constancy", choices=["none", "shades_of_gray"], default=None,
@@ -182,7 +211,7 @@ def main():
     model.load_state_dict({k: torch.from_numpy(weights[k].astype(np.float32) if weights[k].dtype == np.float16
                                                else weights[k]) for k in weights.files})
     model.eval()
-    scripted = torch.jit.freeze(torch.jit.script(model), preserved_attrs=["features", "head"])
+    scripted = torch.jit.script(model)
 
     temperature, val = calibrate_on_val(scripted, args.data, args.splits, args.size, mean, std_, color_constancy,
                                         args.limit)
@@ -198,13 +227,18 @@ def main():
                     "epochs": s["epochs_run"], "train_seconds": round(s["train_seconds"], 1),
                     "device": s["device"], "torch": s["torch"]}
 
+    statistics = feature_statistics(scripted, args.data, args.splits, args.size, mean, std_, color_constancy,
+                                    args.limit)
     os.makedirs(args.out, exist_ok=True)
     scripted.save(os.path.join(args.out, "model.pt"))
     input_spec = {"width": args.size, "height": args.size, "resize": "stretch", "color_order": "RGB",
                   "scale": 255.0, "mean": mean, "std": std_,
                   **({"color_constancy": {"method": "shades_of_gray", "p": 6}}
                      if color_constancy == "shades_of_gray" else {})}
-    manifest = make_manifest(args.name, args.version, DESCRIPTIONS[arch], input_spec, temperature, training, val)
+    manifest = make_manifest(args.name, args.version, args.description or DESCRIPTIONS[arch], input_spec, temperature, training, val)
+    # Batch norm kept as modules (not folded into the convolutions at export): `adapt` can re-estimate it.
+    manifest["batch_norm"] = {"kept_as_modules": True, "layers": count_batch_norm(model)}
+    manifest["feature_statistics"] = statistics
     write_manifest(args.out, manifest)
     print(json.dumps({"temperature": temperature, "val": val}, indent=2))
 

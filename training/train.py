@@ -69,6 +69,10 @@ def parse_args():
     g = ap.add_argument_group("model and recipe")
     g.add_argument("--arch", choices=["skinnet", "mobilenet_v2"], default="skinnet")
     g.add_argument("--init", default="", help=".npz of initial weights (e.g. convert_mobilenet_v2.py output)")
+    g.add_argument("--bn-init", choices=["file", "data"], default="file",
+                   help="batch-norm statistics after --init: as in the file, or re-estimated on training views "
+                        "with the network's function kept (for weights whose batch norm was folded away, e.g. "
+                        "the TFLite conversion's identity layers, which training mode would otherwise rescale)")
     g.add_argument("--freeze", type=int, default=0,
                    help="mobilenet_v2: keep features.0..N-1 frozen (weights and batch-norm statistics)")
     g.add_argument("--color-constancy", choices=["none", "shades_of_gray"], default="none",
@@ -314,6 +318,43 @@ class EMA:
                 self.shadow[k].copy_(v)
 
 
+@torch.no_grad()
+def reestimate_batch_norm_init(model, views):
+    """Sets every batch-norm layer's running mean/variance to the statistics of its input on
+    `views` (a list of normalised batches), changing weight and bias so that the eval-mode function
+    stays exactly the same. Afterwards training mode (batch statistics) starts close to that
+    function too. The statistics are taken layer by layer in one eval-mode pass: rewriting a layer
+    does not change its output, so downstream inputs are unaffected."""
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    sums = {id(m): [0.0, 0.0, 0] for m in layers}
+
+    def record(module, inputs):
+        x = inputs[0].double()
+        acc = sums[id(module)]
+        acc[0] = acc[0] + x.sum(dim=(0, 2, 3))
+        acc[1] = acc[1] + (x ** 2).sum(dim=(0, 2, 3))
+        acc[2] += x.numel() // x.shape[1]
+
+    hooks = [m.register_forward_pre_hook(record) for m in layers]
+    was_training = model.training
+    model.eval()
+    for x in views:
+        model(x)
+    for h in hooks:
+        h.remove()
+    for m in layers:
+        total, total_sq, n = sums[id(m)]
+        mu = total / n
+        var = (total_sq / n - mu ** 2).clamp_min(0)
+        old_scale = m.weight.double() / (m.running_var.double() + m.eps).sqrt()
+        m.bias.copy_(m.bias.double() + old_scale * (mu - m.running_mean.double()))
+        m.weight.copy_(old_scale * (var + m.eps).sqrt())
+        m.running_mean.copy_(mu)
+        m.running_var.copy_(var)
+    model.train(was_training)
+    return len(layers)
+
+
 def make_view_pool(args, model, pool_ids, train_ids, xtr, labels_by_id, images_dir, rng):
     """(features, start, counts) indexed like xtr. The pool covers pool_ids: with a held-out
     source, the whole train split, so such a run shares the pool of runs that hold nothing out."""
@@ -394,6 +435,12 @@ def main():
             raise SystemExit(f"--init {args.init}: tensors the model does not have: {unexpected[:5]}")
         print(f"initialised {len(init.files)} tensors from {args.init}; "
               f"{len([k for k in missing if not k.endswith('num_batches_tracked')])} left at random init", flush=True)
+    if args.init and args.bn_init == "data":
+        bn_gen = torch.Generator().manual_seed(args.seed + 7919)
+        picks = torch.randperm(len(xtr), generator=bn_gen)[:512]
+        views = [training_view(args, xtr[picks[i:i + 64]], bn_gen) for i in range(0, len(picks), 64)]
+        layers = reestimate_batch_norm_init(model, views)
+        print(f"re-estimated {layers} batch-norm layers on {len(picks)} training views", flush=True)
     frozen = set()
     if args.freeze:
         for n, p in model.named_parameters():

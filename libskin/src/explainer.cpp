@@ -32,6 +32,7 @@ ImageExplanation explain_image(Classifier& classifier, const cv::Mat& bgr, const
   out.overlay =
       render_overlay(bgr, s.map, fmt::format("{} {:.1f}% ({})", label, 100 * p, saliency_method_name(s.method)));
   out.heatmap = render_heatmap(s.map);
+  out.input_map = s.input_map;
   return out;
 }
 
@@ -40,7 +41,7 @@ ImageExplanation explain_file(Classifier& classifier, const std::string& path, c
   return explain_image(classifier, load_image(path, limits), request);
 }
 
-void write_explanation_images(ImageExplanation& e, const std::string& dir, const std::string& id) {
+void write_explanation_images(ImageExplanation& e, const std::string& dir, const std::string& id, bool with_map) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error(ErrorKind::io, fmt::format("{}: cannot create directory ({})", dir, ec.message()));
@@ -49,6 +50,10 @@ void write_explanation_images(ImageExplanation& e, const std::string& dir, const
   write_png(base + "_heatmap.png", e.heatmap);
   e.json["saliency"]["overlay"] = base + "_overlay.png";
   e.json["saliency"]["heatmap"] = base + "_heatmap.png";
+  if (with_map) {
+    write_float_tiff(base + "_saliency.tiff", e.input_map);
+    e.json["saliency"]["map"] = base + "_saliency.tiff";
+  }
 }
 
 }  // namespace skin

@@ -15,4 +15,11 @@ void write_png(const std::string& path, const cv::Mat& image) {
   write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
 }
 
+void write_float_tiff(const std::string& path, const cv::Mat& map) {
+  CV_Assert(map.type() == CV_32F);
+  std::vector<unsigned char> tiff;
+  if (!cv::imencode(".tiff", map, tiff)) throw Error(ErrorKind::io, fmt::format("{}: cannot encode tiff", path));
+  write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(tiff.data()), tiff.size()));
+}
+
 }  // namespace skin

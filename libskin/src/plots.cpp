@@ -196,6 +196,44 @@ void write_risk_coverage_png(const std::string& path, const RiskCoverage& rc) {
   save(path, img);
 }
 
+void write_faithfulness_png(const std::string& path, const nlohmann::json& report) {
+  cv::Mat img(640, 700, CV_8UC3, kWhite);
+  const auto& summary = report.at("summary");
+  text(img,
+       fmt::format("Faithfulness of {} on {} images: explained-class probability",
+                   report.at("method").get<std::string>(), summary.at("images").get<std::size_t>()),
+       {20, 28}, 0.5);
+  text(img, "solid: deletion (top-ranked pixels blurred first), dashed: insertion (revealed first)", {20, 50}, 0.4);
+  cv::Rect area = unit_axes(img, {90, 80, 480, 400}, "fraction of pixels blurred / revealed", "probability");
+  std::size_t series = 0;
+  for (const char* name : {"method", "random", "centre"}) {
+    const auto& r = summary.at("rankings").at(name);
+    const cv::Scalar colour = series_colour(series);
+    for (const char* kind : {"mean_deletion_curve", "mean_insertion_curve"}) {
+      const auto curve = r.at(kind).get<std::vector<double>>();
+      const bool dashed = std::string(kind) == "mean_insertion_curve";
+      for (std::size_t k = 1; k < curve.size(); ++k) {
+        const double x0 = double(k - 1) / double(curve.size() - 1), x1 = double(k) / double(curve.size() - 1);
+        const cv::Point a = to_pixel(area, x0, curve[k - 1]), b = to_pixel(area, x1, curve[k]);
+        if (!dashed) {
+          cv::line(img, a, b, colour, 2, cv::LINE_AA);
+          continue;
+        }
+        for (int d = 0; d < 4; ++d)  // four dashes per segment
+          cv::line(img, a + (b - a) * (2 * d) / 8, a + (b - a) * (2 * d + 1) / 8, colour, 2, cv::LINE_AA);
+      }
+    }
+    const std::string legend =
+        fmt::format("{}: deletion AUC {:.3f}, insertion AUC {:.3f}",
+                    name == std::string("method") ? report.at("method").get<std::string>() : name,
+                    r.at("deletion_area").at("mean").get<double>(), r.at("insertion_area").at("mean").get<double>());
+    cv::line(img, {100, 565 + 20 * int(series)}, {130, 565 + 20 * int(series)}, colour, 2, cv::LINE_AA);
+    text(img, legend, {140, 570 + 20 * int(series)}, 0.45);
+    ++series;
+  }
+  save(path, img);
+}
+
 void write_subgroups_png(const std::string& path, const nlohmann::json& report) {
   const auto& groups = report.at("subgroups");
   const int row_h = 22, top = 60, left = 260, width = 420;

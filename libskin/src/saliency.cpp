@@ -24,7 +24,9 @@ cv::Mat normalise01(cv::Mat m) {
   return cv::max(out, 0.0f);
 }
 
-cv::Mat grad_cam(Classifier& c, std::vector<float>& input, std::size_t cls) {
+// Grad-CAM (Selvaraju et al. 2017) or, with `plus_plus`, Grad-CAM++ (Chattopadhay et al. 2018)
+// in the closed form for an exponentiated class score that pytorch-grad-cam uses.
+cv::Mat grad_cam(Classifier& c, std::vector<float>& input, std::size_t cls, bool plus_plus) {
   const InputSpec& spec = c.manifest().input;
   auto& module = c.impl().module;
   torch::AutoGradMode enable(true);
@@ -39,12 +41,23 @@ cv::Mat grad_cam(Classifier& c, std::vector<float>& input, std::size_t cls) {
   }
   if (features.dim() != 4) throw Error(ErrorKind::model, "the features method must return an N x C x H x W map");
   logits[0][std::int64_t(cls)].backward();
-  // Channel weights: spatially averaged gradients (Selvaraju et al. 2017).
-  auto weights = features.grad().mean({2, 3}, true);
+  const torch::NoGradGuard no_grad;
+  const auto grads = features.grad();
+  torch::Tensor weights;
+  if (!plus_plus) {
+    weights = grads.mean({2, 3}, true);  // channel weights: spatially averaged gradients
+  } else {
+    const auto g2 = grads.pow(2), g3 = grads.pow(3);
+    const auto activation_sums = features.sum({2, 3}, true);
+    auto alpha = g2 / (2 * g2 + activation_sums * g3 + 1e-7);
+    alpha = torch::where(grads != 0, alpha, torch::zeros_like(alpha));
+    weights = (torch::relu(grads) * alpha).sum({2, 3}, true);
+  }
   auto cam = torch::relu((weights * features).sum(1)).squeeze(0).detach().contiguous();
   cv::Mat small(int(cam.size(0)), int(cam.size(1)), CV_32F, cam.data_ptr<float>());
+  // Bilinear, as pytorch-grad-cam upsamples: smooth, and never the blocks of nearest-neighbour.
   cv::Mat resized;
-  cv::resize(small, resized, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_CUBIC);
+  cv::resize(small, resized, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_LINEAR);
   return normalise01(resized);
 }
 
@@ -88,22 +101,36 @@ cv::Mat occlusion(Classifier& c, const std::vector<float>& input, std::size_t cl
 SaliencyMethod parse_saliency_method(const std::string& name) {
   if (name == "auto") return SaliencyMethod::automatic;
   if (name == "gradcam") return SaliencyMethod::grad_cam;
+  if (name == "gradcampp") return SaliencyMethod::grad_cam_pp;
   if (name == "occlusion") return SaliencyMethod::occlusion;
-  throw Error(ErrorKind::usage, fmt::format("unknown saliency method '{}' (use auto, gradcam or occlusion)", name));
+  throw Error(ErrorKind::usage,
+              fmt::format("unknown saliency method '{}' (use auto, gradcam, gradcampp or occlusion)", name));
 }
 
 const char* saliency_method_name(SaliencyMethod method) {
-  return method == SaliencyMethod::occlusion ? "occlusion" : "grad-cam";
+  switch (method) {
+    case SaliencyMethod::occlusion:
+      return "occlusion";
+    case SaliencyMethod::grad_cam_pp:
+      return "grad-cam++";
+    default:
+      return "grad-cam";
+  }
+}
+
+SaliencyMethod resolve_saliency_method(const Classifier& c, SaliencyMethod method) {
+  if (method == SaliencyMethod::automatic)
+    return supports_grad_cam(c) ? kDefaultGradientMethod : SaliencyMethod::occlusion;
+  if (method != SaliencyMethod::occlusion && !supports_grad_cam(c))
+    throw Error(ErrorKind::usage,
+                fmt::format("model '{}' exports no features/head methods: use --method occlusion", c.manifest().name));
+  return method;
 }
 
 bool supports_grad_cam(const Classifier& c) { return !c.manifest().features_method.empty(); }
 
 Saliency compute_saliency(Classifier& c, const cv::Mat& bgr, SaliencyMethod method, std::optional<std::size_t> cls) {
-  if (method == SaliencyMethod::automatic)
-    method = supports_grad_cam(c) ? SaliencyMethod::grad_cam : SaliencyMethod::occlusion;
-  if (method == SaliencyMethod::grad_cam && !supports_grad_cam(c))
-    throw Error(ErrorKind::usage,
-                fmt::format("model '{}' exports no features/head methods: use --method occlusion", c.manifest().name));
+  method = resolve_saliency_method(c, method);
   std::vector<float> input(c.input_size());
   preprocess_into(bgr, c.manifest().input, input.data());
   Saliency s;
@@ -113,10 +140,10 @@ Saliency compute_saliency(Classifier& c, const cv::Mat& bgr, SaliencyMethod meth
       cls ? *cls
           : std::size_t(std::max_element(s.probabilities.begin(), s.probabilities.end()) - s.probabilities.begin());
   if (s.class_index >= c.num_classes()) throw Error(ErrorKind::usage, "class index out of range");
-  cv::Mat input_map = method == SaliencyMethod::grad_cam
-                          ? grad_cam(c, input, s.class_index)
-                          : occlusion(c, input, s.class_index, s.probabilities[s.class_index]);
-  s.map = map_to_image(input_map, bgr.size(), c.manifest().input);
+  s.input_map = method == SaliencyMethod::occlusion
+                    ? occlusion(c, input, s.class_index, s.probabilities[s.class_index])
+                    : grad_cam(c, input, s.class_index, method == SaliencyMethod::grad_cam_pp);
+  s.map = map_to_image(s.input_map, bgr.size(), c.manifest().input);
   return s;
 }
 

@@ -50,4 +50,65 @@ test_explain_bad_input_like_classify() {
   expect_out "$GOOD/plain.png"
 }
 
+test_explain_faithfulness_report_plot_and_table() {
+  # A folder with one bad file: the bad one is recorded, the rest measured, exit 2.
+  mkdir -p "$WORK/in"
+  cp "$GOOD/plain.png" "$GOOD/exif_rotated.jpg" "$WORK/in/"
+  cp "$BAD/truncated.jpg" "$WORK/in/"
+  run "$SKINSCAN" explain -m "$TINY2" --faithfulness --steps 5 --out "$WORK/faith.json" "$WORK/in"
+  expect_rc 2
+  expect_err "truncated.jpg: truncated jpeg"
+  expect_out "Faithfulness of occlusion on 2 images (5 steps"
+  expect_out "deletion drop at 20%"
+  expect_out "- centre"
+  py "
+import json
+from PIL import Image
+r = json.load(open('$WORK/faith.json'))
+assert r['method'] == 'occlusion' and r['model']['name'] == 'tiny2', r['method']
+assert len(r['images']) == 2 and len(r['errors']) == 1 and 'truncated.jpg' in r['errors'][0]['path']
+for im in r['images']:
+    for kind in ('deletion', 'insertion'):
+        for ranking in ('method', 'random', 'centre'):
+            c = im[kind][ranking]['probability']
+            assert len(c) == 6, c
+    # nothing blurred = all revealed = the unmodified image
+    assert abs(im['deletion']['method']['probability'][0] - im['probability']) < 1e-5
+    assert abs(im['insertion']['random']['probability'][-1] - im['probability']) < 1e-5
+s = r['summary']['rankings']['centre']['deletion_area']
+assert s['ci95'][0] <= s['mean'] <= s['ci95'][1], s
+assert Image.open('$WORK/faith.png').size == (700, 640)
+"
+  # Same seed and order (the folder is walked sorted), same numbers; --json prints the report.
+  run "$SKINSCAN" explain -m "$TINY2" --faithfulness --steps 5 --json "$GOOD/exif_rotated.jpg" "$GOOD/plain.png"
+  expect_rc 0
+  py "
+import json
+a, b = json.load(open('$WORK/faith.json')), json.load(open('$WORK/out'))
+assert a['summary']['rankings'] == b['summary']['rankings']
+"
+  run "$SKINSCAN" explain -m "$TINY2" --faithfulness --method gradcampp "$GOOD/plain.png"
+  expect_rc 1
+  expect_err "exports no features/head methods"
+  run "$SKINSCAN" explain -m "$TINY2" --faithfulness "$BAD/truncated.jpg"
+  expect_rc 1
+  expect_err "no image could be measured"
+}
+
+test_explain_save_map_writes_float_tiff() {
+  run "$SKINSCAN" explain -m "$TINY7" --method gradcampp --save-map --json --out "$WORK/ex" "$GOOD/plain.png"
+  expect_rc 0
+  py "
+import json
+import numpy as np
+from PIL import Image
+d = json.load(open('$WORK/out'))
+s = d['results'][0]['saliency']
+assert s['method'] == 'grad-cam++', s
+m = np.asarray(Image.open(s['map']))
+assert m.dtype == np.float32 and m.shape == (32, 32), (m.dtype, m.shape)
+assert 0 <= m.min() and abs(m.max() - 1) < 1e-6, (m.min(), m.max())
+"
+}
+
 "$1"

@@ -23,6 +23,7 @@ struct ImageExplanation {
   nlohmann::json json;  // explain_prediction() plus "saliency": {method, class, probability}
   cv::Mat overlay;      // BGR, original size: heatmap on the image, colour bar and caption
   cv::Mat heatmap;      // 8-bit grey, original size
+  cv::Mat input_map;    // CV_32F saliency at the model input's size
 };
 
 // The class index of `label` in the model's labels; Error(usage) listing them when absent.
@@ -34,8 +35,9 @@ ImageExplanation explain_image(Classifier& classifier, const cv::Mat& bgr, const
 ImageExplanation explain_file(Classifier& classifier, const std::string& path, const ImageLimits& limits,
                               const ExplainRequest& request);
 
-// Writes DIR/<id>_overlay.png and DIR/<id>_heatmap.png (DIR created if needed) and records
-// their paths in explanation.json["saliency"].
-void write_explanation_images(ImageExplanation& explanation, const std::string& dir, const std::string& id);
+// Writes DIR/<id>_overlay.png and DIR/<id>_heatmap.png (DIR created if needed), with `with_map`
+// also DIR/<id>_saliency.tiff (input_map), and records their paths in explanation.json["saliency"].
+void write_explanation_images(ImageExplanation& explanation, const std::string& dir, const std::string& id,
+                              bool with_map = false);
 
 }  // namespace skin

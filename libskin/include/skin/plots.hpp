@@ -26,6 +26,9 @@ std::vector<std::pair<double, double>> roc_points(const std::vector<bool>& posit
 void write_risk_coverage_png(const std::string& path, const RiskCoverage& curve);
 void write_subgroups_png(const std::string& path, const nlohmann::json& report);
 
+// Mean deletion (solid) and insertion (dashed) curves per ranking of a faithfulness_report().
+void write_faithfulness_png(const std::string& path, const nlohmann::json& report);
+
 // Writes into `dir` (created if needed): confusion_matrix.png, reliability.png, roc.png with its
 // data roc_points.csv (curve,threshold,fpr,tpr; per class and malignant), risk_coverage.png and
 // .csv, and subgroups.png when the report has subgroups.

@@ -1,7 +1,7 @@
-// skin/saliency.hpp: where the model looked. Grad-CAM on the last convolutional feature map
-// (through the `features`/`head` methods a model exports) or, for any model, occlusion
-// sensitivity (a sliding mean-grey patch, batched). Maps are CV_32F in [0, 1] at the size of
-// the original image.
+// skin/saliency.hpp: where the model looked. Grad-CAM or Grad-CAM++ on the last convolutional
+// feature map (through the `features`/`head` methods a model exports), upsampled bilinearly, or,
+// for any model, occlusion sensitivity (a sliding mean-colour patch, batched). Maps are CV_32F
+// in [0, 1] at the size of the original image.
 #pragma once
 #include <optional>
 #include <string>
@@ -12,18 +12,24 @@
 
 namespace skin {
 
-enum class SaliencyMethod { automatic, grad_cam, occlusion };
-SaliencyMethod parse_saliency_method(const std::string& name);  // "auto", "gradcam", "occlusion"
+enum class SaliencyMethod { automatic, grad_cam, grad_cam_pp, occlusion };
+SaliencyMethod parse_saliency_method(const std::string& name);  // "auto", "gradcam", "gradcampp", "occlusion"
 const char* saliency_method_name(SaliencyMethod method);
+// What `automatic` means for a model with features/head: the gradient method with the best
+// measured deletion score on the val split with the bundled model (see README, "Explanations").
+inline constexpr SaliencyMethod kDefaultGradientMethod = SaliencyMethod::grad_cam;
 
 struct Saliency {
-  cv::Mat map;  // CV_32F, original image size, 1 = most relevant
+  cv::Mat map;        // CV_32F, original image size, 1 = most relevant
+  cv::Mat input_map;  // the same at the model input's size, before mapping back onto the image
   SaliencyMethod method = SaliencyMethod::grad_cam;
   std::size_t class_index = 0;
   std::vector<float> probabilities;  // of the unmodified image
 };
 
 bool supports_grad_cam(const Classifier& classifier);
+// The concrete method `method` stands for with this model; Error(usage) when the model cannot do it.
+SaliencyMethod resolve_saliency_method(const Classifier& classifier, SaliencyMethod method);
 
 // `class_index` defaults to the top class. `automatic` picks Grad-CAM when the model supports it.
 Saliency compute_saliency(Classifier& classifier, const cv::Mat& bgr, SaliencyMethod method,

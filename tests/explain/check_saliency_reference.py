@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Grad-CAM and Grad-CAM++ of `skinscan explain` against a PyTorch-autograd reference.
+
+For each model directory given, an image exactly the size of the model's input (so that no
+resize stands between the two implementations) is explained by skinscan with --save-map, and
+the same method is computed here with torch.autograd on the same TorchScript file: features ->
+head -> backward of the top class's logit -> channel weights -> ReLU of the weighted sum ->
+bilinear upsampling to the input (F.interpolate, align_corners=False, which is OpenCV's
+INTER_LINEAR when enlarging) -> divided by its maximum. The maps must agree to 1e-4. A
+deliberately wrong reference (Grad-CAM's weights for Grad-CAM++, and a nearest-neighbour
+upsampling) must not, so the comparison can fail.
+
+Usage: check_saliency_reference.py SKINSCAN MODEL_DIR [MODEL_DIR...]
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
+from color_constancy import shades_of_gray_numpy  # noqa: E402
+
+TOLERANCE = 1e-4
+
+
+def test_image(width, height, seed=3):
+    """A smooth colourful image with a dark blob (lesion-like), uint8 RGB."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width] / max(width, height)
+    blob = np.exp(-((xx - 0.45) ** 2 + (yy - 0.55) ** 2) / 0.03)
+    rgb = np.stack([200 - 120 * blob + 20 * np.sin(9 * xx), 160 - 110 * blob + 15 * np.cos(7 * yy),
+                    140 - 90 * blob + 10 * np.sin(5 * (xx + yy))], -1)
+    rgb += rng.normal(0, 4, rgb.shape)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def model_input(rgb, spec):
+    pixels = rgb.astype(np.float64)
+    if spec.get("color_order", "RGB") == "BGR":
+        pixels = pixels[..., ::-1]
+    if "color_constancy" in spec:
+        pixels = shades_of_gray_numpy(pixels, p=spec["color_constancy"].get("p", 6))
+    x = pixels / float(spec.get("scale", 255.0))
+    mean, std = np.array(spec.get("mean", [0, 0, 0])), np.array(spec.get("std", [1, 1, 1]))
+    x = (x - mean) / std
+    return torch.from_numpy(x.astype(np.float32)).permute(2, 0, 1).unsqueeze(0).contiguous()
+
+
+def reference_map(module, x, plus_plus, upsample="bilinear"):
+    features = module.features(x).detach().requires_grad_(True)
+    logits = module.head(features)
+    cls = int(logits[0].argmax())
+    logits[0, cls].backward()
+    g, a = features.grad, features.detach()
+    if plus_plus:
+        g2, g3 = g ** 2, g ** 3
+        alpha = g2 / (2 * g2 + a.sum(dim=(2, 3), keepdim=True) * g3 + 1e-7)
+        alpha = torch.where(g != 0, alpha, torch.zeros_like(alpha))
+        weights = (torch.relu(g) * alpha).sum(dim=(2, 3), keepdim=True)
+    else:
+        weights = g.mean(dim=(2, 3), keepdim=True)
+    cam = torch.relu((weights * a).sum(1, keepdim=True))
+    size = x.shape[2:]
+    cam = F.interpolate(cam, size=size, mode="bilinear", align_corners=False) if upsample == "bilinear" \
+        else F.interpolate(cam, size=size, mode="nearest")
+    cam = cam[0, 0]
+    top = cam.max()
+    return (cam / top).clamp_min(0).numpy() if top > 0 else torch.zeros_like(cam).numpy()
+
+
+def skinscan_map(skinscan, model_dir, png, method, work):
+    out = os.path.join(work, method)
+    subprocess.run([skinscan, "explain", "-m", model_dir, "--method", method, "--save-map", "--out", out, png],
+                   check=True, stdout=subprocess.DEVNULL)
+    return np.asarray(Image.open(os.path.join(out, "probe_saliency.tiff")), dtype=np.float64)
+
+
+def main():
+    skinscan, models = sys.argv[1], sys.argv[2:]
+    failures = 0
+    for model_dir in models:
+        manifest = json.load(open(os.path.join(model_dir, "manifest.json")))
+        spec = manifest["input"]
+        module = torch.jit.load(os.path.join(model_dir, "model.pt")).eval()
+        rgb = test_image(spec["width"], spec["height"])
+        with tempfile.TemporaryDirectory() as work:
+            png = os.path.join(work, "probe.png")
+            Image.fromarray(rgb).save(png)
+            x = model_input(rgb, spec)
+            for method, plus_plus in (("gradcam", False), ("gradcampp", True)):
+                ours = skinscan_map(skinscan, model_dir, png, method, work)
+                ref = reference_map(module, x, plus_plus)
+                diff = float(np.abs(ours - ref).max())
+                wrong = reference_map(module, x, not plus_plus, upsample="nearest")
+                wrong_diff = float(np.abs(ours - wrong).max())
+                ok = diff <= TOLERANCE and wrong_diff > TOLERANCE
+                failures += not ok
+                print(f"{manifest['name']} {method}: max |skinscan - reference| = {diff:.2e} "
+                      f"(a wrong reference differs by {wrong_diff:.2e}) {'ok' if ok else 'FAIL'}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
