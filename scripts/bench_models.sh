@@ -14,7 +14,8 @@ data=${SKINSCAN_DATA:-../shared/datasets/ham10000}
 n=${N:-128}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-find "$data/HAM10000_images" -name '*.jpg' | sort | head -n "$n" >"$work/list"
+find "$data/HAM10000_images" -name "*.jpg" | sort >"$work/all"
+head -n "$n" "$work/all" >"$work/list"
 $py scripts/bench_reference.py make-large --list "$work/list" --count "$n" --out "$work/large"
 find "$work/large" -name '*.jpg' | sort >"$work/large_list"
 cat $(cat "$work/large_list") >/dev/null  # page cache warm for both alike
