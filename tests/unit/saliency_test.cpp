@@ -25,7 +25,8 @@ TEST_CASE("grad-cam through exported methods, occlusion for any model") {
   CHECK(skin::supports_grad_cam(seven));
   CHECK_FALSE(skin::supports_grad_cam(two));
   auto g = skin::compute_saliency(seven, image, skin::SaliencyMethod::automatic);
-  CHECK(g.method == skin::SaliencyMethod::grad_cam);
+  CHECK(g.method == skin::kDefaultGradientMethod);
+  CHECK(skin::compute_saliency(seven, image, skin::SaliencyMethod::grad_cam).method == skin::SaliencyMethod::grad_cam);
   check_map(g, image);
   auto o = skin::compute_saliency(two, image, skin::SaliencyMethod::automatic, 1);
   CHECK(o.method == skin::SaliencyMethod::occlusion);

@@ -16,8 +16,8 @@ enum class SaliencyMethod { automatic, grad_cam, grad_cam_pp, occlusion };
 SaliencyMethod parse_saliency_method(const std::string& name);  // "auto", "gradcam", "gradcampp", "occlusion"
 const char* saliency_method_name(SaliencyMethod method);
 // What `automatic` means for a model with features/head: the gradient method with the best
-// measured deletion score on the val split with the bundled model (see README, "Explanations").
-inline constexpr SaliencyMethod kDefaultGradientMethod = SaliencyMethod::grad_cam;
+// measured deletion score on the val split with the bundled model (README, "Measuring faithfulness").
+inline constexpr SaliencyMethod kDefaultGradientMethod = SaliencyMethod::grad_cam_pp;
 
 struct Saliency {
   cv::Mat map;        // CV_32F, original image size, 1 = most relevant
