@@ -111,11 +111,9 @@ ImageFaithfulness measure_faithfulness(Classifier& c, const cv::Mat& bgr_in, Sal
   cv::Mat blurred;
   cv::GaussianBlur(bgr, blurred, cv::Size(0, 0), o.blur_sigma);
   const unsigned seed = o.seed + unsigned(image_index);
-  std::vector<int> random_order(bgr.total());
-  std::iota(random_order.begin(), random_order.end(), 0);
-  std::mt19937 rng(seed ^ 0x9e3779b9u);
-  std::shuffle(random_order.begin(), random_order.end(), rng);
-  const std::array<std::vector<int>, 3> orders = {rank_pixels(s.map, seed), std::move(random_order),
+  // Random ranking: a constant map leaves rank_pixels' seeded tie-breaking order as it is.
+  const std::array<std::vector<int>, 3> orders = {rank_pixels(s.map, seed),
+                                                  rank_pixels(cv::Mat::zeros(bgr.size(), CV_32F), seed ^ 0x9e3779b9u),
                                                   rank_pixels(centre_prior(bgr.size()), seed)};
 
   // All curve points of all rankings in one batch: (deletion, insertion) x rankings x (steps + 1).
