@@ -1,6 +1,7 @@
 // cli/evaluate.cpp: `skinscan evaluate`: metrics of a model (or a predictions file) on a labelled
 // dataset, as a readable table or a JSON report, with CI gates.
 #include <cstdio>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -18,6 +19,7 @@
 #include "skin/report_text.hpp"
 #include "skin/roc.hpp"
 #include "skin/scoring.hpp"
+#include "skin/shift.hpp"
 #include "skin/subgroups.hpp"
 #include "skin/thresholds_file.hpp"
 
@@ -40,6 +42,8 @@ struct EvaluateOptions {
   std::vector<std::string> fail_under_group, max_gap;
   std::string save_thresholds, thresholds, label_map;
   bool strict = false;
+  bool shift = false;  // --shift given
+  std::string shift_list;
 };
 
 int run(const EvaluateOptions& o) {
@@ -55,7 +59,15 @@ int run(const EvaluateOptions& o) {
     ro.thresholds = skin::load_thresholds(o.thresholds)["thresholds"];
     ro.thresholds_source = o.thresholds;
   }
+  std::vector<skin::Corruption> corruptions;
+  if (o.shift) {
+    if (!o.predictions.empty())
+      throw skin::Error(skin::ErrorKind::usage,
+                        "--shift runs the model on corrupted images: it cannot score --predictions");
+    corruptions = skin::parse_corruptions(o.shift_list.empty() ? "all" : o.shift_list);
+  }
   skin::Scoring scoring;
+  std::optional<skin::ShiftScorings> shifted;
   if (!o.predictions.empty()) {
     scoring = skin::score_with_predictions(dataset, o.predictions, o.malignant, label_map);
   } else {
@@ -65,8 +77,13 @@ int run(const EvaluateOptions& o) {
     std::size_t present = 0;
     for (const auto& item : dataset.items) present += !item.path.empty();
     skin::Progress progress(!o.common.quiet, present);
-    scoring = skin::score_with_model(
-        dataset, classifier, po, [&](const skin::PipelineStats& s) { progress.update(s.total, s.failed); }, label_map);
+    auto on_progress = [&](const skin::PipelineStats& s) { progress.update(s.total, s.failed); };
+    if (o.shift) {
+      shifted = skin::score_under_shift(dataset, classifier, po, {corruptions, o.report.seed}, on_progress, label_map);
+      scoring = shifted->clean;
+    } else {
+      scoring = skin::score_with_model(dataset, classifier, po, on_progress, label_map);
+    }
   }
   if (!scoring.label_map.is_null() && !o.common.quiet)
     for (const auto& [column, target] : scoring.label_map["columns"].items())
@@ -77,6 +94,7 @@ int run(const EvaluateOptions& o) {
     for (const auto& f : scoring.failed) std::fprintf(stderr, "skinscan: error: %s\n", f.error.c_str());
 
   nlohmann::json report = skin::make_report(dataset, scoring, ro);
+  if (shifted) skin::add_shift_section(report, *shifted, ro);
   auto failures = skin::check_gates(report, o.fail_under, o.fail_over);
   for (auto& f : skin::check_group_gates(report, o.fail_under_group, o.max_gap)) failures.push_back(f);
   if (!o.baseline.empty())
@@ -118,7 +136,19 @@ Subcommand setup_evaluate(CLI::App& app) {
       ->check(CLI::Range(0, 100000))
       ->capture_default_str()
       ->group("Metrics");
-  sub->add_option("--seed", o->report.seed, "Bootstrap seed")->capture_default_str()->group("Metrics");
+  sub->add_option("--seed", o->report.seed, "Bootstrap seed, and --shift's noise seed")
+      ->capture_default_str()
+      ->group("Metrics");
+  std::string corruption_help;
+  for (skin::Corruption c : skin::all_corruptions()) corruption_help += "\n  " + skin::corruption_description(c);
+  CLI::Option* shift_option =
+      sub->add_option("--shift", o->shift_list,
+                      "Also evaluate under synthetic acquisition changes at severities 1-5 (all, or a comma-separated "
+                      "list; the image is decoded once): report key shift, summary shift_summary, gate metric "
+                      "shift_mean_balanced_accuracy, plot shift.png. Corruptions:" +
+                          corruption_help)
+          ->expected(0, 1)
+          ->group("Robustness");
   sub->add_option("--bins", o->report.calibration_bins, "Calibration bins (equal width)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str()
@@ -196,10 +226,16 @@ Subcommand setup_evaluate(CLI::App& app) {
           "  skinscan evaluate --labels ISIC2018_Task3_Test_GroundTruth.csv --images ISIC2018_Task3_Test_Input\n"
           "  skinscan evaluate --data DIR --predictions submission.csv --json\n"
           "  skinscan evaluate --data DIR --fail-under balanced_accuracy=0.6 --fail-over ece=0.05\n"
+          "  skinscan evaluate --data DIR --split LIST --shift blur,jpeg,noise --out report.json --plots plots/\n"
+          "  skinscan evaluate --data DIR --shift --fail-under shift_mean_balanced_accuracy=0.5\n"
           "Metrics: accuracy balanced_accuracy macro_f1 macro_precision macro_recall weighted_f1\n"
-          "cohen_kappa macro_auc top_2_accuracy top_3_accuracy ece mce brier nll aurc.\n") +
+          "cohen_kappa macro_auc top_2_accuracy top_3_accuracy ece mce brier nll aurc; with --shift also\n"
+          "shift_mean_balanced_accuracy shift_mean_corruption_error shift_worst_balanced_accuracy.\n") +
       kExitCodesHelp);
-  return {sub, [o] { return run(*o); }};
+  return {sub, [o, shift_option] {
+            o->shift = shift_option->count() > 0;
+            return run(*o);
+          }};
 }
 
 }  // namespace cli

@@ -23,7 +23,8 @@ double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std
 
 struct Slot {
   Prediction prediction;
-  std::vector<float> input;
+  std::vector<float> input;  // `rows` preprocessed images: the decoded one, then its variants
+  std::size_t rows = 0;
 };
 
 class Stream {
@@ -40,7 +41,8 @@ class Stream {
     for (int i = 0; i < std::max(1, options_.decode_threads); ++i) workers_.emplace_back([this] { work(); });
   }
 
-  // Takes up to batch_size decodable items (and any failed items between them) in input order.
+  // Takes decodable items until they hold batch_size images (with any failed items between
+  // them) in input order.
   std::vector<Slot> take_batch() {
     std::vector<Slot> batch;
     std::size_t decodable = 0;
@@ -51,7 +53,7 @@ class Stream {
       if (node.empty()) break;
       ++consumed_;
       work_cv_.notify_one();
-      if (node.mapped().prediction.ok()) ++decodable;
+      if (node.mapped().prediction.ok()) decodable += node.mapped().rows;
       batch.push_back(std::move(node.mapped()));
     }
     return batch;
@@ -103,8 +105,13 @@ class Stream {
     try {
       const InputSpec& spec = classifier_.manifest().input;
       cv::Mat image = load_image(item.path, options_.limits, cv::Size(spec.width, spec.height));
-      slot.input.resize(classifier_.input_size());
-      preprocess_into(image, classifier_.manifest().input, slot.input.data());
+      std::vector<cv::Mat> images{image};
+      if (options_.variants)
+        for (auto& variant : options_.variants(image, slot.prediction.id)) images.push_back(std::move(variant));
+      const std::size_t size = classifier_.input_size();
+      slot.input.resize(size * images.size());
+      for (std::size_t i = 0; i < images.size(); ++i) preprocess_into(images[i], spec, slot.input.data() + i * size);
+      slot.rows = images.size();
     } catch (const Error& e) {
       slot.prediction.error = e.what();
     } catch (const std::exception& e) {  // e.g. out of memory inside the decoder
@@ -125,6 +132,21 @@ class Stream {
   bool source_done_ = false, stopping_ = false;
   std::vector<std::thread> workers_;
 };
+
+// Raw scores of `count` preprocessed images, batch_size at a time (items with variants bring
+// many images each; the forward pass is fastest in batches of about batch_size).
+std::vector<float> classify_rows(Classifier& classifier, const std::vector<float>& inputs, std::size_t count,
+                                 std::size_t batch_size) {
+  batch_size = std::max<std::size_t>(1, batch_size);
+  if (count <= batch_size) return classifier.raw_scores(inputs.data(), count);
+  std::vector<float> scores;
+  for (std::size_t start = 0; start < count; start += batch_size) {
+    const std::size_t n = std::min(batch_size, count - start);
+    const auto part = classifier.raw_scores(inputs.data() + start * classifier.input_size(), n);
+    scores.insert(scores.end(), part.begin(), part.end());
+  }
+  return scores;
+}
 
 }  // namespace
 
@@ -152,17 +174,22 @@ PipelineStats classify_stream(InputSource& source, Classifier& classifier, const
     if (count > 0) {
       auto t_batch = Clock::now();
       try {
-        std::vector<float> scores = classifier.raw_scores(inputs.data(), count);
+        std::vector<float> scores = classify_rows(classifier, inputs, count, options.batch_size);
         std::vector<float> probs = scores_to_probabilities(scores, count, classifier.manifest());
         const double per_item = ms_since(t_batch) / double(count);
         const auto width = std::ptrdiff_t(classifier.num_classes());
         std::ptrdiff_t offset = 0;
+        auto take = [&](std::vector<float>& p, std::vector<float>& sc) {
+          p.assign(probs.begin() + offset, probs.begin() + offset + width);
+          sc.assign(scores.begin() + offset, scores.begin() + offset + width);
+          offset += width;
+        };
         for (auto& slot : batch) {
           if (!slot.prediction.ok()) continue;
-          slot.prediction.probabilities.assign(probs.begin() + offset, probs.begin() + offset + width);
-          slot.prediction.scores.assign(scores.begin() + offset, scores.begin() + offset + width);
-          slot.prediction.inference_ms = per_item;
-          offset += width;
+          take(slot.prediction.probabilities, slot.prediction.scores);
+          slot.prediction.variants.resize(slot.rows - 1);
+          for (auto& v : slot.prediction.variants) take(v.probabilities, v.scores);
+          slot.prediction.inference_ms = per_item * double(slot.rows);
         }
       } catch (const Error& e) {
         for (auto& slot : batch)

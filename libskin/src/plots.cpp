@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "skin/corruptions.hpp"
 #include "skin/error.hpp"
 #include "skin/image_io.hpp"
 #include "skin/output_file.hpp"
@@ -40,14 +41,15 @@ cv::Scalar series_colour(std::size_t i) {
 
 // Axes box with ticks 0..1 on both axes; returns the plot rectangle.
 cv::Rect unit_axes(cv::Mat& img, cv::Rect area, const std::string& xlabel, const std::string& ylabel,
-                   double y_max = 1.0) {
+                   double y_max = 1.0, double x_max = 1.0) {
   cv::rectangle(img, area, kBlack, 1);
   for (int i = 0; i <= 5; ++i) {
     double v = i / 5.0;
     int x = area.x + int(v * area.width), y = area.y + area.height - int(v * area.height);
     cv::line(img, {x, area.y + area.height}, {x, area.y + area.height + 5}, kBlack);
     cv::line(img, {area.x - 5, y}, {area.x, y}, kBlack);
-    text(img, fmt::format("{:.1f}", v), {x, area.y + area.height + 20}, 0.4, kBlack, true);
+    text(img, fmt::format(x_max > 1 ? "{:.0f}" : "{:.1f}", v * x_max), {x, area.y + area.height + 20}, 0.4, kBlack,
+         true);
     text(img, fmt::format(y_max < 1 ? "{:.2f}" : "{:.1f}", v * y_max), {area.x - 38, y + 4}, 0.4);
   }
   text(img, xlabel, {area.x + area.width / 2, area.y + area.height + 42}, 0.5, kBlack, true);
@@ -177,6 +179,43 @@ void write_evaluation_plots(const std::string& dir, const Scoring& s, const nloh
   write_file_atomically(dir + "/risk_coverage.csv", rc_csv);
   write_risk_coverage_png(dir + "/risk_coverage.png", rc);
   if (report.contains("subgroups")) write_subgroups_png(dir + "/subgroups.png", report);
+  if (report.contains("shift")) write_shift_png(dir + "/shift.png", report);
+}
+
+void write_shift_png(const std::string& path, const nlohmann::json& report) {
+  const auto& shift = report.at("shift");
+  cv::Mat img(560 + 20 * int((shift.size() + 1) / 2), 700, CV_8UC3, kWhite);
+  text(img,
+       fmt::format("Balanced accuracy under acquisition changes ({} images)",
+                   report.at("shift_summary").at("images").get<std::size_t>()),
+       {20, 28}, 0.55);
+  cv::Rect area = unit_axes(img, {90, 60, 480, 400}, "severity", "balanced accuracy", 1.0, kMaxSeverity);
+  std::size_t series = 0;
+  for (const auto& [name, rows] : shift.items()) {
+    // Colours repeat after ten series; the repeats are dashed.
+    const cv::Scalar colour = series_colour(series);
+    const bool dashed = series >= 10;
+    std::vector<cv::Point> points;
+    for (const auto& row : rows)
+      if (row.at("balanced_accuracy").is_number())
+        points.push_back(
+            to_pixel(area, row.at("severity").get<double>() / kMaxSeverity, row.at("balanced_accuracy").get<double>()));
+    for (std::size_t k = 1; k < points.size(); ++k) {
+      const cv::Point a = points[k - 1], b = points[k];
+      if (!dashed) {
+        cv::line(img, a, b, colour, 2, cv::LINE_AA);
+        continue;
+      }
+      for (int d = 0; d < 4; ++d)
+        cv::line(img, a + (b - a) * (2 * d) / 8, a + (b - a) * (2 * d + 1) / 8, colour, 2, cv::LINE_AA);
+    }
+    for (const auto& p : points) cv::circle(img, p, 3, colour, cv::FILLED, cv::LINE_AA);
+    const int x = 100 + 300 * int(series % 2), y = 530 + 20 * int(series / 2);
+    cv::line(img, {x, y - 5}, {x + 30, y - 5}, colour, 2, cv::LINE_AA);
+    text(img, name, {x + 40, y}, 0.45);
+    ++series;
+  }
+  save(path, img);
 }
 
 void write_risk_coverage_png(const std::string& path, const RiskCoverage& rc) {

@@ -94,6 +94,20 @@ std::string report_summary_text(const nlohmann::json& r) {
                          dv["max_gap"].get<double>(), cell(dv["min_ratio"]));
     }
   }
+  if (r.contains("shift")) {
+    out += "\nbalanced accuracy under acquisition changes, severity 0-5 (mal_sens at 5; corruption error)\n";
+    for (const auto& [name, rows] : r["shift"].items()) {
+      out += fmt::format("  {:<14}", name);
+      for (const auto& row : rows) out += " " + cell(row["balanced_accuracy"]);
+      out += fmt::format("   {}  {}\n", cell(rows.back()["malignant_sensitivity"]),
+                         cell(r["shift_summary"]["per_corruption"][name]["corruption_error"]));
+    }
+    const auto& sm = r["shift_summary"];
+    out += fmt::format("  mean balanced accuracy {}  mean corruption error {}  worst {} {} at severity {}\n",
+                       cell(sm["mean_balanced_accuracy"]), cell(sm["mean_corruption_error"]),
+                       cell(sm["worst"]["balanced_accuracy"]), sm["worst"]["corruption"].get<std::string>(),
+                       sm["worst"]["severity"].get<int>());
+  }
   return out;
 }
 

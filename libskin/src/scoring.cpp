@@ -46,8 +46,10 @@ int find_label(const std::vector<std::string>& labels, const std::string& label)
   return -1;
 }
 
-Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const PipelineOptions& options,
-                         const std::function<void(const PipelineStats&)>& progress, const LabelMap& label_map) {
+std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifier& classifier,
+                                               const PipelineOptions& options, std::size_t variant_count,
+                                               const std::function<void(const PipelineStats&)>& progress,
+                                               const LabelMap& label_map) {
   const Manifest& m = classifier.manifest();
   Scoring s;
   s.labels = m.labels;
@@ -82,6 +84,16 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
       present.push_back(&item);
     }
   }
+  std::vector<Scoring> out(1 + variant_count, s);
+  auto add = [&](Scoring& into, const LabeledItem& item, const std::vector<float>& p, const std::vector<float>& raw) {
+    std::vector<double> probabilities(p.begin(), p.end());
+    if (resolved.identity) {
+      into.scored.push_back({item.id, item.path, truth_index(into, item), std::move(probabilities),
+                             std::vector<double>(raw.begin(), raw.end())});
+    } else {  // merged columns have no raw score
+      into.scored.push_back({item.id, item.path, truth_index(into, item), resolved.apply(probabilities.data()), {}});
+    }
+  };
   InputSource source(paths);
   std::size_t k = 0;
   classify_stream(
@@ -89,19 +101,25 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
       [&](Prediction&& p) {
         const LabeledItem& item = *present[k++];
         if (!p.ok()) {
-          s.failed.push_back({item.id, item.path, p.error});
+          for (auto& scoring : out) scoring.failed.push_back({item.id, item.path, p.error});
           return;
         }
-        std::vector<double> probabilities(p.probabilities.begin(), p.probabilities.end());
-        if (resolved.identity) {
-          s.scored.push_back({item.id, item.path, truth_index(s, item), std::move(probabilities),
-                              std::vector<double>(p.scores.begin(), p.scores.end())});
-        } else {  // merged columns have no raw score
-          s.scored.push_back({item.id, item.path, truth_index(s, item), resolved.apply(probabilities.data()), {}});
-        }
+        if (p.variants.size() != variant_count)
+          throw Error(ErrorKind::usage,
+                      fmt::format("{}: {} variants, expected {}", item.path, p.variants.size(), variant_count));
+        add(out[0], item, p.probabilities, p.scores);
+        for (std::size_t v = 0; v < variant_count; ++v)
+          add(out[v + 1], item, p.variants[v].probabilities, p.variants[v].scores);
       },
       progress);
-  return s;
+  return out;
+}
+
+Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const PipelineOptions& options,
+                         const std::function<void(const PipelineStats&)>& progress, const LabelMap& label_map) {
+  PipelineOptions plain = options;
+  plain.variants = nullptr;
+  return std::move(score_with_model_variants(dataset, classifier, plain, 0, progress, label_map)[0]);
 }
 
 Scoring score_with_predictions(const Dataset& dataset, const std::string& path,

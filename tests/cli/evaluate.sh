@@ -84,6 +84,87 @@ assert r['dataset']['scored'] == 1 and r['items_missing'] == ['B'], r['dataset']
 "
 }
 
+test_evaluate_shift_report_plot_gate_and_errors() {
+  make_imagefolder
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --shift --seed 3 --out "$WORK/r.json" --plots "$WORK/plots"
+  expect_rc 2  # broken.jpg failed in every corruption, and is listed once
+  expect_out "balanced accuracy under acquisition changes"
+  expect_err "broken.jpg: file is empty"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --shift --seed 3 --json
+  py "
+import json
+r = json.load(open('$WORK/r.json'))
+again = json.loads(open('$WORK/out').read())
+names = ['white_balance', 'gamma', 'brightness', 'contrast', 'blur', 'defocus', 'jpeg', 'noise', 'vignette', 'zoom', 'rotate']
+assert sorted(r['shift']) == sorted(names), sorted(r['shift'])
+assert r['shift'] == again['shift'], 'same seed, different shift section'
+cells = []
+for name in names:
+    rows = r['shift'][name]
+    assert [row['severity'] for row in rows] == [0, 1, 2, 3, 4, 5], name
+    for k in ['accuracy', 'balanced_accuracy', 'macro_auc', 'ece', 'malignant_sensitivity', 'drop']:
+        assert k in rows[0], (name, k)
+    for k in ['accuracy', 'balanced_accuracy', 'ece']:
+        assert abs(rows[0][k] - r['metrics'][k]) < 1e-12, (name, k)
+    for row in rows:
+        assert row['n'] == 5
+        assert abs(row['drop']['accuracy'] - (rows[0]['accuracy'] - row['accuracy'])) < 1e-12
+    cells += [row['balanced_accuracy'] for row in rows[1:]]
+s = r['shift_summary']
+assert abs(s['mean_balanced_accuracy'] - sum(cells) / len(cells)) < 1e-12
+assert abs(r['metrics']['shift_mean_balanced_accuracy'] - s['mean_balanced_accuracy']) < 1e-12
+assert s['worst']['balanced_accuracy'] == min(cells) and s['seed'] == 3
+assert len(r['items_failed']) == 1
+"
+  [ "$(head -c 8 "$WORK/plots/shift.png" | od -An -tx1 | tr -d ' ')" = "89504e470d0a1a0a" ] || fail "shift.png is not a PNG"
+
+  # Severity 3 of brightness (+0.18 x 255) and of jpeg (quality 15) made offline with numpy/PIL and
+  # evaluated plainly must give exactly the numbers --shift reports: the variants reach the right items.
+  mkdir -p "$WORK/clean/mel" "$WORK/clean/nv" "$WORK/bright/mel" "$WORK/bright/nv" "$WORK/jpeg/mel" "$WORK/jpeg/nv"
+  py "
+import numpy as np
+from PIL import Image
+rng = np.random.default_rng(4)
+for i in range(8):
+    cls = 'mel' if i % 2 else 'nv'
+    a = rng.integers(0, 256, (30 + i, 40, 3), dtype=np.uint8)
+    Image.fromarray(a).save('$WORK/clean/%s/i%d.png' % (cls, i))
+    Image.fromarray(np.clip(np.rint(a + 0.18 * 255), 0, 255).astype(np.uint8)).save('$WORK/bright/%s/i%d.png' % (cls, i))
+    Image.fromarray(a).save('$WORK/jpeg/%s/i%d.jpg' % (cls, i), quality=15)
+"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/clean" --shift brightness,jpeg --json
+  expect_rc 0
+  cp "$WORK/out" "$WORK/shift.json"
+  for kind in bright jpeg; do
+    run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/$kind" --json
+    expect_rc 0
+    cp "$WORK/out" "$WORK/$kind.json"
+  done
+  py "
+import json
+shift = json.load(open('$WORK/shift.json'))['shift']
+for name, kind in [('brightness', 'bright'), ('jpeg', 'jpeg')]:
+    plain = json.load(open('$WORK/%s.json' % kind))['metrics']
+    row = shift[name][3]
+    for k in ['accuracy', 'balanced_accuracy', 'ece', 'macro_auc']:
+        assert abs(row[k] - plain[k]) < 1e-9, (name, k, row[k], plain[k])
+"
+
+  rm "$WORK/folder/nv/broken.jpg"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --shift blur --fail-under shift_mean_balanced_accuracy=1.01
+  expect_rc 3
+  expect_err "skinscan: gate failed: shift_mean_balanced_accuracy = "
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --shift blur,nope
+  expect_rc 1
+  expect_err "unknown corruption 'nope' (known: all, white_balance, gamma, brightness, contrast, blur, defocus, jpeg, noise, vignette, zoom, rotate)"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nplain,1,0,0,0,0,0,0\n' >"$WORK/pred.csv"
+  run "$SKINSCAN" evaluate --data "$WORK/folder" --predictions "$WORK/pred.csv" --shift
+  expect_rc 1
+  expect_err "--shift runs the model on corrupted images: it cannot score --predictions"
+  run "$SKINSCAN" evaluate --help
+  expect_out "vignette: dermoscope field of view"
+}
+
 test_real_data_evaluate_test_split() {
   need_shared
   # The bundled model's predictions over the test images (tests/lib/bundled_test_predictions.sh,

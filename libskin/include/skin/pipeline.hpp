@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "skin/classifier.hpp"
 #include "skin/image.hpp"
@@ -24,6 +26,12 @@ struct PipelineOptions {
   std::size_t window = 0;  // items in flight; 0 means 4 * batch_size
   ImageLimits limits;
   const std::atomic<bool>* stop = nullptr;  // when it becomes true the run ends after the current batch
+  // Further versions of each decoded image to classify with it (evaluate --shift). Called on the
+  // decode workers with the decoded 8-bit BGR image and the item's id; every image it returns is
+  // preprocessed and classified too, its result in Prediction::variants in the same order. The
+  // file is read and decoded once however many versions there are. Forward passes still take
+  // batch_size images at a time.
+  std::function<std::vector<cv::Mat>(const cv::Mat& decoded, const std::string& id)> variants;
 };
 
 struct PipelineStats {

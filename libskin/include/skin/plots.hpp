@@ -29,9 +29,13 @@ void write_subgroups_png(const std::string& path, const nlohmann::json& report);
 // Mean deletion (solid) and insertion (dashed) curves per ranking of a faithfulness_report().
 void write_faithfulness_png(const std::string& path, const nlohmann::json& report);
 
+// Balanced accuracy against severity 0-5, one line per corruption of an evaluate --shift report.
+void write_shift_png(const std::string& path, const nlohmann::json& report);
+
 // Writes into `dir` (created if needed): confusion_matrix.png, reliability.png, roc.png with its
 // data roc_points.csv (curve,threshold,fpr,tpr; per class and malignant), risk_coverage.png and
-// .csv, and subgroups.png when the report has subgroups.
+// .csv, subgroups.png when the report has subgroups and
+// shift.png when it has a shift section.
 void write_evaluation_plots(const std::string& dir, const Scoring& scoring, const nlohmann::json& report);
 
 }  // namespace skin

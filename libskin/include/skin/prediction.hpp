@@ -11,14 +11,20 @@
 
 namespace skin {
 
+// The result for one further version of an input image (PipelineOptions::variants).
+struct VariantResult {
+  std::vector<float> probabilities, scores;
+};
+
 struct Prediction {
   std::string path;
-  std::string id;                    // file name without directory and extension
-  std::vector<float> probabilities;  // one per manifest label; empty when `error` is set
-  std::vector<float> scores;         // the raw model outputs behind them (logits, usually)
-  std::string error;                 // one-line reason when the item failed
-  double decode_ms = 0;              // reading + decoding + preprocessing
-  double inference_ms = 0;           // this item's share of its batch's forward pass
+  std::string id;                       // file name without directory and extension
+  std::vector<float> probabilities;     // one per manifest label; empty when `error` is set
+  std::vector<float> scores;            // the raw model outputs behind them (logits, usually)
+  std::vector<VariantResult> variants;  // PipelineOptions::variants' images, in order
+  std::string error;                    // one-line reason when the item failed
+  double decode_ms = 0;                 // reading + decoding + preprocessing
+  double inference_ms = 0;              // this item's share of its batch's forward pass
 
   bool ok() const { return error.empty(); }
 };

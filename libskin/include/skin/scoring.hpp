@@ -44,6 +44,14 @@ Scoring score_with_model(const Dataset& dataset, Classifier& classifier, const P
                          const std::function<void(const PipelineStats&)>& progress = {},
                          const LabelMap& label_map = {});
 
+// score_with_model with options.variants set (evaluate --shift): the scoring of the decoded images,
+// then one per variant, each over the same items (an item that fails, fails in every one).
+// `variant_count` is the number of images options.variants returns for each item.
+std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifier& classifier,
+                                               const PipelineOptions& options, std::size_t variant_count,
+                                               const std::function<void(const PipelineStats&)>& progress = {},
+                                               const LabelMap& label_map = {});
+
 // Reads an ISIC submission CSV (image, then one column per class: 2018's MEL,NV,..., or 2019's with AK, SCC, UNK) or
 // skinscan's own batch CSV and matches its rows to the dataset by image id. `malignant` (lower-case labels) feeds the
 // binary view.
