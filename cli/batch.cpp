@@ -1,5 +1,6 @@
 // cli/batch.cpp: `skinscan batch INPUT...`: streams predictions for many images as JSON Lines,
 // CSV or an ISIC 2018 submission, to stdout or atomically to --out.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
+#include "skin/dataset_shift.hpp"
 #include "skin/error.hpp"
 #include "skin/output_file.hpp"
 #include "skin/pipeline.hpp"
@@ -78,9 +80,17 @@ int run(const BatchOptions& o) {
   po.stop = &interrupted();
   install_interrupt_handler();
 
+  skin::FeatureMoments moments;
+  double top_sum = 0;
+  std::size_t ok = 0;
   skin::PipelineStats stats = skin::classify_stream(
       source, classifier, po,
       [&](skin::Prediction&& p) {
+        if (p.ok()) {
+          moments.add(p.pooled_features);
+          top_sum += *std::max_element(p.probabilities.begin(), p.probabilities.end());
+          ++ok;
+        }
         if (!p.ok() && !o.common.quiet && (!writer->records_errors() || !out.is_stdout())) {
           progress.finish();
           std::fprintf(stderr, "skinscan: error: %s\n", p.error.c_str());
@@ -121,6 +131,13 @@ int run(const BatchOptions& o) {
     if (source.skipped()) summary += fmt::format("; {} non-image files skipped", source.skipped());
     if (o.resume) summary += fmt::format("; {} already done in the earlier run", source.excluded());
     std::fprintf(stderr, "%s\n", summary.c_str());
+    if (m.feature_statistics && moments.n > 0) {
+      const nlohmann::json section = skin::dataset_shift_json(*m.feature_statistics, moments, top_sum / double(ok));
+      std::string line = skin::dataset_shift_summary(section);
+      std::fprintf(stderr, "skinscan: %s", line.c_str());
+      line = skin::dataset_shift_warning(section);
+      if (!line.empty()) std::fprintf(stderr, "%s\n", line.c_str());
+    }
   }
   return stats.failed ? kItemsFailed : kOk;
 }

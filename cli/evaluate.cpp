@@ -7,6 +7,7 @@
 
 #include "common.hpp"
 #include "skin/compare.hpp"
+#include "skin/dataset_shift.hpp"
 #include "skin/error.hpp"
 #include "skin/gates.hpp"
 #include "skin/json_file.hpp"
@@ -113,6 +114,10 @@ int run(const EvaluateOptions& o) {
   } else {
     std::fputs(skin::report_summary_text(report).c_str(), stdout);
     std::fflush(stdout);
+  }
+  if (report.contains("dataset_shift") && !o.common.quiet) {
+    const std::string warning = skin::dataset_shift_warning(report["dataset_shift"]);
+    if (!warning.empty()) std::fprintf(stderr, "%s\n", warning.c_str());
   }
   for (const auto& f : failures) std::fprintf(stderr, "skinscan: gate failed: %s\n", f.c_str());
   return !failures.empty() ? kGateFailed : !scoring.failed.empty() ? kItemsFailed : kOk;

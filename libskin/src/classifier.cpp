@@ -60,22 +60,25 @@ Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(st
   // optimize_for_inference freezes a copy and rewrites forward for CPU inference (conv/bn
   // folding, MKLDNN layouts): 1.7x the throughput of the plain module on the default model.
   // Models it cannot handle keep the plain forward.
-  try {
-    torch::jit::script::Module copy = impl_->module.clone();
-    impl_->fast = torch::jit::optimize_for_inference(copy);
-  } catch (const std::exception&) {
-    impl_->fast = impl_->module;
-  }
   for (const std::string* method : {&manifest_.features_method, &manifest_.head_method})
     if (!method->empty() && !impl_->module.find_method(*method))
       throw Error(ErrorKind::model,
                   fmt::format("{}: manifest names method '{}' but the model does not export it", model_path, *method));
+  // The features/head pair is kept through the optimisation when the dataset-shift score needs it.
+  std::vector<std::string> keep;
+  if (manifest_.feature_statistics) keep = {manifest_.features_method, manifest_.head_method};
+  try {
+    torch::jit::script::Module copy = impl_->module.clone();
+    impl_->fast = torch::jit::optimize_for_inference(copy, keep);
+  } catch (const std::exception&) {
+    impl_->fast = impl_->module;
+  }
 
   // One forward pass on a blank image checks the input size and the output shape.
   std::vector<float> blank(input_size(), 0.0f);
-  std::vector<float> scores;
+  std::vector<float> scores, pooled;
   try {
-    scores = raw_scores(blank.data(), 1);
+    scores = raw_scores(blank.data(), 1, &pooled);
   } catch (const Error& e) {
     throw Error(ErrorKind::model, fmt::format("{}: {}", model_path, e.what()));
   }
@@ -87,15 +90,30 @@ Classifier& Classifier::operator=(Classifier&&) noexcept = default;
 
 std::size_t Classifier::input_size() const { return std::size_t(3) * manifest_.input.height * manifest_.input.width; }
 
-std::vector<float> Classifier::raw_scores(const float* inputs, std::size_t count) {
+std::vector<float> Classifier::raw_scores(const float* inputs, std::size_t count, std::vector<float>* pooled_features) {
+  if (pooled_features) pooled_features->clear();
   if (count == 0) return {};
   c10::InferenceMode guard;
   auto batch =
       torch::from_blob(const_cast<float*>(inputs),
                        {std::int64_t(count), 3, manifest_.input.height, manifest_.input.width}, torch::kFloat32);
   torch::jit::IValue out;
+  const bool with_features = pooled_features && manifest_.feature_statistics;
   try {
-    out = impl_->fast.forward({batch});
+    if (with_features) {
+      const auto map = impl_->fast.get_method(manifest_.features_method)({batch}).toTensor();
+      if (map.dim() != 4) throw Error(ErrorKind::model, "the features method must return an N x C x H x W map");
+      const auto pooled = map.mean({2, 3}).to(torch::kFloat32).contiguous();
+      if (std::size_t(pooled.size(1)) != manifest_.feature_statistics->mean.size())
+        throw Error(ErrorKind::model, fmt::format("features have {} channels but feature_statistics describes {}",
+                                                  pooled.size(1), manifest_.feature_statistics->mean.size()));
+      pooled_features->assign(pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel());
+      out = impl_->fast.get_method(manifest_.head_method)({map});
+    } else {
+      out = impl_->fast.forward({batch});
+    }
+  } catch (const Error&) {
+    throw;
   } catch (const std::exception& e) {
     throw Error(ErrorKind::model, fmt::format("forward pass failed on a {}x3x{}x{} input ({})", count,
                                               manifest_.input.height, manifest_.input.width, first_line(e.what())));

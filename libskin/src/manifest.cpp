@@ -159,6 +159,36 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
     if (m.features_method.empty() != m.head_method.empty())
       r.fail("'explain' must name both 'features' and 'head', or neither");
   }
+  if (doc.contains("feature_statistics")) {
+    const json& fs = doc.at("feature_statistics");
+    if (!fs.is_object()) r.fail("'feature_statistics' must be an object");
+    if (m.features_method.empty()) r.fail("'feature_statistics' needs 'explain.features' (the method they describe)");
+    FeatureStatistics stats;
+    auto numbers = [&](const char* key, const char* path) {
+      const json& v = r.field(fs, key, path);
+      if (!v.is_array() || v.empty()) r.fail(fmt::format("'{}' must be a non-empty array of numbers", path));
+      std::vector<double> out;
+      for (const auto& x : v) out.push_back(r.number(x, path));
+      return out;
+    };
+    stats.mean = numbers("mean", "feature_statistics.mean");
+    stats.std = numbers("std", "feature_statistics.std");
+    if (stats.mean.size() != stats.std.size())
+      r.fail(fmt::format("'feature_statistics' has {} means but {} standard deviations", stats.mean.size(),
+                         stats.std.size()));
+    for (double s : stats.std)
+      if (!(s >= 0)) r.fail("'feature_statistics.std' values must be non-negative");
+    if (fs.contains("n")) {
+      if (!fs.at("n").is_number_unsigned()) r.fail("'feature_statistics.n' must be a non-negative integer");
+      stats.n = fs.at("n").get<std::size_t>();
+    }
+    if (fs.contains("warning_threshold")) {
+      stats.warning_threshold = r.number(fs.at("warning_threshold"), "feature_statistics.warning_threshold");
+      if (!(*stats.warning_threshold > 0)) r.fail("'feature_statistics.warning_threshold' must be positive");
+    }
+    if (fs.contains("threshold_calibration")) stats.threshold_calibration = fs.at("threshold_calibration");
+    m.feature_statistics = std::move(stats);
+  }
   if (doc.contains("provenance")) m.provenance = doc.at("provenance");
   if (doc.contains("metrics")) m.metrics = doc.at("metrics");
   return m;

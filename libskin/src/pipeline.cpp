@@ -135,15 +135,18 @@ class Stream {
 
 // Raw scores of `count` preprocessed images, batch_size at a time (items with variants bring
 // many images each; the forward pass is fastest in batches of about batch_size).
+// `pooled` receives the rows' pooled features for models with feature statistics.
 std::vector<float> classify_rows(Classifier& classifier, const std::vector<float>& inputs, std::size_t count,
-                                 std::size_t batch_size) {
+                                 std::size_t batch_size, std::vector<float>& pooled) {
   batch_size = std::max<std::size_t>(1, batch_size);
-  if (count <= batch_size) return classifier.raw_scores(inputs.data(), count);
-  std::vector<float> scores;
+  if (count <= batch_size) return classifier.raw_scores(inputs.data(), count, &pooled);
+  std::vector<float> scores, part_pooled;
+  pooled.clear();
   for (std::size_t start = 0; start < count; start += batch_size) {
     const std::size_t n = std::min(batch_size, count - start);
-    const auto part = classifier.raw_scores(inputs.data() + start * classifier.input_size(), n);
+    const auto part = classifier.raw_scores(inputs.data() + start * classifier.input_size(), n, &part_pooled);
     scores.insert(scores.end(), part.begin(), part.end());
+    pooled.insert(pooled.end(), part_pooled.begin(), part_pooled.end());
   }
   return scores;
 }
@@ -174,7 +177,10 @@ PipelineStats classify_stream(InputSource& source, Classifier& classifier, const
     if (count > 0) {
       auto t_batch = Clock::now();
       try {
-        std::vector<float> scores = classify_rows(classifier, inputs, count, options.batch_size);
+        std::vector<float> pooled;
+        std::vector<float> scores = classify_rows(classifier, inputs, count, options.batch_size, pooled);
+        const auto& statistics = classifier.manifest().feature_statistics;
+        const std::size_t channels = statistics ? statistics->mean.size() : 0;
         std::vector<float> probs = scores_to_probabilities(scores, count, classifier.manifest());
         const double per_item = ms_since(t_batch) / double(count);
         const auto width = std::ptrdiff_t(classifier.num_classes());
@@ -186,6 +192,10 @@ PipelineStats classify_stream(InputSource& source, Classifier& classifier, const
         };
         for (auto& slot : batch) {
           if (!slot.prediction.ok()) continue;
+          if (!pooled.empty()) {  // the decoded image's row; variants are not measured
+            const auto* row = pooled.data() + std::size_t(offset / width) * channels;
+            slot.prediction.pooled_features.assign(row, row + channels);
+          }
           take(slot.prediction.probabilities, slot.prediction.scores);
           slot.prediction.variants.resize(slot.rows - 1);
           for (auto& v : slot.prediction.variants) take(v.probabilities, v.scores);

@@ -3,11 +3,13 @@
 // bootstrap intervals, subgroups).
 #include "skin/report.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "skin/dataset_shift.hpp"
 #include "skin/delong.hpp"
 #include "skin/error.hpp"
 #include "skin/metrics.hpp"
@@ -316,6 +318,13 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
   add_selective(report, table, options);
   if (boot) report["confidence_intervals"] = confidence_intervals_section(*boot, options);
   if (!options.subgroups.columns.empty()) add_subgroups(report, dataset, s, table, options);
+  if (s.feature_statistics) {
+    double top_sum = 0;
+    for (const auto& item : s.scored)
+      top_sum += *std::max_element(item.probabilities.begin(), item.probabilities.end());
+    report["dataset_shift"] =
+        dataset_shift_json(*s.feature_statistics, s.feature_moments, top_sum / double(s.scored.size()));
+  }
   return report;
 }
 

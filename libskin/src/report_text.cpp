@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "skin/dataset_shift.hpp"
+
 namespace skin {
 namespace {
 
@@ -94,6 +96,7 @@ std::string report_summary_text(const nlohmann::json& r) {
                          dv["max_gap"].get<double>(), cell(dv["min_ratio"]));
     }
   }
+  if (r.contains("dataset_shift")) out += dataset_shift_summary(r["dataset_shift"]);
   if (r.contains("shift")) {
     out += "\nbalanced accuracy under acquisition changes, severity 0-5 (mal_sens at 5; corruption error)\n";
     for (const auto& [name, rows] : r["shift"].items()) {

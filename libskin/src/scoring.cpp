@@ -54,6 +54,7 @@ std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifie
   Scoring s;
   s.labels = m.labels;
   s.malignant = m.malignant;
+  s.feature_statistics = m.feature_statistics;
   s.source = {{"kind", "model"},
               {"name", m.name},
               {"version", m.version},
@@ -108,6 +109,7 @@ std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifie
           throw Error(ErrorKind::usage,
                       fmt::format("{}: {} variants, expected {}", item.path, p.variants.size(), variant_count));
         add(out[0], item, p.probabilities, p.scores);
+        if (!p.pooled_features.empty()) out[0].feature_moments.add(p.pooled_features);
         for (std::size_t v = 0; v < variant_count; ++v)
           add(out[v + 1], item, p.variants[v].probabilities, p.variants[v].scores);
       },

@@ -165,6 +165,120 @@ for name, kind in [('brightness', 'bright'), ('jpeg', 'jpeg')]:
   expect_out "vignette: dermoscope field of view"
 }
 
+test_evaluate_and_batch_dataset_shift_score() {
+  # tiny7 with reference feature statistics in its manifest; images at its input size (32x32), so
+  # the model input is the pixels and the score can be recomputed here with torch.
+  cp -r "$TINY7" "$WORK/m" && mkdir -p "$WORK/d/mel" "$WORK/d/nv"
+  py "
+import json
+import numpy as np
+from PIL import Image
+m = json.load(open('$WORK/m/manifest.json'))
+m['feature_statistics'] = {'n': 10, 'mean': [0.1 * c for c in range(8)], 'std': [0.5, 0.4, 0.3, 0.2, 1.0, 0.0, 0.7, 0.6]}
+json.dump(m, open('$WORK/m/manifest.json', 'w'))
+rng = np.random.default_rng(2)
+for i in range(6):
+    Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save('$WORK/d/%s/i%d.png' % ('mel' if i % 2 else 'nv', i))
+"
+  run "$SKINSCAN" evaluate -m "$WORK/m" --data "$WORK/d" --json
+  expect_rc 0
+  cp "$WORK/out" "$WORK/r.json"
+  py "
+import glob, json
+import numpy as np, torch
+from PIL import Image
+r = json.load(open('$WORK/r.json'))
+d = r['dataset_shift']
+m = json.load(open('$WORK/m/manifest.json'))
+spec, fs = m['input'], m['feature_statistics']
+module = torch.jit.load('$WORK/m/model.pt')
+std = np.array(fs['std'])
+std = np.maximum(std, 0.05 * np.median(std))
+pooled = []
+for path in sorted(glob.glob('$WORK/d/*/*.png')):
+    x = (np.asarray(Image.open(path).convert('RGB'), np.float64) / 255 - spec['mean']) / spec['std']
+    x = torch.from_numpy(x.astype(np.float32)).permute(2, 0, 1)[None]
+    with torch.no_grad():
+        pooled.append(module.features(x).mean(dim=(2, 3))[0].double().numpy())
+pooled = np.array(pooled)
+m, s = pooled.mean(0), pooled.std(0)
+score = np.mean(((m - fs['mean']) ** 2 + (s - np.array(fs['std'])) ** 2) / std ** 2)
+assert d['images'] == 6 and d['threshold'] is None and d['warning'] is False, d
+assert abs(d['score'] - score) < 1e-5 * max(1, score), (d['score'], score)
+assert 0 < d['mean_max_probability'] <= 1
+"
+  py "
+import json
+m = json.load(open('$WORK/m/manifest.json'))
+m['feature_statistics']['warning_threshold'] = 0.001
+json.dump(m, open('$WORK/m/manifest.json', 'w'))
+"
+  run "$SKINSCAN" evaluate -m "$WORK/m" --data "$WORK/d" --out "$WORK/r2.json"
+  expect_rc 0
+  expect_out "dataset shift: score"
+  expect_err "skinscan: warning: these 6 images look unlike the model's training data (dataset shift score"
+  py "
+import json
+d = json.load(open('$WORK/r2.json'))['dataset_shift']
+assert d['warning'] is True and d['threshold'] == 0.001
+"
+  run "$SKINSCAN" batch -m "$WORK/m" "$WORK/d"
+  expect_rc 0
+  expect_err "skinscan: dataset shift: score"
+  expect_err "skinscan: warning: these 6 images look unlike"
+  # A model without reference statistics: no score at all (not a zero).
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/d" --json
+  expect_rc 0
+  py "
+import json
+assert 'dataset_shift' not in json.loads(open('$WORK/out').read())
+"
+  run "$SKINSCAN" batch -m "$TINY7" "$WORK/d"
+  grep -q "dataset shift" "$WORK/err" && fail "a model without statistics printed a shift score"
+  # Statistics that do not fit the model are a model error at load time.
+  py "
+import json
+m = json.load(open('$WORK/m/manifest.json'))
+m['feature_statistics']['mean'] = [0.0] * 5
+m['feature_statistics']['std'] = [1.0] * 5
+json.dump(m, open('$WORK/m/manifest.json', 'w'))
+"
+  run "$SKINSCAN" evaluate -m "$WORK/m" --data "$WORK/d"
+  expect_rc 1
+  expect_err "features have 8 channels but feature_statistics describes 5"
+}
+
+test_real_data_dataset_shift_minority_source_scores_higher_than_val() {
+  need_shared
+  # The bundled model's val images from rosendahl (a minority source) against 200 val images of all
+  # sources: the score must put the warning threshold between them (the calibration, with
+  # leave-one-source-out models, is in the manifest's feature_statistics.threshold_calibration).
+  py "
+import csv, os, random
+val = [l.strip() for l in open('$SKINSCAN_SOURCE/datasets/splits/val.txt') if l.strip()]
+source = {r['image_id']: r['dataset'] for r in csv.DictReader(open('$SKINSCAN_SHARED_DATA/HAM10000_metadata.csv'))}
+val = [i for i in val if i in source and os.path.exists('$SKINSCAN_SHARED_DATA/HAM10000_images/%s.jpg' % i)]
+open('$WORK/rosendahl.txt', 'w').write(''.join(i + '\n' for i in val if source[i] == 'rosendahl'))
+random.Random(1).shuffle(val)
+open('$WORK/val200.txt', 'w').write(''.join(i + '\n' for i in val[:200]))
+"
+  for list in val200 rosendahl; do
+    run "$SKINSCAN" evaluate --data "$SKINSCAN_SHARED_DATA" --split "$WORK/$list.txt" --out "$WORK/$list.json"
+    expect_rc 0
+  done
+  expect_err "skinscan: warning: these"  # rosendahl's run
+  py "
+import json
+r = json.load(open('$WORK/rosendahl.json'))['dataset_shift']
+v = json.load(open('$WORK/val200.json'))['dataset_shift']
+print('rosendahl', r['score'], r['images'], 'val', v['score'], v['images'], 'threshold', r['threshold'])
+assert r['images'] > 100 and v['images'] == 200
+assert v['score'] < r['threshold'] < r['score'], (v['score'], r['threshold'], r['score'])
+assert r['warning'] and not v['warning']
+assert r['mean_max_probability'] < v['mean_max_probability']
+"
+}
+
 test_real_data_evaluate_test_split() {
   need_shared
   # The bundled model's predictions over the test images (tests/lib/bundled_test_predictions.sh,

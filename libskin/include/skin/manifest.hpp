@@ -3,6 +3,7 @@
 #pragma once
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,15 @@ struct InputSpec {
   double shades_of_gray_p = 0;
 };
 
+// Per-channel statistics of the pooled `features` map over the training images (written at export),
+// the reference a dataset-shift score compares new images with (dataset_shift.hpp).
+struct FeatureStatistics {
+  std::vector<double> mean, std;
+  std::size_t n = 0;                        // training images behind them
+  std::optional<double> warning_threshold;  // folder score above which skinscan warns
+  nlohmann::json threshold_calibration;     // how that threshold was chosen, for the record
+};
+
 struct Manifest {
   int schema_version = kManifestSchemaVersion;
   std::string name;
@@ -39,8 +49,9 @@ struct Manifest {
   InputSpec input;
   OutputKind output_kind = OutputKind::logits;
   double temperature = 1.0;
-  std::string features_method;  // optional: exported method giving the last conv feature map
-  std::string head_method;      // optional: exported method mapping that map to logits
+  std::string features_method;                          // optional: exported method giving the last conv feature map
+  std::string head_method;                              // optional: exported method mapping that map to logits
+  std::optional<FeatureStatistics> feature_statistics;  // needs features_method
   nlohmann::json provenance = nlohmann::json::object();
   nlohmann::json metrics = nlohmann::json::object();
 

@@ -1,6 +1,7 @@
 // skin/prediction.hpp: the result for one input item, and its derived views (top-k,
 // malignant probability, JSON record).
 #pragma once
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,7 @@ struct Prediction {
   std::vector<float> probabilities;     // one per manifest label; empty when `error` is set
   std::vector<float> scores;            // the raw model outputs behind them (logits, usually)
   std::vector<VariantResult> variants;  // PipelineOptions::variants' images, in order
+  std::vector<float> pooled_features;   // for models with feature statistics (dataset_shift.hpp)
   std::string error;                    // one-line reason when the item failed
   double decode_ms = 0;                 // reading + decoding + preprocessing
   double inference_ms = 0;              // this item's share of its batch's forward pass

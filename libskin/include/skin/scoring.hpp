@@ -2,6 +2,7 @@
 // it or by reading a predictions file; what the report, gates and plots are computed from.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 #include "skin/classifier.hpp"
 #include "skin/dataset.hpp"
+#include "skin/dataset_shift.hpp"
 #include "skin/label_map.hpp"
 #include "skin/pipeline.hpp"
 
@@ -33,6 +35,8 @@ struct Scoring {
   std::vector<std::string> unlabelled;  // predictions for ids the dataset (split aside) does not label
   nlohmann::json source;                // what produced the probabilities (model or predictions file)
   nlohmann::json label_map;             // how source columns were mapped to classes (null: as they were)
+  std::optional<FeatureStatistics> feature_statistics;  // the model's reference for the dataset-shift score
+  FeatureMoments feature_moments;                       // of the scored images' pooled features
 };
 
 // Index of `label` in `labels`, case-insensitively; -1 when absent.
