@@ -56,5 +56,6 @@ Subcommand setup_compare(CLI::App& app);
 Subcommand setup_explain(CLI::App& app);
 Subcommand setup_merge(CLI::App& app);
 Subcommand setup_serve(CLI::App& app);
+Subcommand setup_adapt(CLI::App& app);
 
 }  // namespace cli

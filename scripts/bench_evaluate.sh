@@ -5,9 +5,30 @@
 #  2. the same with `--group-by localization,sex` (metrics and bootstrap intervals per group),
 #     against pandas + scikit-learn computing the same per-group metrics and intervals.
 #   scripts/bench_evaluate.sh [N]
+# Or: `evaluate --shift all` (11 corruptions x 5 severities from one decode per image) against a
+# plain evaluate of the same images, the bundled model on the test split, in one run:
+#   scripts/bench_evaluate.sh --shift
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh  # installs what is missing; rebuilds only what changed
+scripts/setup.sh >&2  # installs what is missing; rebuilds only what changed
+if [ "${1:-}" = --shift ]; then
+  data=${SKINSCAN_DATA:-../shared/datasets/ham10000}
+  seconds() { /usr/bin/time -f %e build/cli/skinscan evaluate -q --data "$data" --split datasets/splits/test.txt "$@" \
+    2>&1 >/dev/null | tail -n 1; }
+  plain=$(seconds)
+  shift_all=$(seconds --shift all)
+  images=$(build/cli/skinscan evaluate -q --data "$data" --split datasets/splits/test.txt --json |
+    "${PYTHON:-/usr/bin/python3}" -c 'import json, sys; print(json.load(sys.stdin)["dataset"]["scored"])')
+  cat <<TABLE
+machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -n 1); $images test images, bundled model
+
+| run | seconds | relative to plain evaluate |
+|---|---|---|
+| evaluate | $plain | 1 |
+| evaluate --shift all (56 versions of each image) | $shift_all | $(awk -v a="$shift_all" -v b="$plain" 'BEGIN { printf "%.1fx", a / b }') |
+TABLE
+  exit 0
+fi
 n=${1:-10000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -15,6 +15,7 @@
 #include "skin/metrics.hpp"
 #include "skin/roc.hpp"
 #include "skin/selective.hpp"
+#include "skin/strings.hpp"
 #include "skin/subgroups.hpp"
 #include "skin/subset_metrics.hpp"
 #include "skin/version.hpp"
@@ -25,13 +26,6 @@ namespace {
 using nlohmann::json;
 
 nlohmann::json optional_number(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
-
-std::string now_iso8601() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 std::vector<std::size_t> all_indices(std::size_t n) {
   std::vector<std::size_t> v(n);

@@ -9,7 +9,7 @@
 
 namespace {
 cv::Mat pattern() {
-  cv::Mat m(47, 61, CV_8UC3);
+  cv::Mat m(181, 243, CV_8UC3);  // sizes scale with the shorter side / 224: near the model input size
   cv::randu(m, 0, 256);
   return m;
 }
@@ -32,7 +32,8 @@ TEST_CASE("corruption names parse, all lists every one, unknown names are refuse
 TEST_CASE("every corruption keeps size and type, severity 0 is the image, out-of-range severities are refused") {
   const cv::Mat image = pattern();
   for (skin::Corruption c : skin::all_corruptions()) {
-    CAPTURE(skin::corruption_name(c));
+    const std::string name = skin::corruption_name(c);
+    CAPTURE(name);
     CHECK(same(skin::corrupt(image, c, 0, 1), image));
     for (int s = 1; s <= skin::kMaxSeverity; ++s) {
       const cv::Mat out = skin::corrupt(image, c, s, 1);

@@ -34,8 +34,8 @@ TEST_CASE("csv escaping quotes only when needed") {
 TEST_CASE("writers produce one record per prediction") {
   fs::path target = fs::temp_directory_path() / ("skin_writer_" + std::to_string(::getpid()) + ".csv");
   auto m = test::ham_manifest();
-  skin::Prediction ok{"dir/ISIC_1.jpg", "ISIC_1", {0.1f, 0.1f, 0.1f, 0.1f, 0.3f, 0.2f, 0.1f}, {}, "", 0, 0};
-  skin::Prediction bad{"dir/b,ad.jpg", "b,ad", {}, {}, "dir/b,ad.jpg: file is empty", 0, 0};
+  skin::Prediction ok{"dir/ISIC_1.jpg", "ISIC_1", {0.1f, 0.1f, 0.1f, 0.1f, 0.3f, 0.2f, 0.1f}, {}, "", 0, 0, {}, {}};
+  skin::Prediction bad{"dir/b,ad.jpg", "b,ad", {}, {}, "dir/b,ad.jpg: file is empty", 0, 0, {}, {}};
   SUBCASE("isic") {
     {
       skin::OutputFile out(target.string());

@@ -22,11 +22,11 @@ struct Prediction {
   std::string id;                       // file name without directory and extension
   std::vector<float> probabilities;     // one per manifest label; empty when `error` is set
   std::vector<float> scores;            // the raw model outputs behind them (logits, usually)
-  std::vector<VariantResult> variants;  // PipelineOptions::variants' images, in order
-  std::vector<float> pooled_features;   // for models with feature statistics (dataset_shift.hpp)
   std::string error;                    // one-line reason when the item failed
   double decode_ms = 0;                 // reading + decoding + preprocessing
   double inference_ms = 0;              // this item's share of its batch's forward pass
+  std::vector<VariantResult> variants;  // PipelineOptions::variants' images, in order
+  std::vector<float> pooled_features;   // for models with feature statistics (dataset_shift.hpp)
 
   bool ok() const { return error.empty(); }
 };

@@ -3,10 +3,19 @@
 #pragma once
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <string>
 #include <string_view>
 
 namespace skin {
+
+// The current UTC time as ISO 8601 ("2026-12-01T09:30:00Z"), for records in reports and manifests.
+inline std::string now_iso8601() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
 
 inline std::string to_lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# End-to-end tests of `skinscan adapt` (the statistics themselves: tests/adapt/check_adapt_reference.py).
+# Each test_* function is one ctest (tests/CMakeLists.txt); `bash adapt.sh test_NAME` runs one.
+set -u
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+# make_bn_model DIR: a small scripted network with batch norm, and its manifest.
+make_bn_model() {
+  mkdir -p "$1"
+  py "
+import json, torch
+from torch import nn
+torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 7))
+torch.jit.script(net.eval()).save('$1/model.pt')
+json.dump({'schema_version': 1, 'name': 'bn-tiny', 'version': '0.1.0',
+           'labels': ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'],
+           'input': {'width': 32, 'height': 32, 'mean': [0.5] * 3, 'std': [0.25] * 3}}, open('$1/manifest.json', 'w'))
+"
+}
+
+test_adapt_writes_a_new_model_and_records_failures() {
+  make_bn_model "$WORK/m"
+  mkdir -p "$WORK/clinic/a"
+  cp "$GOOD"/plain.png "$GOOD"/baseline.jpg "$GOOD"/grey.png "$GOOD"/cmyk.jpg "$GOOD"/sixteen.png "$WORK/clinic/a/"
+  cp "$BAD/empty.jpg" "$WORK/clinic/broken.jpg"
+  before=$(sha256sum "$WORK/m/model.pt" "$WORK/m/manifest.json")
+  run "$SKINSCAN" adapt -m "$WORK/m" --images "$WORK/clinic" --out "$WORK/adapted"
+  expect_rc 2
+  expect_err "broken.jpg: file is empty"
+  expect_err "skinscan: 1 batch-norm layers re-estimated on 5 images; model bn-tiny 0.1.0+adapted written to"
+  [ "$(sha256sum "$WORK/m/model.pt" "$WORK/m/manifest.json")" = "$before" ] || fail "the original model changed"
+  [ ! -e "$WORK/adapted.partial" ] || fail "staging directory left behind"
+  py "
+import json
+m = json.load(open('$WORK/adapted/manifest.json'))
+a = m['adaptation']
+assert m['version'] == '0.1.0+adapted' and a['images'] == 5 and a['images_failed'] == 1 and a['layers'] == 1, a
+assert a['source'] == '$WORK/clinic' and len(a['image_ids_sha256']) == 64 and a['base_model']['name'] == 'bn-tiny'
+"
+  run "$SKINSCAN" classify -m "$WORK/adapted" "$GOOD/plain.png"
+  expect_rc 0
+  run "$SKINSCAN" adapt -m "$WORK/m" --images "$WORK/clinic/a" --out "$WORK/adapted"
+  expect_rc 1
+  expect_err "adapted: exists and is not an empty directory"
+}
+
+test_adapt_refuses_bad_input() {
+  make_bn_model "$WORK/m"
+  mkdir -p "$WORK/empty"
+  run "$SKINSCAN" adapt -m "$WORK/m" --images "$WORK/empty" --out "$WORK/x"
+  expect_rc 1
+  expect_err "empty: no images found to adapt on"
+  run "$SKINSCAN" adapt -m "$WORK/m" --images "$WORK/nowhere" --out "$WORK/x"
+  expect_rc 1
+  expect_err "nowhere"
+  mkdir -p "$WORK/bad" && cp "$BAD/empty.jpg" "$WORK/bad/a.jpg"
+  run "$SKINSCAN" adapt -m "$WORK/m" --images "$WORK/bad" --out "$WORK/x"
+  expect_rc 1
+  expect_err "no usable images to adapt on"
+  run "$SKINSCAN" adapt -m "$TINY7" --images "$GOOD/plain.png" --out "$WORK/x"
+  expect_rc 1
+  expect_err "has no batch-norm layer with running statistics"
+  [ ! -e "$WORK/x" ] || fail "a refused adaptation wrote a model"
+  run "$SKINSCAN" adapt -m "$WORK/m" --images "$GOOD/plain.png" --out "$WORK/m"
+  expect_rc 1
+  expect_err "exists and is not an empty directory"
+  run "$SKINSCAN" adapt --images "$GOOD/plain.png"
+  expect_rc 1
+  expect_err "--out is required"
+  run "$SKINSCAN" adapt --help
+  expect_rc 0
+  expect_out "skinscan adapt --images clinic_b/ --out models/skinnet-clinic-b"
+}
+
+"$1"
