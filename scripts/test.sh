@@ -26,7 +26,7 @@ stage() {
 report() {
   local status=$?
   # A failed stage leaves no compiler behind.
-  [ -n "${asan_build:-}" ] && kill -- -"$asan_build" 2>/dev/null
+  [ -z "${asan_build:-}" ] || kill -- -"$asan_build" 2>/dev/null || true
   stage end
   echo
   printf '%-52s %8s\n' "stage" "seconds"
@@ -47,6 +47,9 @@ if [ "${SKINSCAN_SANITIZE:-1}" != 0 ]; then
     -DSKINSCAN_SANITIZE=ON -DSKINSCAN_FUZZ=ON -DSKINSCAN_WERROR=ON >/dev/null
   setsid nice -n 19 cmake --build build-asan -j 2 >build-asan/build.log 2>&1 &  # its own process group
   asan_build=$!
+  # A new session is a new scheduler autogroup, which shares the CPU equally with the tests
+  # whatever its processes' nice value; the group's own nice value makes it yield.
+  echo 19 >"/proc/$asan_build/autogroup" 2>/dev/null || true
 fi
 stage "Release tests (ctest), ASan build alongside at nice 19"
 ctest --test-dir build --output-on-failure -j2 "$@"

@@ -69,7 +69,14 @@ Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(st
   if (manifest_.feature_statistics) keep = {manifest_.features_method, manifest_.head_method};
   try {
     torch::jit::script::Module copy = impl_->module.clone();
-    impl_->fast = torch::jit::optimize_for_inference(copy, keep);
+    if (keep.empty()) {
+      impl_->fast = torch::jit::optimize_for_inference(copy);
+    } else {
+      // LibTorch's optimize_for_inference freezes without preserving other methods and then
+      // fails to find them, so freeze first, keeping them.
+      torch::jit::script::Module frozen = torch::jit::freeze(copy, keep, true);
+      impl_->fast = torch::jit::optimize_for_inference(frozen, keep);
+    }
   } catch (const std::exception&) {
     impl_->fast = impl_->module;
   }
