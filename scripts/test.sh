@@ -26,7 +26,7 @@ stage() {
 report() {
   local status=$?
   # A failed stage leaves no compiler behind.
-  [ -z "${asan_build:-}" ] || kill -- -"$asan_build" 2>/dev/null || true
+  [ -z "${asan_build:-}" ] || kill "$asan_build" 2>/dev/null || true
   stage end
   echo
   printf '%-52s %8s\n' "stage" "seconds"
@@ -45,11 +45,11 @@ if [ "${SKINSCAN_SANITIZE:-1}" != 0 ]; then
   # sockets and the cluster much of the time, and the compiler takes only what they leave.
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
     -DSKINSCAN_SANITIZE=ON -DSKINSCAN_FUZZ=ON -DSKINSCAN_WERROR=ON >/dev/null
-  setsid nice -n 19 cmake --build build-asan -j 2 >build-asan/build.log 2>&1 &  # its own process group
+  # ninja itself (not through cmake --build), so that stopping it stops its compilers; in this
+  # session, not a new one (a new session is a scheduler autogroup of its own, which gets an equal
+  # share of the CPU whatever its nice value).
+  nice -n 19 ninja -C build-asan -j 2 >build-asan/build.log 2>&1 &
   asan_build=$!
-  # A new session is a new scheduler autogroup, which shares the CPU equally with the tests
-  # whatever its processes' nice value; the group's own nice value makes it yield.
-  echo 19 >"/proc/$asan_build/autogroup" 2>/dev/null || true
 fi
 stage "Release tests (ctest), ASan build alongside at nice 19"
 ctest --test-dir build --output-on-failure -j2 "$@"
