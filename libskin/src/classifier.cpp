@@ -105,16 +105,17 @@ std::vector<float> Classifier::raw_scores(const float* inputs, std::size_t count
       torch::from_blob(const_cast<float*>(inputs),
                        {std::int64_t(count), 3, manifest_.input.height, manifest_.input.width}, torch::kFloat32);
   torch::jit::IValue out;
-  const bool with_features = pooled_features && manifest_.feature_statistics;
+  // Models with feature statistics always take the features/head path, pooled features wanted
+  // or not, so that every caller (pipeline, server, explain) gets the same numbers.
   try {
-    if (with_features) {
+    if (manifest_.feature_statistics) {
       const auto map = impl_->fast.get_method(manifest_.features_method)({batch}).toTensor();
       if (map.dim() != 4) throw Error(ErrorKind::model, "the features method must return an N x C x H x W map");
       const auto pooled = map.mean({2, 3}).to(torch::kFloat32).contiguous();
       if (std::size_t(pooled.size(1)) != manifest_.feature_statistics->mean.size())
         throw Error(ErrorKind::model, fmt::format("features have {} channels but feature_statistics describes {}",
                                                   pooled.size(1), manifest_.feature_statistics->mean.size()));
-      pooled_features->assign(pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel());
+      if (pooled_features) pooled_features->assign(pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel());
       out = impl_->fast.get_method(manifest_.head_method)({map});
     } else {
       out = impl_->fast.forward({batch});

@@ -33,9 +33,10 @@ class Classifier {
   std::vector<float> predict(const float* inputs, std::size_t count);
 
   // The raw model outputs (logits, or probabilities for probability models) before calibration.
-  // With `pooled_features`, for a model whose manifest has feature_statistics, the outputs come
-  // from head(features(x)) (the same numbers as forward) and `pooled_features` receives the
-  // features map averaged over positions, count x channels; otherwise it is left empty.
+  // For a model whose manifest has feature_statistics the outputs come from head(features(x))
+  // (forward's function; within 2e-6 of its optimised numbers) for every caller, and
+  // `pooled_features`, if given, receives the features map averaged over positions, count x
+  // channels; otherwise it is left empty.
   std::vector<float> raw_scores(const float* inputs, std::size_t count, std::vector<float>* pooled_features = nullptr);
 
   // The TorchScript module, for code that needs LibTorch directly (explanations). Opaque here so
