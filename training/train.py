@@ -93,6 +93,9 @@ def parse_args():
                    help="balanced: draw samples with probability 1/sqrt(class frequency)")
     g.add_argument("--aug", choices=["strong", "flips", "shift"], default="strong",
                    help="shift: strong + acquisition-shift (white balance, gamma, hue, blur, vignetting)")
+    g.add_argument("--amp-mix", type=float, default=0.0,
+                   help="probability of Fourier amplitude mixing with another image of the batch "
+                        "(style mixing across sources; default: off)")
     g.add_argument("--cutmix", type=float, default=0.0,
                    help="probability that a batch gets CutMix (a box from a shuffled copy, area ~ U(0,1))")
     g.add_argument("--ema", type=float, default=0.999, help="EMA decay of weights, 0 disables")
@@ -172,13 +175,33 @@ def acquisition_shift(x, gen):
     return x.clamp(0, 1)
 
 
-def augment(x, size, strong, gen, shift=False, color_constancy="none"):
+def amplitude_mix(x, probability, gen):
+    """Fourier amplitude mixing (FACT, Xu et al., CVPR 2021): with `probability`, an image keeps
+    the phase of its spectrum (where the structures are) and takes the amplitude spectrum mixed
+    with that of another image of the batch, lambda ~ U(0, 1): the other image's "style"
+    (colour, contrast, texture energy), as a different dermoscope or clinic would give it.
+    x: [0,1] NCHW. Draws nothing from `gen` when probability is 0 (the recipe stays reproducible)."""
+    if probability <= 0:
+        return x
+    b, dev = x.shape[0], x.device
+    partner = torch.randperm(b, generator=gen).to(dev)
+    on = (torch.rand(b, generator=gen) < probability).float()
+    lam = (torch.rand(b, generator=gen) * on).to(dev).view(b, 1, 1, 1)
+    spectrum = torch.fft.fft2(x)
+    amplitude, phase = spectrum.abs(), spectrum.angle()
+    mixed = (1 - lam) * amplitude + lam * amplitude[partner]
+    return torch.fft.ifft2(torch.polar(mixed, phase)).real.clamp(0, 1)
+
+
+def augment(x, size, strong, gen, shift=False, color_constancy="none", amp_mix=0.0):
     """uint8 NCHW batch on any device -> float batch in [0,1] of size x size, randomly warped.
-    The acquisition shift comes before colour constancy, as a new clinic's images would."""
+    The acquisition shift and amplitude mixing come before colour constancy, as a new clinic's
+    images would."""
     b, dev = x.shape[0], x.device
     x = x.float() / 255.0
     if shift:
         x = acquisition_shift(x, gen)
+    x = amplitude_mix(x, amp_mix, gen)
     if color_constancy == "shades_of_gray":
         x = shades_of_gray_torch(x * 255.0) / 255.0
 
@@ -246,7 +269,7 @@ def draw_weights(y, sampler):
 def training_view(args, x, gen):
     """The recipe's augmentation of a uint8 batch, normalised for the model."""
     return normalise(augment(x, args.size, args.aug != "flips", gen, shift=args.aug == "shift",
-                             color_constancy=args.color_constancy))
+                             color_constancy=args.color_constancy, amp_mix=args.amp_mix))
 
 
 def normalise(x):

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Unit checks of train.py's Fourier amplitude mixing against a numpy restatement: off is the
+identity and draws no random numbers, lambda = 0 keeps the image, and a mixed image has its own
+phase spectrum with the amplitude spectrum (1 - lambda) * own + lambda * partner's."""
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
+import train  # noqa: E402
+
+
+def check(condition, what):
+    if not condition:
+        raise SystemExit(f"FAIL: {what}")
+
+
+x = torch.rand(6, 3, 24, 20, generator=torch.Generator().manual_seed(3)) * 0.5 + 0.25
+gen = torch.Generator().manual_seed(11)
+before = gen.get_state()
+check(train.amplitude_mix(x, 0.0, gen) is x, "probability 0 must return the batch unchanged")
+check(torch.equal(gen.get_state(), before), "probability 0 must draw no random numbers")
+
+# The same draws, made again here, give the partner and lambda of every image.
+gen = torch.Generator().manual_seed(5)
+out = train.amplitude_mix(x, 1.0, gen).numpy().astype(np.float64)
+gen = torch.Generator().manual_seed(5)
+partner = torch.randperm(6, generator=gen).numpy()
+on = (torch.rand(6, generator=gen) < 1.0).numpy()
+lam = (torch.rand(6, generator=gen).numpy() * on).astype(np.float64)
+xn = x.numpy().astype(np.float64)
+spectrum = np.fft.fft2(xn)
+for i in range(6):
+    mixed = (1 - lam[i]) * np.abs(spectrum[i]) + lam[i] * np.abs(spectrum[partner[i]])
+    reference = np.clip(np.real(np.fft.ifft2(mixed * np.exp(1j * np.angle(spectrum[i])))), 0, 1)
+    err = float(np.abs(reference - out[i]).max())
+    check(err < 1e-5, f"image {i}: amplitude mix differs from numpy by {err}")
+    if partner[i] != i and lam[i] > 0.05:
+        check(float(np.abs(out[i] - xn[i]).max()) > 1e-3, f"image {i}: mixing changed nothing")
+print("amplitude mix: matches numpy on 6 images")
