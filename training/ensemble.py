@@ -14,10 +14,12 @@ its mean/std. skinscan resizes with linear interpolation when enlarging, so for 
 images a 288 px member sees what it saw alone (to rounding); a larger photo reaches such a member
 through the ensemble's --size.
 
-For `skinscan explain` (Grad-CAM) the ensemble keeps `features`/`head`: `features` stacks the
-members' last feature maps along channels, each replicated (nearest) onto a common grid whose side
-is the least common multiple of theirs, so that `head`, which averages each member's map before
-its classifier, gives exactly `forward`.
+For `skinscan explain` (Grad-CAM) the ensemble exports `member_features` (each member's own last
+feature map, a list) and `member_logits` (that list -> each member's calibrated logits, members x N
+x classes), declared in the manifest's explain block: skinscan explains each member on its own map
+and combines the maps at the input's resolution, weighted by each member's share of the averaged
+probability. It also keeps `features`/`head` (the maps stacked along channels on a common grid, each
+replicated, so that `head` gives exactly `forward`) for tools that want one map.
 
 The members' weights are stored as float16 (--storage, default float16) and cast to float32 inside
 the graph: the file is half the size, and skinscan's inference optimisation folds the casts, so it
@@ -87,6 +89,12 @@ class Member(nn.Module):
         f = self.model.features(self.prepare(x))
         return f.repeat_interleave(self.replicate, dim=2).repeat_interleave(self.replicate, dim=3)
 
+    def own_features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model.features(self.prepare(x))
+
+    def calibrated_logits(self, own_map: torch.Tensor) -> torch.Tensor:
+        return self.model.head(own_map) / self.temperature
+
     def probabilities_from_features(self, f: torch.Tensor) -> torch.Tensor:
         # The replicated map has the same spatial mean as the member's own, which is all its head uses.
         return torch.softmax(self.model.head(f[:, self.channel_start:self.channel_end]) / self.temperature, dim=1)
@@ -134,6 +142,21 @@ class ProbabilityAverage(nn.Module):
         return torch.cat(maps, dim=1)
 
     @torch.jit.export
+    def member_features(self, x: torch.Tensor) -> List[torch.Tensor]:
+        x = self.pixels(x)
+        maps: List[torch.Tensor] = []
+        for member in self.members:
+            maps.append(member.own_features(x))
+        return maps
+
+    @torch.jit.export
+    def member_logits(self, maps: List[torch.Tensor]) -> torch.Tensor:
+        logits: List[torch.Tensor] = []
+        for i, member in enumerate(self.members):
+            logits.append(member.calibrated_logits(maps[i]))
+        return torch.stack(logits, 0)
+
+    @torch.jit.export
     def head(self, f: torch.Tensor) -> torch.Tensor:
         probabilities: List[torch.Tensor] = []
         for member in self.members:
@@ -164,7 +187,10 @@ def build_ensemble(loaded, size, input_mean=IMAGENET_MEAN, input_std=IMAGENET_ST
     return ProbabilityAverage(members, input_mean, input_std).eval()
 
 
-def store_weights_as_float16(module, methods=("forward", "features", "head"), min_elements=1024):
+EXPORTED_METHODS = ["features", "head", "member_features", "member_logits"]
+
+
+def store_weights_as_float16(module, methods=("forward", *EXPORTED_METHODS), min_elements=1024):
     """Rewrite a frozen module's float32 tensor constants of at least `min_elements` (the weights;
     small ones, such as most biases and the input normalisation, stay float32) as float16 constants
     cast back to float32 in the graph. A tensor used by several methods becomes one float16 tensor,
@@ -214,7 +240,7 @@ def main():
 
     loaded = [load_member(d) for d in args.member]
     ensemble = build_ensemble(loaded, args.size, args.input_mean, args.input_std)
-    scripted = torch.jit.freeze(torch.jit.script(ensemble), preserved_attrs=["features", "head"])
+    scripted = torch.jit.freeze(torch.jit.script(ensemble), preserved_attrs=EXPORTED_METHODS)
     if args.storage == "float16":
         tensors, uses = store_weights_as_float16(scripted)
         print(f"ensemble.py: {tensors} weight tensors stored as float16 ({uses} uses)", file=sys.stderr)
@@ -223,9 +249,13 @@ def main():
     with torch.inference_mode():
         probe = torch.rand(2, 3, args.size, args.size, generator=torch.Generator().manual_seed(0))
         gap = (scripted.head(scripted.features(probe)) - scripted(probe)).abs().max().item()
+        per_member = torch.softmax(scripted.member_logits(scripted.member_features(probe)), dim=2)
+        member_gap = (torch.log(per_member.mean(0)) - scripted(probe)).abs().max().item()
     if gap > 1e-4:
         sys.exit(f"ensemble.py: head(features(x)) differs from forward(x) by {gap:.2e}: a member's head does more "
                  "than average its feature map, so the stacked features cannot serve Grad-CAM")
+    if member_gap > 1e-4:
+        sys.exit(f"ensemble.py: the members' logits average to {member_gap:.2e} away from forward(x)")
     temperature, val = calibrate_on_val(scripted, args.data, args.splits, args.size, args.input_mean,
                                         args.input_std, "none", args.limit)
 
@@ -240,6 +270,7 @@ def main():
     manifest = make_manifest(args.name, args.version, description, input_spec, temperature,
                              {"ensemble": "average of the members' calibrated probabilities", "members": members,
                               "weights_stored_as": args.storage}, val)
+    manifest["explain"].update({"member_features": "member_features", "member_logits": "member_logits"})
     manifest["provenance"]["trained_on"] = ("members: train split; each member's temperature and the ensemble's "
                                             "fitted on val split")
     os.makedirs(args.out, exist_ok=True)

@@ -60,7 +60,8 @@ Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(st
   // optimize_for_inference freezes a copy and rewrites forward for CPU inference (conv/bn
   // folding, MKLDNN layouts): 1.7x the throughput of the plain module on the default model.
   // Models it cannot handle keep the plain forward.
-  for (const std::string* method : {&manifest_.features_method, &manifest_.head_method})
+  for (const std::string* method : {&manifest_.features_method, &manifest_.head_method,
+                                    &manifest_.member_features_method, &manifest_.member_logits_method})
     if (!method->empty() && !impl_->module.find_method(*method))
       throw Error(ErrorKind::model,
                   fmt::format("{}: manifest names method '{}' but the model does not export it", model_path, *method));

@@ -158,6 +158,12 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
     if (explain.contains("head")) m.head_method = r.string(explain, "head", "explain.head");
     if (m.features_method.empty() != m.head_method.empty())
       r.fail("'explain' must name both 'features' and 'head', or neither");
+    if (explain.contains("member_features"))
+      m.member_features_method = r.string(explain, "member_features", "explain.member_features");
+    if (explain.contains("member_logits"))
+      m.member_logits_method = r.string(explain, "member_logits", "explain.member_logits");
+    if (m.member_features_method.empty() != m.member_logits_method.empty())
+      r.fail("'explain' must name both 'member_features' and 'member_logits', or neither");
   }
   if (doc.contains("feature_statistics")) {
     const json& fs = doc.at("feature_statistics");

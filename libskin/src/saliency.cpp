@@ -25,24 +25,11 @@ cv::Mat normalise01(cv::Mat m) {
 }
 
 // Grad-CAM (Selvaraju et al. 2017) or, with `plus_plus`, Grad-CAM++ (Chattopadhay et al. 2018)
-// in the closed form for an exponentiated class score that pytorch-grad-cam uses.
-cv::Mat grad_cam(Classifier& c, std::vector<float>& input, std::size_t cls, bool plus_plus) {
-  const InputSpec& spec = c.manifest().input;
-  auto& module = c.impl().module;
-  torch::AutoGradMode enable(true);
-  auto x = torch::from_blob(input.data(), {1, 3, spec.height, spec.width}, torch::kFloat32).clone();
-  torch::Tensor features, logits;
-  try {
-    features = module.get_method(c.manifest().features_method)({x}).toTensor().detach().requires_grad_(true);
-    logits = module.get_method(c.manifest().head_method)({features}).toTensor();
-  } catch (const std::exception& e) {
-    std::string what = e.what();
-    throw Error(ErrorKind::model, fmt::format("grad-cam methods failed ({})", what.substr(0, what.find('\n'))));
-  }
+// in the closed form for an exponentiated class score that pytorch-grad-cam uses, from one
+// 1 x C x h x w feature map and the class score's gradient; upsampled to the model input and
+// scaled to [0, 1].
+cv::Mat cam_from(const torch::Tensor& features, const torch::Tensor& grads, bool plus_plus, const InputSpec& spec) {
   if (features.dim() != 4) throw Error(ErrorKind::model, "the features method must return an N x C x H x W map");
-  logits[0][std::int64_t(cls)].backward();
-  const torch::NoGradGuard no_grad;
-  const auto grads = features.grad();
   torch::Tensor weights;
   if (!plus_plus) {
     weights = grads.mean({2, 3}, true);  // channel weights: spatially averaged gradients
@@ -59,6 +46,58 @@ cv::Mat grad_cam(Classifier& c, std::vector<float>& input, std::size_t cls, bool
   cv::Mat resized;
   cv::resize(small, resized, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_LINEAR);
   return normalise01(resized);
+}
+
+[[noreturn]] void methods_failed(const std::exception& e) {
+  std::string what = e.what();
+  throw Error(ErrorKind::model, fmt::format("grad-cam methods failed ({})", what.substr(0, what.find('\n'))));
+}
+
+cv::Mat grad_cam(Classifier& c, std::vector<float>& input, std::size_t cls, bool plus_plus) {
+  const InputSpec& spec = c.manifest().input;
+  auto& module = c.impl().module;
+  torch::AutoGradMode enable(true);
+  auto x = torch::from_blob(input.data(), {1, 3, spec.height, spec.width}, torch::kFloat32).clone();
+  torch::Tensor features, logits;
+  try {
+    features = module.get_method(c.manifest().features_method)({x}).toTensor().detach().requires_grad_(true);
+    logits = module.get_method(c.manifest().head_method)({features}).toTensor();
+  } catch (const std::exception& e) {
+    methods_failed(e);
+  }
+  logits[0][std::int64_t(cls)].backward();
+  const torch::NoGradGuard no_grad;
+  return cam_from(features, features.grad(), plus_plus, spec);
+}
+
+// An ensemble's map: each member's CAM on its own feature map (for its own calibrated score of
+// the class), upsampled to the input, then combined weighted by the member's share of the
+// ensemble's averaged probability of that class, p_m / sum_j p_j.
+cv::Mat member_grad_cam(Classifier& c, std::vector<float>& input, std::size_t cls, bool plus_plus) {
+  const InputSpec& spec = c.manifest().input;
+  auto& module = c.impl().module;
+  torch::AutoGradMode enable(true);
+  auto x = torch::from_blob(input.data(), {1, 3, spec.height, spec.width}, torch::kFloat32).clone();
+  std::vector<torch::Tensor> maps;
+  torch::Tensor logits;
+  try {
+    for (const auto& map : module.get_method(c.manifest().member_features_method)({x}).toTensorList())
+      maps.push_back(torch::Tensor(map).detach().requires_grad_(true));
+    logits = module.get_method(c.manifest().member_logits_method)({c10::List<torch::Tensor>(maps)}).toTensor();
+  } catch (const std::exception& e) {
+    methods_failed(e);
+  }
+  if (logits.dim() != 3 || logits.size(0) != std::int64_t(maps.size()) || logits.size(1) != 1)
+    throw Error(ErrorKind::model, "the member_logits method must return members x N x classes");
+  // Each member's score depends on its own map only, so one backward pass gives every map's gradient.
+  logits.select(2, std::int64_t(cls)).sum().backward();
+  const torch::NoGradGuard no_grad;
+  const auto share = torch::softmax(logits.detach(), 2).select(2, std::int64_t(cls)).flatten();
+  const auto shares = (share / share.sum().clamp_min(1e-30)).contiguous();
+  cv::Mat combined = cv::Mat::zeros(spec.height, spec.width, CV_32F);
+  for (std::size_t m = 0; m < maps.size(); ++m)
+    combined += shares[std::int64_t(m)].item<float>() * cam_from(maps[m], maps[m].grad(), plus_plus, spec);
+  return normalise01(combined);
 }
 
 cv::Mat occlusion(Classifier& c, const std::vector<float>& input, std::size_t cls, float base_probability) {
@@ -127,7 +166,9 @@ SaliencyMethod resolve_saliency_method(const Classifier& c, SaliencyMethod metho
   return method;
 }
 
-bool supports_grad_cam(const Classifier& c) { return !c.manifest().features_method.empty(); }
+bool supports_grad_cam(const Classifier& c) {
+  return !c.manifest().features_method.empty() || !c.manifest().member_features_method.empty();
+}
 
 Saliency compute_saliency(Classifier& c, const cv::Mat& bgr, SaliencyMethod method, std::optional<std::size_t> cls) {
   method = resolve_saliency_method(c, method);
@@ -142,7 +183,8 @@ Saliency compute_saliency(Classifier& c, const cv::Mat& bgr, SaliencyMethod meth
   if (s.class_index >= c.num_classes()) throw Error(ErrorKind::usage, "class index out of range");
   s.input_map = method == SaliencyMethod::occlusion
                     ? occlusion(c, input, s.class_index, s.probabilities[s.class_index])
-                    : grad_cam(c, input, s.class_index, method == SaliencyMethod::grad_cam_pp);
+                    : (c.manifest().member_features_method.empty() ? grad_cam : member_grad_cam)(
+                          c, input, s.class_index, method == SaliencyMethod::grad_cam_pp);
   s.map = map_to_image(s.input_map, bgr.size(), c.manifest().input);
   return s;
 }

@@ -6,9 +6,12 @@ resize stands between the two implementations) is explained by skinscan with --s
 the same method is computed here with torch.autograd on the same TorchScript file: features ->
 head -> backward of the top class's logit -> channel weights -> ReLU of the weighted sum ->
 bilinear upsampling to the input (F.interpolate, align_corners=False, which is OpenCV's
-INTER_LINEAR when enlarging) -> divided by its maximum. The maps must agree to 1e-4. A
+INTER_LINEAR when enlarging) -> divided by its maximum. For an ensemble (manifest
+explain.member_features / member_logits) each member's map is computed so from its own features
+and calibrated logit, and the maps are summed weighted by each member's share of the averaged
+probability of the class, then divided by the maximum. The maps must agree to 1e-4. A
 deliberately wrong reference (Grad-CAM's weights for Grad-CAM++, and a nearest-neighbour
-upsampling) must not, so the comparison can fail.
+upsampling; for an ensemble, the stacked features/head map) must not, so the comparison can fail.
 
 Usage: check_saliency_reference.py SKINSCAN MODEL_DIR [MODEL_DIR...]
 """
@@ -52,12 +55,8 @@ def model_input(rgb, spec):
     return torch.from_numpy(x.astype(np.float32)).permute(2, 0, 1).unsqueeze(0).contiguous()
 
 
-def reference_map(module, x, plus_plus, upsample="bilinear"):
-    features = module.features(x).detach().requires_grad_(True)
-    logits = module.head(features)
-    cls = int(logits[0].argmax())
-    logits[0, cls].backward()
-    g, a = features.grad, features.detach()
+def cam(g, a, plus_plus, size, upsample="bilinear"):
+    """Grad-CAM / Grad-CAM++ from gradients g and activations a (1 x C x h x w) at `size`, max 1."""
     if plus_plus:
         g2, g3 = g ** 2, g ** 3
         alpha = g2 / (2 * g2 + a.sum(dim=(2, 3), keepdim=True) * g3 + 1e-7)
@@ -65,13 +64,37 @@ def reference_map(module, x, plus_plus, upsample="bilinear"):
         weights = (torch.relu(g) * alpha).sum(dim=(2, 3), keepdim=True)
     else:
         weights = g.mean(dim=(2, 3), keepdim=True)
-    cam = torch.relu((weights * a).sum(1, keepdim=True))
-    size = x.shape[2:]
-    cam = F.interpolate(cam, size=size, mode="bilinear", align_corners=False) if upsample == "bilinear" \
-        else F.interpolate(cam, size=size, mode="nearest")
-    cam = cam[0, 0]
-    top = cam.max()
-    return (cam / top).clamp_min(0).numpy() if top > 0 else torch.zeros_like(cam).numpy()
+    m = torch.relu((weights * a).sum(1, keepdim=True))
+    m = F.interpolate(m, size=size, mode="bilinear", align_corners=False) if upsample == "bilinear" \
+        else F.interpolate(m, size=size, mode="nearest")
+    return normalised(m[0, 0])
+
+
+def normalised(m):
+    top = m.max()
+    return (m / top).clamp_min(0) if top > 0 else torch.zeros_like(m)
+
+
+def reference_map(module, x, plus_plus, upsample="bilinear"):
+    features = module.features(x).detach().requires_grad_(True)
+    logits = module.head(features)
+    cls = int(logits[0].argmax())
+    logits[0, cls].backward()
+    return cam(features.grad, features.detach(), plus_plus, x.shape[2:], upsample).numpy()
+
+
+def reference_member_map(module, x, plus_plus):
+    with torch.no_grad():
+        cls = int(module(x)[0].argmax())
+    maps = [m.detach().requires_grad_(True) for m in module.member_features(x)]
+    logits = module.member_logits(maps)  # members x 1 x classes, each member's calibrated logits
+    total = torch.zeros(x.shape[2:], dtype=torch.float64)
+    share = torch.softmax(logits.detach(), 2)[:, 0, cls]
+    share = share / share.sum()
+    for i, m in enumerate(maps):
+        g, = torch.autograd.grad(logits[i, 0, cls], m, retain_graph=True)
+        total += float(share[i]) * cam(g, m.detach(), plus_plus, x.shape[2:]).double()
+    return normalised(total).numpy()
 
 
 def skinscan_map(skinscan, model_dir, png, method, work):
@@ -95,9 +118,13 @@ def main():
             x = model_input(rgb, spec)
             for method, plus_plus in (("gradcam", False), ("gradcampp", True)):
                 ours = skinscan_map(skinscan, model_dir, png, method, work)
-                ref = reference_map(module, x, plus_plus)
+                if manifest.get("explain", {}).get("member_features"):
+                    ref = reference_member_map(module, x, plus_plus)
+                    wrong = reference_map(module, x, plus_plus)  # the stacked map, as before per-member maps
+                else:
+                    ref = reference_map(module, x, plus_plus)
+                    wrong = reference_map(module, x, not plus_plus, upsample="nearest")
                 diff = float(np.abs(ours - ref).max())
-                wrong = reference_map(module, x, not plus_plus, upsample="nearest")
                 wrong_diff = float(np.abs(ours - wrong).max())
                 ok = diff <= TOLERANCE and wrong_diff > TOLERANCE
                 failures += not ok

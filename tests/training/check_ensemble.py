@@ -3,7 +3,8 @@
 model's geometry (a SkinNet at 288 px, ImageNet mean/std, and a MobileNetV2 at 224 px with
 Shades of Gray), in a 224 px ensemble: each member's input matches an independent derivation
 (PIL's bilinear resize; colour_constancy.shades_of_gray_numpy), the output is the log of the
-mean of the members' temperature-scaled softmax, and head(features(x)) equals forward(x)."""
+mean of the members' temperature-scaled softmax, head(features(x)) equals forward(x), and the
+per-member pair gives each member's own map and calibrated logits."""
 import json
 import os
 import sys
@@ -50,7 +51,7 @@ def member(arch, size, temperature, constancy):
 skinnet = member("skinnet", 288, 0.75, False)
 mobilenet = member("mobilenet_v2", 224, 1.3, True)
 model = ensemble.build_ensemble([skinnet, mobilenet], 224)
-scripted = torch.jit.freeze(torch.jit.script(model), preserved_attrs=["features", "head"])
+scripted = torch.jit.freeze(torch.jit.script(model), preserved_attrs=ensemble.EXPORTED_METHODS)
 
 rng = np.random.default_rng(0)
 pixels = [rng.integers(0, 256, (224, 224, 3), dtype=np.uint8) for _ in range(2)]
@@ -98,6 +99,22 @@ check(abs(out.exp().sum(1) - 1).max().item() < 1e-5, "ensemble output is not log
 check(features.shape == (2, 384 + 1280, 63, 63), f"features shape {tuple(features.shape)}")
 check((from_features - out).abs().max().item() < 1e-5,
       f"head(features(x)) differs from forward(x) by {(from_features - out).abs().max().item():.2e}")
+
+# The per-member pair (skinscan explains each member on its own map): the members' own maps at
+# their own resolution (9x9 for SkinNet at 288 px, 7x7 for MobileNetV2 at 224 px), and each
+# member's logits divided by its own temperature.
+with torch.inference_mode():
+    maps = scripted.member_features(x_in)
+    member_logits = scripted.member_logits(maps)
+    expected_maps = [skinnet[0].features(prepared_a), mobilenet[0].features(prepared_b)]
+check([tuple(m.shape) for m in maps] == [(2, 384, 9, 9), (2, 1280, 7, 7)], f"member maps {[m.shape for m in maps]}")
+for m, e in zip(maps, expected_maps):
+    check((m - e).abs().max().item() < 1e-5, "a member's map differs from the member's own features")
+check(member_logits.shape == (2, 2, len(LABELS)), f"member_logits shape {tuple(member_logits.shape)}")
+with torch.inference_mode():
+    expected_logits = torch.stack([skinnet[0](prepared_a) / 0.75, mobilenet[0](prepared_b) / 1.3])
+check((member_logits - expected_logits).abs().max().item() < 1e-4,
+      f"member_logits off by {(member_logits - expected_logits).abs().max().item():.2e}")
 
 # Float16 storage: every weight stored once as float16 (the file about half the float32 one), the
 # outputs within the weights' rounding of float32's, and head(features) == forward still.

@@ -49,8 +49,12 @@ struct Manifest {
   InputSpec input;
   OutputKind output_kind = OutputKind::logits;
   double temperature = 1.0;
-  std::string features_method;                          // optional: exported method giving the last conv feature map
-  std::string head_method;                              // optional: exported method mapping that map to logits
+  std::string features_method;  // optional: exported method giving the last conv feature map
+  std::string head_method;      // optional: exported method mapping that map to logits
+  // Optional, for ensembles: a method giving each member's own last feature map (a list) and one
+  // mapping that list to the members' calibrated logits (members x N x classes), so that each
+  // member is explained on its own map and the maps are combined at the input's resolution.
+  std::string member_features_method, member_logits_method;
   std::optional<FeatureStatistics> feature_statistics;  // needs features_method
   nlohmann::json provenance = nlohmann::json::object();
   nlohmann::json metrics = nlohmann::json::object();
