@@ -93,6 +93,9 @@ def parse_args():
                    help="balanced: draw samples with probability 1/sqrt(class frequency)")
     g.add_argument("--aug", choices=["strong", "flips", "shift"], default="strong",
                    help="shift: strong + acquisition-shift (white balance, gamma, hue, blur, vignetting)")
+    g.add_argument("--zoom", type=float, nargs=2, default=[0.6, 1.1], metavar=("LO", "HI"),
+                   help="range of the fraction of the image side a training view samples (magnification; "
+                        "default: %(default)s)")
     g.add_argument("--amp-mix", type=float, default=0.0,
                    help="probability of Fourier amplitude mixing with another image of the batch "
                         "(style mixing across sources; default: off)")
@@ -193,7 +196,7 @@ def amplitude_mix(x, probability, gen):
     return torch.fft.ifft2(torch.polar(mixed, phase)).real.clamp(0, 1)
 
 
-def augment(x, size, strong, gen, shift=False, color_constancy="none", amp_mix=0.0):
+def augment(x, size, strong, gen, shift=False, color_constancy="none", amp_mix=0.0, zoom=(0.6, 1.1)):
     """uint8 NCHW batch on any device -> float batch in [0,1] of size x size, randomly warped.
     The acquisition shift and amplitude mixing come before colour constancy, as a new clinic's
     images would."""
@@ -210,7 +213,7 @@ def augment(x, size, strong, gen, shift=False, color_constancy="none", amp_mix=0
 
     if strong:
         angle = u(0, 2 * math.pi)
-        side = u(0.6, 1.1)            # fraction of the image side that is sampled (zoom)
+        side = u(*zoom)               # fraction of the image side that is sampled (zoom)
         aspect = torch.exp(u(math.log(0.8), math.log(1.25)))
         tx, ty = u(-0.15, 0.15), u(-0.15, 0.15)
     else:
@@ -269,7 +272,7 @@ def draw_weights(y, sampler):
 def training_view(args, x, gen):
     """The recipe's augmentation of a uint8 batch, normalised for the model."""
     return normalise(augment(x, args.size, args.aug != "flips", gen, shift=args.aug == "shift",
-                             color_constancy=args.color_constancy, amp_mix=args.amp_mix))
+                             color_constancy=args.color_constancy, amp_mix=args.amp_mix, zoom=tuple(args.zoom)))
 
 
 def normalise(x):

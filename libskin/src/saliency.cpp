@@ -100,38 +100,76 @@ cv::Mat member_grad_cam(Classifier& c, std::vector<float>& input, std::size_t cl
   return normalise01(combined);
 }
 
+// Patch positions along one side: every `stride` pixels, each patch inside the image, the last
+// one flush with the far edge.
+std::vector<int> patch_starts(int side, int patch, int stride) {
+  std::vector<int> starts;
+  for (int p = 0; p + patch < side; p += stride) starts.push_back(p);
+  starts.push_back(std::max(0, side - patch));
+  return starts;
+}
+
+// Occlusion sensitivity (Zeiler & Fergus 2014): the probability lost when a mean-colour patch
+// (zero after normalisation) covers each position, batched. Each drop is placed at its patch's
+// centre and the grid is interpolated bilinearly over the input (replicated beyond the outermost
+// centres): smooth, where averaging the hard-edged boxes leaves steps at every box edge.
 cv::Mat occlusion(Classifier& c, const std::vector<float>& input, std::size_t cls, float base_probability) {
   const InputSpec& spec = c.manifest().input;
   const int patch = std::max(4, std::min(spec.width, spec.height) / 8), stride = std::max(2, patch / 2);
+  const std::vector<int> xs = patch_starts(spec.width, patch, stride), ys = patch_starts(spec.height, patch, stride);
   std::vector<cv::Rect> boxes;
-  for (int y = 0; y + patch <= spec.height + stride - 1; y += stride)
-    for (int x = 0; x + patch <= spec.width + stride - 1; x += stride)
-      boxes.emplace_back(cv::Rect(x, y, patch, patch) & cv::Rect(0, 0, spec.width, spec.height));
-  cv::Mat sum = cv::Mat::zeros(spec.height, spec.width, CV_32F), count = sum.clone();
+  for (int y : ys)
+    for (int x : xs) boxes.emplace_back(x, y, std::min(patch, spec.width), std::min(patch, spec.height));
+  cv::Mat drops(int(ys.size()), int(xs.size()), CV_32F);
   const std::size_t plane = std::size_t(spec.width) * spec.height, batch = 32, n = c.num_classes();
   std::vector<float> buffer;
   for (std::size_t start = 0; start < boxes.size(); start += batch) {
     const std::size_t m = std::min(batch, boxes.size() - start);
-    buffer.assign(input.begin(), input.end());
     buffer.resize(m * input.size());
     for (std::size_t i = 0; i < m; ++i) {
       float* img = buffer.data() + i * input.size();
-      if (i > 0) std::copy(input.begin(), input.end(), img);
+      std::copy(input.begin(), input.end(), img);
       const cv::Rect& b = boxes[start + i];
-      // 0 after normalisation is the dataset mean colour: a neutral grey patch.
       for (int ch = 0; ch < 3; ++ch)
         for (int y = b.y; y < b.y + b.height; ++y)
           std::fill_n(img + ch * plane + std::size_t(y) * spec.width + b.x, b.width, 0.0f);
     }
     auto probs = c.predict(buffer.data(), m);
-    for (std::size_t i = 0; i < m; ++i) {
-      const cv::Rect& b = boxes[start + i];
-      sum(b) += std::max(0.0f, base_probability - probs[i * n + cls]);
-      count(b) += 1.0f;
+    for (std::size_t i = 0; i < m; ++i)
+      drops.at<float>(int((start + i) / xs.size()), int((start + i) % xs.size())) =
+          std::max(0.0f, base_probability - probs[i * n + cls]);
+  }
+  // Bilinear between the patch centres (the last patch may sit closer than `stride`), the
+  // outermost values held beyond them; exact weights (warpAffine quantises positions to 1/32).
+  struct Tap {
+    int lo, hi;
+    float w;  // weight of hi
+  };
+  auto taps = [](const std::vector<int>& starts, int size, int side) {
+    std::vector<double> centre;
+    for (int s0 : starts) centre.push_back(s0 + size / 2.0 - 0.5);
+    std::vector<Tap> out(std::size_t(side), Tap{0, 0, 0.0f});
+    for (int x = 0; x < side; ++x) {
+      std::size_t k = 0;
+      while (k + 2 < centre.size() && x > centre[k + 1]) ++k;
+      if (centre.size() < 2 || x <= centre.front()) continue;  // held at the first centre's value
+      const double w = std::min(1.0, (x - centre[k]) / (centre[k + 1] - centre[k]));
+      out[std::size_t(x)] = Tap{int(k), int(k + 1), float(w)};
+    }
+    return out;
+  };
+  const auto tx = taps(xs, std::min(patch, spec.width), spec.width);
+  const auto ty = taps(ys, std::min(patch, spec.height), spec.height);
+  cv::Mat map(spec.height, spec.width, CV_32F);
+  for (int y = 0; y < spec.height; ++y) {
+    const Tap& v = ty[std::size_t(y)];
+    for (int x = 0; x < spec.width; ++x) {
+      const Tap& u = tx[std::size_t(x)];
+      const float top = drops.at<float>(v.lo, u.lo) * (1 - u.w) + drops.at<float>(v.lo, u.hi) * u.w;
+      const float bottom = drops.at<float>(v.hi, u.lo) * (1 - u.w) + drops.at<float>(v.hi, u.hi) * u.w;
+      map.at<float>(y, x) = top * (1 - v.w) + bottom * v.w;
     }
   }
-  cv::Mat map;
-  cv::divide(sum, cv::max(count, 1.0f), map);
   return normalise01(map);
 }
 
@@ -158,8 +196,7 @@ const char* saliency_method_name(SaliencyMethod method) {
 }
 
 SaliencyMethod resolve_saliency_method(const Classifier& c, SaliencyMethod method) {
-  if (method == SaliencyMethod::automatic)
-    return supports_grad_cam(c) ? kDefaultGradientMethod : SaliencyMethod::occlusion;
+  if (method == SaliencyMethod::automatic) return kDefaultSaliencyMethod;
   if (method != SaliencyMethod::occlusion && !supports_grad_cam(c))
     throw Error(ErrorKind::usage,
                 fmt::format("model '{}' exports no features/head methods: use --method occlusion", c.manifest().name));

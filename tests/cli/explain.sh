@@ -6,7 +6,7 @@ set -u
 . "$(dirname "$0")/common.sh"
 
 test_explain_gradcam_writes_overlays_of_original_size() {
-  run "$SKINSCAN" explain -m "$TINY7" --out "$WORK/ex" "$GOOD/plain.png" "$GOOD/exif_rotated.jpg"
+  run "$SKINSCAN" explain -m "$TINY7" --method gradcam --out "$WORK/ex" "$GOOD/plain.png" "$GOOD/exif_rotated.jpg"
   expect_rc 0
   expect_out "Differential:"
   expect_out "Risk: "
@@ -93,6 +93,35 @@ assert a['summary']['rankings'] == b['summary']['rankings']
   run "$SKINSCAN" explain -m "$TINY2" --faithfulness "$BAD/truncated.jpg"
   expect_rc 1
   expect_err "no image could be measured"
+}
+
+test_real_data_explain_bundled_model_default_method() {
+  need_shared
+  # The bundled model's default saliency on two val images: occlusion, smooth heatmaps (the
+  # 99.9th-percentile step between neighbouring pixels at 224 px, as --faithfulness measures it,
+  # at most 16 grey levels), overlays kept as artefacts to look at.
+  ids="ISIC_0024308 ISIC_0024334"
+  for id in $ids; do cp "$SKINSCAN_SHARED_DATA/HAM10000_images/$id.jpg" "$WORK/"; done
+  run "$SKINSCAN" explain --json --out "$WORK/ex" "$WORK/ISIC_0024308.jpg" "$WORK/ISIC_0024334.jpg"
+  expect_rc 0
+  py "
+import json
+import numpy as np
+from PIL import Image
+d = json.load(open('$WORK/out'))
+assert [r['saliency']['method'] for r in d['results']] == ['occlusion'] * 2, d['results'][0]['saliency']
+for id in '$ids'.split():
+    heat = np.asarray(Image.open('$WORK/ex/%s_heatmap.png' % id).resize((224, 224), Image.BOX), dtype=int)
+    steps = np.concatenate([np.abs(np.diff(heat, axis=0)).ravel(), np.abs(np.diff(heat, axis=1)).ravel()])
+    p999 = np.sort(steps)[int((len(steps) - 1) * 0.999)]
+    print(id, 'heatmap step p99.9:', p999)
+    assert p999 <= 16, (id, p999)
+    assert Image.open('$WORK/ex/%s_overlay.png' % id).size == Image.open('$WORK/%s.jpg' % id).size
+"
+  if [ -n "${SKINSCAN_ARTIFACTS:-}" ]; then
+    mkdir -p "$SKINSCAN_ARTIFACTS"
+    for id in $ids; do cp "$WORK/ex/${id}_overlay.png" "$SKINSCAN_ARTIFACTS/explain_${id}_overlay.png"; done
+  fi
 }
 
 test_explain_save_map_writes_float_tiff() {

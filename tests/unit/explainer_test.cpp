@@ -17,7 +17,7 @@ TEST_CASE("explain_image gives the explanation, the saliency record and original
   skin::Classifier classifier(test::model("tiny7"));
   cv::Mat bgr = skin::load_image(test::image("good/plain.png"), skin::ImageLimits{});
   auto e = skin::explain_image(classifier, bgr, skin::ExplainRequest{});
-  CHECK(e.json["saliency"]["method"] == "grad-cam++");  // the default gradient method
+  CHECK(e.json["saliency"]["method"] == "occlusion");  // the default method
   CHECK(e.json["saliency"]["class"] == e.json["differential"][0]["label"]);
   CHECK(e.json.contains("risk"));
   CHECK(e.overlay.size() == bgr.size());
@@ -26,10 +26,10 @@ TEST_CASE("explain_image gives the explanation, the saliency record and original
 
   skin::ExplainRequest for_mel;
   for_mel.class_index = skin::class_index_of(classifier.manifest(), "mel");
-  for_mel.method = skin::SaliencyMethod::occlusion;
+  for_mel.method = skin::SaliencyMethod::grad_cam_pp;
   auto m = skin::explain_image(classifier, bgr, for_mel);
   CHECK(m.json["saliency"]["class"] == "mel");
-  CHECK(m.json["saliency"]["method"] == "occlusion");
+  CHECK(m.json["saliency"]["method"] == "grad-cam++");
 
   fs::path dir = fs::temp_directory_path() / ("skin_explain_" + std::to_string(::getpid()));
   skin::write_explanation_images(e, dir.string(), "plain");

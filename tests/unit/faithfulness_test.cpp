@@ -1,11 +1,9 @@
 // faithfulness_test.cpp: the bundled model's saliency on real val images, measured as
 // `skinscan explain --faithfulness` does (skin/faithfulness.hpp): blurring the 20% of pixels the
-// default method ranks first must lower the explained class's probability more than blurring
-// 20% random pixels by a margin, and not do materially worse than blurring the central 20% (the
-// centre prior, which needs no model: HAM10000 lesions sit in the middle). Beating the centre by
-// 0.03 is the goal; the bundled model 3.0.0's default, Grad-CAM++, is +0.022 on 64 val images (CI
-// -0.03 to +0.08, README "Measuring faithfulness"), so the bound here is that it stays within
-// 0.05 below. Occlusion must beat random.
+// default method (occlusion) ranks first must lower the explained class's probability more than
+// blurring 20% random pixels by 0.05 and more than blurring the central 20% (the centre prior,
+// which needs no model: HAM10000 lesions sit in the middle) by 0.03. Measured on these 32 images:
+// +0.25 and +0.046 (README "Measuring faithfulness"). Grad-CAM++ must beat random.
 // Needs the shared HAM10000 data and the bundled model; exits 77 (skipped) without them.
 #include "skin/faithfulness.hpp"
 
@@ -51,17 +49,17 @@ double drop(const nlohmann::json& summary, const char* ranking) {
 
 }  // namespace
 
-TEST_CASE("default method: blurring its top 20% hurts more than random 20% by a margin, about as much as centre 20%") {
+TEST_CASE("default method: blurring its top 20% hurts more than random 20% and centre 20% by a margin") {
   const auto s = measure_on_val(skin::SaliencyMethod::automatic, 32);
   MESSAGE("default saliency on 32 val images, mean drop at 20%: method "
           << drop(s, "method") << ", random " << drop(s, "random") << ", centre " << drop(s, "centre"));
   CHECK(drop(s, "method") - drop(s, "random") >= 0.05);
-  CHECK(drop(s, "method") - drop(s, "centre") >= -0.05);
+  CHECK(drop(s, "method") - drop(s, "centre") >= 0.03);
 }
 
-TEST_CASE("occlusion: blurring its top 20% hurts more than blurring random 20%") {
-  const auto s = measure_on_val(skin::SaliencyMethod::occlusion, 4);
-  MESSAGE("occlusion on 4 val images, mean drop at 20%: method "
+TEST_CASE("grad-cam++: blurring its top 20% hurts more than blurring random 20%") {
+  const auto s = measure_on_val(skin::SaliencyMethod::grad_cam_pp, 8);
+  MESSAGE("grad-cam++ on 8 val images, mean drop at 20%: method "
           << drop(s, "method") << ", random " << drop(s, "random") << ", centre " << drop(s, "centre"));
   CHECK(drop(s, "method") > drop(s, "random"));
 }

@@ -24,8 +24,9 @@ TEST_CASE("grad-cam through exported methods, occlusion for any model") {
   skin::Classifier two(test::model("tiny2"));
   CHECK(skin::supports_grad_cam(seven));
   CHECK_FALSE(skin::supports_grad_cam(two));
-  auto g = skin::compute_saliency(seven, image, skin::SaliencyMethod::automatic);
-  CHECK(g.method == skin::kDefaultGradientMethod);
+  CHECK(skin::compute_saliency(seven, image, skin::SaliencyMethod::automatic).method == skin::kDefaultSaliencyMethod);
+  auto g = skin::compute_saliency(seven, image, skin::SaliencyMethod::grad_cam_pp);
+  CHECK(g.method == skin::SaliencyMethod::grad_cam_pp);
   CHECK(skin::compute_saliency(seven, image, skin::SaliencyMethod::grad_cam).method == skin::SaliencyMethod::grad_cam);
   check_map(g, image);
   auto o = skin::compute_saliency(two, image, skin::SaliencyMethod::automatic, 1);

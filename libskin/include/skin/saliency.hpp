@@ -1,7 +1,8 @@
-// skin/saliency.hpp: where the model looked. Grad-CAM or Grad-CAM++ on the last convolutional
-// feature map (through the `features`/`head` methods a model exports), upsampled bilinearly, or,
-// for any model, occlusion sensitivity (a sliding mean-colour patch, batched). Maps are CV_32F
-// in [0, 1] at the size of the original image.
+// skin/saliency.hpp: where the model looked. For any model, occlusion sensitivity (a sliding
+// mean-colour patch, batched, interpolated between patch centres); Grad-CAM or Grad-CAM++ on the
+// last convolutional feature map (through the `features`/`head` methods a model exports, or each
+// member's own map for an ensemble), upsampled bilinearly. Maps are CV_32F in [0, 1] at the size
+// of the original image.
 #pragma once
 #include <optional>
 #include <string>
@@ -15,9 +16,9 @@ namespace skin {
 enum class SaliencyMethod { automatic, grad_cam, grad_cam_pp, occlusion };
 SaliencyMethod parse_saliency_method(const std::string& name);  // "auto", "gradcam", "gradcampp", "occlusion"
 const char* saliency_method_name(SaliencyMethod method);
-// What `automatic` means for a model with features/head: the gradient method with the best
-// measured deletion score on the val split with the bundled model (README, "Measuring faithfulness").
-inline constexpr SaliencyMethod kDefaultGradientMethod = SaliencyMethod::grad_cam_pp;
+// What `automatic` means, for every model: the method with the best measured deletion score on the
+// val split with the bundled model (README, "Measuring faithfulness"); it needs no exported methods.
+inline constexpr SaliencyMethod kDefaultSaliencyMethod = SaliencyMethod::occlusion;
 
 struct Saliency {
   cv::Mat map;        // CV_32F, original image size, 1 = most relevant
@@ -31,7 +32,7 @@ bool supports_grad_cam(const Classifier& classifier);
 // The concrete method `method` stands for with this model; Error(usage) when the model cannot do it.
 SaliencyMethod resolve_saliency_method(const Classifier& classifier, SaliencyMethod method);
 
-// `class_index` defaults to the top class. `automatic` picks Grad-CAM when the model supports it.
+// `class_index` defaults to the top class. `automatic` is kDefaultSaliencyMethod.
 Saliency compute_saliency(Classifier& classifier, const cv::Mat& bgr, SaliencyMethod method,
                           std::optional<std::size_t> class_index = std::nullopt);
 
