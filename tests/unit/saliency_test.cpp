@@ -37,6 +37,22 @@ TEST_CASE("grad-cam through exported methods, occlusion for any model") {
                        "model 'tiny2' exports no features/head methods: use --method occlusion", skin::Error);
 }
 
+// The values are checked against a PyTorch reference in tests/explain/check_saliency_reference.py;
+// here the native path runs (under the sanitizers too).
+TEST_CASE("an ensemble is explained member by member, its map combined from each member's own") {
+  cv::Mat image = skin::load_image(test::image("good/plain.png"), {});
+  skin::Classifier ensemble(test::model("tiny7_ensemble"));
+  CHECK(skin::supports_grad_cam(ensemble));
+  CHECK_FALSE(ensemble.manifest().member_features_method.empty());
+  for (auto method : {skin::SaliencyMethod::grad_cam, skin::SaliencyMethod::grad_cam_pp}) {
+    auto s = skin::compute_saliency(ensemble, image, method);
+    check_map(s, image);
+    double hi;
+    cv::minMaxLoc(s.input_map, nullptr, &hi);
+    CHECK(hi == doctest::Approx(1.0));  // scaled to its maximum, as a single model's map
+  }
+}
+
 TEST_CASE("maps return to the original geometry for every resize mode") {
   skin::InputSpec spec;
   spec.width = spec.height = 10;
