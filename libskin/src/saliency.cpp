@@ -109,6 +109,43 @@ std::vector<int> patch_starts(int side, int patch, int stride) {
   return starts;
 }
 
+// The patch grid's values (rows ys, columns xs of patch starts) over an image of `size`: bilinear
+// between the patch centres (the last patch may sit closer than the stride), the outermost values
+// held beyond them; exact weights (warpAffine quantises positions to 1/32 of a cell).
+cv::Mat interpolate_patch_grid(const cv::Mat& drops, const std::vector<int>& xs, const std::vector<int>& ys, int patch,
+                               cv::Size size) {
+  struct Tap {
+    int lo, hi;
+    float w;  // weight of hi
+  };
+  auto taps = [](const std::vector<int>& starts, int patch_side, int side) {
+    std::vector<double> centre;
+    for (int s0 : starts) centre.push_back(s0 + patch_side / 2.0 - 0.5);
+    std::vector<Tap> out(std::size_t(side), Tap{0, 0, 0.0f});
+    for (int x = 0; x < side; ++x) {
+      std::size_t k = 0;
+      while (k + 2 < centre.size() && x > centre[k + 1]) ++k;
+      if (centre.size() < 2 || x <= centre.front()) continue;  // held at the first centre's value
+      const double w = std::min(1.0, (x - centre[k]) / (centre[k + 1] - centre[k]));
+      out[std::size_t(x)] = Tap{int(k), int(k + 1), float(w)};
+    }
+    return out;
+  };
+  const auto tx = taps(xs, std::min(patch, size.width), size.width);
+  const auto ty = taps(ys, std::min(patch, size.height), size.height);
+  cv::Mat map(size, CV_32F);
+  for (int y = 0; y < size.height; ++y) {
+    const Tap& v = ty[std::size_t(y)];
+    for (int x = 0; x < size.width; ++x) {
+      const Tap& u = tx[std::size_t(x)];
+      const float top = drops.at<float>(v.lo, u.lo) * (1 - u.w) + drops.at<float>(v.lo, u.hi) * u.w;
+      const float bottom = drops.at<float>(v.hi, u.lo) * (1 - u.w) + drops.at<float>(v.hi, u.hi) * u.w;
+      map.at<float>(y, x) = top * (1 - v.w) + bottom * v.w;
+    }
+  }
+  return map;
+}
+
 // Occlusion sensitivity (Zeiler & Fergus 2014): the probability lost when a mean-colour patch
 // (zero after normalisation) covers each position, batched. Each drop is placed at its patch's
 // centre and the grid is interpolated bilinearly over the input (replicated beyond the outermost
@@ -139,38 +176,7 @@ cv::Mat occlusion(Classifier& c, const std::vector<float>& input, std::size_t cl
       drops.at<float>(int((start + i) / xs.size()), int((start + i) % xs.size())) =
           std::max(0.0f, base_probability - probs[i * n + cls]);
   }
-  // Bilinear between the patch centres (the last patch may sit closer than `stride`), the
-  // outermost values held beyond them; exact weights (warpAffine quantises positions to 1/32).
-  struct Tap {
-    int lo, hi;
-    float w;  // weight of hi
-  };
-  auto taps = [](const std::vector<int>& starts, int size, int side) {
-    std::vector<double> centre;
-    for (int s0 : starts) centre.push_back(s0 + size / 2.0 - 0.5);
-    std::vector<Tap> out(std::size_t(side), Tap{0, 0, 0.0f});
-    for (int x = 0; x < side; ++x) {
-      std::size_t k = 0;
-      while (k + 2 < centre.size() && x > centre[k + 1]) ++k;
-      if (centre.size() < 2 || x <= centre.front()) continue;  // held at the first centre's value
-      const double w = std::min(1.0, (x - centre[k]) / (centre[k + 1] - centre[k]));
-      out[std::size_t(x)] = Tap{int(k), int(k + 1), float(w)};
-    }
-    return out;
-  };
-  const auto tx = taps(xs, std::min(patch, spec.width), spec.width);
-  const auto ty = taps(ys, std::min(patch, spec.height), spec.height);
-  cv::Mat map(spec.height, spec.width, CV_32F);
-  for (int y = 0; y < spec.height; ++y) {
-    const Tap& v = ty[std::size_t(y)];
-    for (int x = 0; x < spec.width; ++x) {
-      const Tap& u = tx[std::size_t(x)];
-      const float top = drops.at<float>(v.lo, u.lo) * (1 - u.w) + drops.at<float>(v.lo, u.hi) * u.w;
-      const float bottom = drops.at<float>(v.hi, u.lo) * (1 - u.w) + drops.at<float>(v.hi, u.hi) * u.w;
-      map.at<float>(y, x) = top * (1 - v.w) + bottom * v.w;
-    }
-  }
-  return normalise01(map);
+  return normalise01(interpolate_patch_grid(drops, xs, ys, patch, cv::Size(spec.width, spec.height)));
 }
 
 }  // namespace
