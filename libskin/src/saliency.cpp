@@ -48,55 +48,56 @@ cv::Mat cam_from(const torch::Tensor& features, const torch::Tensor& grads, bool
   return normalise01(resized);
 }
 
-[[noreturn]] void methods_failed(const std::exception& e) {
-  std::string what = e.what();
-  throw Error(ErrorKind::model, fmt::format("grad-cam methods failed ({})", what.substr(0, what.find('\n'))));
-}
-
-cv::Mat grad_cam(Classifier& c, std::vector<float>& input, std::size_t cls, bool plus_plus) {
-  const InputSpec& spec = c.manifest().input;
-  auto& module = c.impl().module;
-  torch::AutoGradMode enable(true);
-  auto x = torch::from_blob(input.data(), {1, 3, spec.height, spec.width}, torch::kFloat32).clone();
-  torch::Tensor features, logits;
-  try {
-    features = module.get_method(c.manifest().features_method)({x}).toTensor().detach().requires_grad_(true);
-    logits = module.get_method(c.manifest().head_method)({features}).toTensor();
-  } catch (const std::exception& e) {
-    methods_failed(e);
-  }
-  logits[0][std::int64_t(cls)].backward();
-  const torch::NoGradGuard no_grad;
-  return cam_from(features, features.grad(), plus_plus, spec);
-}
-
-// An ensemble's map: each member's CAM on its own feature map (for its own calibrated score of
-// the class), upsampled to the input, then combined weighted by the member's share of the
-// ensemble's averaged probability of that class, p_m / sum_j p_j.
-cv::Mat member_grad_cam(Classifier& c, std::vector<float>& input, std::size_t cls, bool plus_plus) {
-  const InputSpec& spec = c.manifest().input;
-  auto& module = c.impl().module;
-  torch::AutoGradMode enable(true);
-  auto x = torch::from_blob(input.data(), {1, 3, spec.height, spec.width}, torch::kFloat32).clone();
+// The feature maps Grad-CAM differentiates and the class scores they give, members x 1 x classes:
+// one map and its head's logits for a single model; for an ensemble, each member's own map and its
+// calibrated logits, each score depending on its own map only. The maps require grad.
+struct ScoredMaps {
   std::vector<torch::Tensor> maps;
   torch::Tensor logits;
+};
+
+ScoredMaps scored_maps(Classifier& c, const torch::Tensor& x) {
+  auto& module = c.impl().module;
+  const Manifest& m = c.manifest();
+  ScoredMaps out;
   try {
-    for (const auto& map : module.get_method(c.manifest().member_features_method)({x}).toTensorList())
-      maps.push_back(torch::Tensor(map).detach().requires_grad_(true));
-    logits = module.get_method(c.manifest().member_logits_method)({c10::List<torch::Tensor>(maps)}).toTensor();
+    if (m.member_features_method.empty()) {
+      out.maps.push_back(module.get_method(m.features_method)({x}).toTensor().detach().requires_grad_(true));
+      out.logits = module.get_method(m.head_method)({out.maps[0]}).toTensor().unsqueeze(0);
+    } else {
+      for (const auto& map : module.get_method(m.member_features_method)({x}).toTensorList())
+        out.maps.push_back(torch::Tensor(map).detach().requires_grad_(true));
+      out.logits = module.get_method(m.member_logits_method)({c10::List<torch::Tensor>(out.maps)}).toTensor();
+    }
   } catch (const std::exception& e) {
-    methods_failed(e);
+    std::string what = e.what();
+    throw Error(ErrorKind::model, fmt::format("grad-cam methods failed ({})", what.substr(0, what.find('\n'))));
   }
-  if (logits.dim() != 3 || logits.size(0) != std::int64_t(maps.size()) || logits.size(1) != 1)
-    throw Error(ErrorKind::model, "the member_logits method must return members x N x classes");
-  // Each member's score depends on its own map only, so one backward pass gives every map's gradient.
-  logits.select(2, std::int64_t(cls)).sum().backward();
+  if (out.logits.dim() != 3 || out.logits.size(0) != std::int64_t(out.maps.size()) || out.logits.size(1) != 1)
+    throw Error(ErrorKind::model, m.member_features_method.empty()
+                                      ? "the head method must return N x classes"
+                                      : "the member_logits method must return members x N x classes");
+  return out;
+}
+
+// Each map's CAM for its own score of the class, upsampled to the input, combined weighted by the
+// member's share of the averaged probability of that class, p_m / sum_j p_j (a single model's map
+// as it is).
+cv::Mat grad_cam(Classifier& c, std::vector<float>& input, std::size_t cls, bool plus_plus) {
+  const InputSpec& spec = c.manifest().input;
+  torch::AutoGradMode enable(true);
+  const auto x = torch::from_blob(input.data(), {1, 3, spec.height, spec.width}, torch::kFloat32).clone();
+  const ScoredMaps scored = scored_maps(c, x);
+  // Each score depends on its own map only, so one backward pass gives every map's gradient.
+  scored.logits.select(2, std::int64_t(cls)).sum().backward();
   const torch::NoGradGuard no_grad;
-  const auto share = torch::softmax(logits.detach(), 2).select(2, std::int64_t(cls)).flatten();
+  if (scored.maps.size() == 1) return cam_from(scored.maps[0], scored.maps[0].grad(), plus_plus, spec);
+  const auto share = torch::softmax(scored.logits.detach(), 2).select(2, std::int64_t(cls)).flatten();
   const auto shares = (share / share.sum().clamp_min(1e-30)).contiguous();
   cv::Mat combined = cv::Mat::zeros(spec.height, spec.width, CV_32F);
-  for (std::size_t m = 0; m < maps.size(); ++m)
-    combined += shares[std::int64_t(m)].item<float>() * cam_from(maps[m], maps[m].grad(), plus_plus, spec);
+  for (std::size_t m = 0; m < scored.maps.size(); ++m)
+    combined +=
+        shares[std::int64_t(m)].item<float>() * cam_from(scored.maps[m], scored.maps[m].grad(), plus_plus, spec);
   return normalise01(combined);
 }
 
@@ -226,8 +227,7 @@ Saliency compute_saliency(Classifier& c, const cv::Mat& bgr, SaliencyMethod meth
   if (s.class_index >= c.num_classes()) throw Error(ErrorKind::usage, "class index out of range");
   s.input_map = method == SaliencyMethod::occlusion
                     ? occlusion(c, input, s.class_index, s.probabilities[s.class_index])
-                    : (c.manifest().member_features_method.empty() ? grad_cam : member_grad_cam)(
-                          c, input, s.class_index, method == SaliencyMethod::grad_cam_pp);
+                    : grad_cam(c, input, s.class_index, method == SaliencyMethod::grad_cam_pp);
   s.map = map_to_image(s.input_map, bgr.size(), c.manifest().input);
   return s;
 }
