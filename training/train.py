@@ -10,6 +10,9 @@ blur/sharpening, vignetting). `--holdout-source` leaves one image source (the me
 `dataset` column) out of training and validates on it, a stand-in for an unseen clinic.
 `--view-pool` (with `--freeze`) trains on a cached pool of augmented views passed once through
 the frozen blocks: faster epochs, less augmentation diversity (view_pool.py).
+`--distill CACHE` adds knowledge distillation from a teacher model whose logits on the training
+images teacher.py cached: the loss is (1 - w) * label cross-entropy + w * T^2 * KL(teacher ||
+student) at temperature T (`--distill-weight`, `--distill-temperature`).
 
 All images are decoded once and kept in memory as uint8; augmentation runs batched on the
 training device (one affine warp + colour jitter per batch), so an epoch costs forward +
@@ -39,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from color_constancy import shades_of_gray_torch  # noqa: E402
 from mobilenet import SkinMobileNetV2  # noqa: E402
 from skinnet import SkinNet  # noqa: E402
+import teacher as teacher_cache  # noqa: E402
 import view_pool  # noqa: E402
 
 LABELS = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
@@ -101,6 +105,12 @@ def parse_args():
                         "(style mixing across sources; default: off)")
     g.add_argument("--cutmix", type=float, default=0.0,
                    help="probability that a batch gets CutMix (a box from a shuffled copy, area ~ U(0,1))")
+    g.add_argument("--distill", default="", metavar="CACHE",
+                   help="teacher logits cached by teacher.py: knowledge distillation from that teacher")
+    g.add_argument("--distill-weight", type=float, default=0.5,
+                   help="share of the loss given to distillation, the rest to the labels (default: %(default)s)")
+    g.add_argument("--distill-temperature", type=float, default=2.0,
+                   help="softening temperature of teacher and student distributions (default: %(default)s)")
     g.add_argument("--ema", type=float, default=0.999, help="EMA decay of weights, 0 disables")
     g.add_argument("--view-pool", type=float, default=0,
                    help="with --freeze: train on a fixed pool of this many augmented views per training "
@@ -453,6 +463,15 @@ def main():
     weight = (weight / (weight * counts).sum() * counts.sum()).to(device)  # mean weight per sample = 1
     sample_p = draw_weights(ytr.cpu(), args.sampler)
 
+    teacher_logits = None
+    if args.distill:
+        if args.cutmix:
+            raise SystemExit("--distill and --cutmix: the mixed images have no teacher logits")
+        teacher_logits, cache = teacher_cache.load_cache(args.distill, train_ids)
+        teacher_logits = teacher_logits.to(device)
+        print(f"distilling from {cache['teacher']} (model.pt sha256 {cache['model_sha256'][:12]}), weight "
+              f"{args.distill_weight}, temperature {args.distill_temperature}", flush=True)
+
     model = build_model(args.arch, len(LABELS))
     if args.init:
         init = np.load(args.init)
@@ -543,6 +562,9 @@ def main():
             if lam < 1.0:
                 loss = lam * loss + (1 - lam) * F.cross_entropy(
                     logits.float(), yb_mix, weight=weight, label_smoothing=args.label_smoothing)
+            if teacher_logits is not None:
+                loss = (1 - args.distill_weight) * loss + args.distill_weight * teacher_cache.distillation_loss(
+                    logits.float(), teacher_logits[idx.to(teacher_logits.device)], args.distill_temperature)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
