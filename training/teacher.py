@@ -10,7 +10,8 @@ training step on a CPU (2.0.1's ensemble: about 7 images/s on one core).
 
     ${PYTHON:-/usr/bin/python3} training/teacher.py --teacher DIR --out runs/teacher.pt
 
-The cache holds the image ids, the teacher's logits and the sha256 of its model.pt; it covers
+The cache holds the image ids, the teacher's raw logits (not divided by its calibration
+temperature: distillation sets its own) and the sha256 of its model.pt; it covers
 the train and val splits, and the val part is scored to check that the logits are the ones
 skinscan would give (its balanced accuracy must match the teacher's manifest).
 """
@@ -38,6 +39,8 @@ class Teacher:
         spec = self.manifest["input"]
         if spec.get("resize", "stretch") != "stretch" or spec["width"] != spec["height"]:
             raise SystemExit(f"--teacher {folder}: only square, stretched inputs are supported")
+        if spec.get("color_order", "RGB") != "RGB":
+            raise SystemExit(f"--teacher {folder}: only RGB inputs are supported")
         self.size = spec["width"]
         self.scale = float(spec.get("scale", 255.0))
         self.mean = torch.tensor(spec["mean"]).view(1, 3, 1, 1)
