@@ -93,7 +93,7 @@ def split_images(data, splits, name="val", limit=0):
     return [os.path.join(images, i + ".jpg") for i in ids], torch.tensor([LABELS.index(dx[i]) for i in ids])
 
 
-def model_inputs(paths, size, mean, std, color_constancy="none"):
+def model_inputs(paths, size, mean, std, color_constancy="none", scale=255.0):
     """Batches of 64 images preprocessed as skinscan does for a manifest with this input (the
     shared images are 224x224, so at 224 there is no resize)."""
     mean_t, std_t = torch.tensor(mean).view(3, 1, 1), torch.tensor(std).view(3, 1, 1)
@@ -106,7 +106,7 @@ def model_inputs(paths, size, mean, std, color_constancy="none"):
             pixels = np.asarray(im, dtype=np.float64)
             if color_constancy == "shades_of_gray":  # as skinscan: on the resized image, 0-255
                 pixels = shades_of_gray_numpy(pixels, p=6)
-            x = torch.from_numpy((pixels / 255).astype(np.float32)).permute(2, 0, 1)
+            x = torch.from_numpy((pixels / scale).astype(np.float32)).permute(2, 0, 1)
             batch.append((x - mean_t) / std_t)
         yield torch.stack(batch)
 

@@ -3,8 +3,8 @@
 
 The teacher is a skinscan model folder (model.pt + manifest.json). It sees each image at its own
 input size and with its own preprocessing, as skinscan would feed it (manifest `input`: colour
-constancy on the resized image, scale, mean and std). Its logits are computed once per image on
-the un-augmented image and cached: a teacher forward pass on every augmented training view
+constancy on the resized image, scale, mean and std; export.py's model_inputs). Its logits are
+computed once per image on the un-augmented image and cached: a teacher forward pass on every augmented training view
 (Beyer et al., CVPR 2022, "consistent teaching") would cost more than the student's own
 training step on a CPU (2.0.1's ensemble: about 7 images/s on one core).
 
@@ -16,7 +16,6 @@ the train and val splits, and the val part is scored to check that the logits ar
 skinscan would give (its balanced accuracy must match the teacher's manifest).
 """
 import argparse
-import csv
 import hashlib
 import json
 import os
@@ -27,7 +26,6 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from color_constancy import shades_of_gray_torch  # noqa: E402
 
 
 class Teacher:
@@ -43,8 +41,7 @@ class Teacher:
             raise SystemExit(f"--teacher {folder}: only RGB inputs are supported")
         self.size = spec["width"]
         self.scale = float(spec.get("scale", 255.0))
-        self.mean = torch.tensor(spec["mean"]).view(1, 3, 1, 1)
-        self.std = torch.tensor(spec["std"]).view(1, 3, 1, 1)
+        self.mean, self.std = spec["mean"], spec["std"]
         cc = spec.get("color_constancy") or {}
         if cc and (cc.get("method") != "shades_of_gray" or cc.get("p", 6) != 6):
             raise SystemExit(f"--teacher {folder}: colour constancy {cc} is not supported")
@@ -55,17 +52,15 @@ class Teacher:
         self.model = torch.jit.optimize_for_inference(torch.jit.freeze(model))
         self.name = f"{self.manifest['name']} {self.manifest['version']}"
 
+    def inputs(self, paths):
+        """Batches of the images preprocessed as skinscan would for this teacher's manifest."""
+        import export  # here, not at the top: export imports train, which imports this module
+        return export.model_inputs(paths, self.size, self.mean, self.std, self.color_constancy, self.scale)
+
     @torch.no_grad()
-    def logits(self, view):
-        """view: float [0,1] NCHW at self.size, before colour constancy (as a new image would be)."""
-        x = view.cpu().float()
-        if x.shape[-1] != self.size:
-            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True)
-        x = x * 255.0
-        if self.color_constancy == "shades_of_gray":
-            x = shades_of_gray_torch(x)
-        x = (x / self.scale - self.mean) / self.std
-        return self.model(x.contiguous()).float()
+    def logits(self, batch):
+        """Raw logits for a batch from inputs()."""
+        return self.model(batch).float()
 
 
 def distillation_loss(student_logits, teacher_logits, temperature):
@@ -87,51 +82,43 @@ def load_cache(path, ids):
 
 
 def main():
-    import train  # the project's image loading and scores, so the cache sees what training sees
+    import export  # the project's split reading and preprocessing, as export.py calibrates with
+    import train
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--teacher", required=True, help="skinscan model folder (model.pt + manifest.json)")
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets", "ham10000"))
     ap.add_argument("--splits", default=os.path.join(os.path.dirname(__file__), "..", "datasets", "splits"))
-    ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     teacher = Teacher(args.teacher, train.LABELS)
-    images_dir = os.path.join(args.data, "HAM10000_images")
-    with open(os.path.join(args.data, "HAM10000_metadata.csv"), newline="") as f:
-        labels_by_id = {r["image_id"]: r["dx"] for r in csv.DictReader(f)}
-    load_args = argparse.Namespace(splits=args.splits, limit=0)
-    parts = {}
+    ids, logits, scores = [], [], {}
     for split in ("train", "val"):
-        ids = train.read_split(load_args, split, images_dir)
-        ids, x, y = train.load_images(load_args, ids, labels_by_id, images_dir, None)
+        paths, y = export.split_images(args.data, args.splits, split)
         t0, out = time.time(), []
-        for i in range(0, len(x), args.batch_size):
-            out.append(teacher.logits(x[i:i + args.batch_size].float() / 255.0))
+        for batch in teacher.inputs(paths):
+            out.append(teacher.logits(batch))
             if sys.stderr.isatty():
-                print(f"\r{split}: {i + len(out[-1])}/{len(x)} images, {time.time() - t0:.0f}s", end="", file=sys.stderr)
+                print(f"\r{split}: {sum(map(len, out))}/{len(paths)} images, {time.time() - t0:.0f}s", end="", file=sys.stderr)
         if sys.stderr.isatty():
             print(file=sys.stderr)
-        logits = torch.cat(out)
-        parts[split] = (ids, logits, y)
-        s = train.scores(torch.softmax(logits, 1), y)
-        print(f"{teacher.name} on {split}: {len(ids)} images, accuracy {s['acc']:.4f}, balanced accuracy "
-              f"{s['bal_acc']:.4f}, {len(ids) / (time.time() - t0):.1f} images/s", flush=True)
+        ids += [os.path.splitext(os.path.basename(p))[0] for p in paths]
+        logits.append(torch.cat(out))
+        s = scores[split] = train.scores(torch.softmax(logits[-1], 1), y)
+        print(f"{teacher.name} on {split}: {len(paths)} images, accuracy {s['acc']:.4f}, balanced accuracy "
+              f"{s['bal_acc']:.4f}, {len(paths) / (time.time() - t0):.1f} images/s", flush=True)
     expected = teacher.manifest.get("metrics", {}).get("val", {}).get("balanced_accuracy")
     if expected is not None:
-        got = train.scores(torch.softmax(parts["val"][1], 1), parts["val"][2])["bal_acc"]
-        print(f"val balanced accuracy {got:.4f} against the manifest's {expected:.4f}", flush=True)
+        print(f"val balanced accuracy {scores['val']['bal_acc']:.4f} against the manifest's {expected:.4f}", flush=True)
     with open(os.path.join(args.teacher, "model.pt"), "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
-    cache = {"ids": parts["train"][0] + parts["val"][0],
-             "logits": torch.cat([parts["train"][1], parts["val"][1]]),
-             "teacher": teacher.name, "model_sha256": digest}
+    cache = {"ids": ids, "logits": torch.cat(logits), "teacher": teacher.name, "model_sha256": digest}
     torch.save(cache, args.out + ".tmp")
     os.replace(args.out + ".tmp", args.out)
-    print(f"wrote {args.out}: {len(cache['ids'])} images", flush=True)
+    print(f"wrote {args.out}: {len(ids)} images", flush=True)
 
 
 if __name__ == "__main__":

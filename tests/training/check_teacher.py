@@ -2,8 +2,8 @@
 """Checks of training/teacher.py, the distillation teacher:
 1. distillation_loss against a numpy restatement of Hinton et al.'s T^2 * KL(teacher || student),
    to 1e-6, and a perturbed reference (T instead of T^2) must be told apart;
-2. Teacher.logits gives the probabilities `skinscan classify` gives for the same model and image
-   (the teacher sees what skinscan would feed it), with and without Shades of Gray in the
+2. Teacher.inputs + Teacher.logits give the probabilities `skinscan classify` gives for the same
+   model and image (the teacher sees what skinscan would feed it), with and without Shades of Gray in the
    manifest, and the test must tell the two preprocessings apart.
 Usage: check_teacher.py SKINSCAN FIXTURES_DIR"""
 import json
@@ -65,16 +65,16 @@ try:
     with open(os.path.join(with_cc, "manifest.json"), "w") as f:
         json.dump(manifest, f)
 
-    view = torch.from_numpy(np.array(Image.open(image).convert("RGB"))).permute(2, 0, 1)[None].float() / 255
     got = {}
     for folder in (base, with_cc):
         model = teacher.Teacher(folder, train.LABELS)
+        batch = next(iter(model.inputs([image])))
         doc = json.loads(subprocess.run([skinscan, "classify", "--json", "--top-k", "7", "--model", folder, image],
                                         check=True, capture_output=True, text=True).stdout)
         result = doc["results"][0]
         expected = np.array([result["probabilities"][label] for label in train.LABELS])
         temperature = doc["model"]["temperature"]
-        got[folder] = torch.softmax(model.logits(view) / temperature, 1)[0].double().numpy()
+        got[folder] = torch.softmax(model.logits(batch) / temperature, 1)[0].double().numpy()
         err = float(np.abs(got[folder] - expected).max())
         check(err < 1e-5, f"{os.path.basename(folder)}: teacher probabilities differ from skinscan's by {err}")
         print(f"{os.path.basename(folder)}: teacher vs skinscan max difference {err:.2e}")
