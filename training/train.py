@@ -6,8 +6,10 @@ optionally warm-started from converted ImageNet weights (`--init`, see convert_m
 with its first blocks frozen (`--freeze`). `--color-constancy shades_of_gray` normalises every
 image's illuminant (as skinscan does at inference when the manifest asks for it);
 `--aug shift` adds acquisition-shift augmentation (white balance, gamma, saturation/hue,
-blur/sharpening, vignetting). `--holdout-source` leaves one image source (the metadata's
-`dataset` column) out of training and validates on it, a stand-in for an unseen clinic.
+blur/sharpening, vignetting); `--artefacts P` draws hairs, a ruler and a dermoscope's black
+round frame, each on a share P of the training views (artefacts.py). `--holdout-source` leaves
+one image source (the metadata's `dataset` column) out of training and validates on it, a
+stand-in for an unseen clinic.
 `--view-pool` (with `--freeze`) trains on a cached pool of augmented views passed once through
 the frozen blocks: faster epochs, less augmentation diversity (view_pool.py).
 `--distill CACHE` adds knowledge distillation from a teacher model whose logits on the training
@@ -43,6 +45,7 @@ from color_constancy import shades_of_gray_torch  # noqa: E402
 from mobilenet import SkinMobileNetV2  # noqa: E402
 from skinnet import SkinNet  # noqa: E402
 import teacher as teacher_cache  # noqa: E402
+from artefacts import add_artefacts  # noqa: E402
 import view_pool  # noqa: E402
 
 LABELS = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
@@ -103,6 +106,9 @@ def parse_args():
     g.add_argument("--amp-mix", type=float, default=0.0,
                    help="probability of Fourier amplitude mixing with another image of the batch "
                         "(style mixing across sources; default: off)")
+    g.add_argument("--artefacts", type=float, default=0.0,
+                   help="probability of each dermoscopy artefact per training view: hairs, a ruler, a "
+                        "black round frame (artefacts.py; default: off)")
     g.add_argument("--cutmix", type=float, default=0.0,
                    help="probability that a batch gets CutMix (a box from a shuffled copy, area ~ U(0,1))")
     g.add_argument("--distill", default="", metavar="CACHE",
@@ -206,12 +212,13 @@ def amplitude_mix(x, probability, gen):
     return torch.fft.ifft2(torch.polar(mixed, phase)).real.clamp(0, 1)
 
 
-def augment(x, size, strong, gen, shift=False, color_constancy="none", amp_mix=0.0, zoom=(0.6, 1.1)):
+def augment(x, size, strong, gen, shift=False, color_constancy="none", amp_mix=0.0, zoom=(0.6, 1.1),
+            artefacts=0.0):
     """uint8 NCHW batch on any device -> float batch in [0,1] of size x size, randomly warped.
-    The acquisition shift and amplitude mixing come before colour constancy, as a new clinic's
-    images would."""
+    Artefacts (hairs, ruler, black frame), the acquisition shift and amplitude mixing come
+    before colour constancy, as a new clinic's images would."""
     b, dev = x.shape[0], x.device
-    x = x.float() / 255.0
+    x = add_artefacts(x.float() / 255.0, artefacts, gen)
     if shift:
         x = acquisition_shift(x, gen)
     x = amplitude_mix(x, amp_mix, gen)
@@ -282,7 +289,8 @@ def draw_weights(y, sampler):
 def training_view(args, x, gen):
     """The recipe's augmentation of a uint8 batch, normalised for the model."""
     return normalise(augment(x, args.size, args.aug != "flips", gen, shift=args.aug == "shift",
-                             color_constancy=args.color_constancy, amp_mix=args.amp_mix, zoom=tuple(args.zoom)))
+                             color_constancy=args.color_constancy, amp_mix=args.amp_mix, zoom=tuple(args.zoom),
+                             artefacts=args.artefacts))
 
 
 def normalise(x):
