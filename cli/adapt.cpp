@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
-#include "skin/adaptation.hpp"
-#include "skin/error.hpp"
-#include "skin/input_source.hpp"
-#include "skin/progress.hpp"
+#include "skin/core/error.hpp"
+#include "skin/core/progress.hpp"
+#include "skin/input/input_source.hpp"
+#include "skin/model/adaptation.hpp"
 
 namespace cli {
 namespace {

@@ -9,14 +9,14 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
-#include "skin/dataset_shift.hpp"
-#include "skin/error.hpp"
-#include "skin/output_file.hpp"
-#include "skin/pipeline.hpp"
-#include "skin/prediction_files.hpp"
-#include "skin/progress.hpp"
-#include "skin/sha256.hpp"
-#include "skin/sharding.hpp"
+#include "skin/core/error.hpp"
+#include "skin/core/output_file.hpp"
+#include "skin/core/progress.hpp"
+#include "skin/core/sha256.hpp"
+#include "skin/inference/pipeline.hpp"
+#include "skin/inference/prediction_files.hpp"
+#include "skin/inference/sharding.hpp"
+#include "skin/robustness/dataset_shift.hpp"
 
 namespace cli {
 namespace {

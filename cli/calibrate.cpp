@@ -5,11 +5,11 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
-#include "skin/calibration.hpp"
-#include "skin/error.hpp"
-#include "skin/model_copy.hpp"
-#include "skin/progress.hpp"
-#include "skin/scoring.hpp"
+#include "skin/core/error.hpp"
+#include "skin/core/progress.hpp"
+#include "skin/evaluation/calibration.hpp"
+#include "skin/evaluation/scoring.hpp"
+#include "skin/model/model_copy.hpp"
 
 namespace cli {
 namespace {

@@ -7,12 +7,12 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
-#include "skin/explanation.hpp"
-#include "skin/json_file.hpp"
-#include "skin/pipeline.hpp"
-#include "skin/prediction.hpp"
-#include "skin/quality.hpp"
-#include "skin/responses.hpp"
+#include "skin/core/json_file.hpp"
+#include "skin/explain/explanation.hpp"
+#include "skin/explain/quality.hpp"
+#include "skin/inference/pipeline.hpp"
+#include "skin/model/prediction.hpp"
+#include "skin/serve/responses.hpp"
 
 namespace cli {
 namespace {

@@ -2,9 +2,10 @@
 #include "common.hpp"
 
 #include <csignal>
+#include <cstdio>
 #include <thread>
 
-#include "skin/model_locator.hpp"
+#include "skin/model/model_locator.hpp"
 
 namespace cli {
 namespace {
@@ -78,7 +79,10 @@ void add_image_options(CLI::App& sub, ImageOptions& o) {
 
 skin::Classifier load_classifier(const CommonOptions& options) {
   skin::set_threads(options.threads);
-  return skin::Classifier(skin::locate_model(options.model, g_program));
+  skin::Classifier classifier(skin::locate_model(options.model, g_program));
+  if (!classifier.optimisation_warning().empty())
+    std::fprintf(stderr, "skinscan: warning: %s\n", classifier.optimisation_warning().c_str());
+  return classifier;
 }
 
 void set_program_path(const char* argv0) { g_program = argv0 ? argv0 : ""; }

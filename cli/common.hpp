@@ -7,10 +7,10 @@
 #include <CLI/CLI.hpp>
 
 #include "exit_codes.hpp"
-#include "skin/classifier.hpp"
-#include "skin/dataset.hpp"
-#include "skin/image.hpp"
-#include "skin/pipeline.hpp"
+#include "skin/inference/pipeline.hpp"
+#include "skin/input/dataset.hpp"
+#include "skin/input/image.hpp"
+#include "skin/model/classifier.hpp"
 
 namespace cli {
 

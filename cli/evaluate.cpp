@@ -1,28 +1,32 @@
 // cli/evaluate.cpp: `skinscan evaluate`: metrics of a model (or a predictions file) on a labelled
 // dataset, as a readable table or a JSON report, with CI gates.
+#include <chrono>
 #include <cstdio>
 #include <optional>
 
 #include <fmt/format.h>
 
 #include "common.hpp"
-#include "skin/compare.hpp"
-#include "skin/dataset_shift.hpp"
-#include "skin/error.hpp"
-#include "skin/gates.hpp"
-#include "skin/json_file.hpp"
-#include "skin/label_map.hpp"
-#include "skin/output_file.hpp"
-#include "skin/plots.hpp"
-#include "skin/prediction_files.hpp"
-#include "skin/progress.hpp"
-#include "skin/report.hpp"
-#include "skin/report_text.hpp"
-#include "skin/roc.hpp"
-#include "skin/scoring.hpp"
-#include "skin/shift.hpp"
-#include "skin/subgroups.hpp"
-#include "skin/thresholds_file.hpp"
+#include "skin/core/error.hpp"
+#include "skin/core/json_file.hpp"
+#include "skin/core/output_file.hpp"
+#include "skin/core/progress.hpp"
+#include "skin/core/strings.hpp"
+#include "skin/evaluation/compare.hpp"
+#include "skin/evaluation/gates.hpp"
+#include "skin/evaluation/junit.hpp"
+#include "skin/evaluation/plots.hpp"
+#include "skin/evaluation/report.hpp"
+#include "skin/evaluation/report_text.hpp"
+#include "skin/evaluation/roc.hpp"
+#include "skin/evaluation/scoring.hpp"
+#include "skin/evaluation/shift.hpp"
+#include "skin/evaluation/subgroups.hpp"
+#include "skin/evaluation/summary_markdown.hpp"
+#include "skin/inference/prediction_files.hpp"
+#include "skin/input/label_map.hpp"
+#include "skin/model/thresholds_file.hpp"
+#include "skin/robustness/dataset_shift.hpp"
 
 namespace cli {
 namespace {
@@ -33,7 +37,7 @@ struct EvaluateOptions {
   skin::DatasetSpec dataset;
   std::string predictions;
   std::vector<std::string> malignant{"mel", "bcc", "akiec"};
-  std::string out, per_image, plots;
+  std::string out, per_image, plots, junit, summary_md;
   bool json = false;
   std::vector<std::string> fail_under, fail_over;
   std::string baseline;
@@ -47,13 +51,40 @@ struct EvaluateOptions {
   std::string shift_list;
 };
 
-int run(const EvaluateOptions& o) {
-  skin::Dataset dataset = skin::load_dataset(o.dataset);
-
-  const skin::LabelMap label_map = o.label_map.empty() ? skin::LabelMap{} : skin::parse_label_map(o.label_map);
+// Everything that can be checked before the first image is read: gates (metric names, values,
+// what they need), the baseline report, thresholds, and that every output can be written.
+skin::GateSpec check_before_work(const EvaluateOptions& o) {
+  skin::GateSpec gates;
+  gates.fail_under = o.fail_under;
+  gates.fail_over = o.fail_over;
+  gates.fail_under_group = o.fail_under_group;
+  gates.max_gap = o.max_gap;
+  gates.subgroups = !o.report.subgroups.columns.empty();
+  gates.shift = o.shift;
+  gates.max_drop = o.max_drop;
+  if (!o.baseline.empty()) {
+    gates.baseline = true;
+    gates.baseline_report = skin::load_report(o.baseline);
+  }
+  skin::validate_gates(gates);
   if (!o.report.pick_threshold.empty()) skin::validate_threshold_rule(o.report.pick_threshold);
   if (!o.save_thresholds.empty() && o.report.pick_threshold.empty())
     throw skin::Error(skin::ErrorKind::usage, "--save-thresholds needs --pick-threshold");
+  if (o.shift && !o.predictions.empty())
+    throw skin::Error(skin::ErrorKind::usage,
+                      "--shift runs the model on corrupted images: it cannot score --predictions");
+  for (const std::string* path : {&o.out, &o.per_image, &o.save_thresholds, &o.junit, &o.summary_md})
+    skin::check_writable(*path);
+  return gates;
+}
+
+int run(const EvaluateOptions& o) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string started_at = skin::now_iso8601();
+  const skin::GateSpec gates = check_before_work(o);
+  skin::Dataset dataset = skin::load_dataset(o.dataset);
+
+  const skin::LabelMap label_map = o.label_map.empty() ? skin::LabelMap{} : skin::parse_label_map(o.label_map);
   skin::ReportOptions ro = o.report;
   ro.split = o.dataset.split;
   if (!o.thresholds.empty()) {
@@ -61,12 +92,7 @@ int run(const EvaluateOptions& o) {
     ro.thresholds_source = o.thresholds;
   }
   std::vector<skin::Corruption> corruptions;
-  if (o.shift) {
-    if (!o.predictions.empty())
-      throw skin::Error(skin::ErrorKind::usage,
-                        "--shift runs the model on corrupted images: it cannot score --predictions");
-    corruptions = skin::parse_corruptions(o.shift_list.empty() ? "all" : o.shift_list);
-  }
+  if (o.shift) corruptions = skin::parse_corruptions(o.shift_list.empty() ? "all" : o.shift_list);
   skin::Scoring scoring;
   std::optional<skin::ShiftScorings> shifted;
   if (!o.predictions.empty()) {
@@ -90,28 +116,40 @@ int run(const EvaluateOptions& o) {
     for (const auto& [column, target] : scoring.label_map["columns"].items())
       std::fprintf(stderr, "skinscan: label map: %s -> %s\n", column.c_str(),
                    target.is_null() ? "(dropped)" : target.get<std::string>().c_str());
-  if (o.strict) skin::require_complete(scoring);
   if (!o.common.quiet)
     for (const auto& f : scoring.failed) std::fprintf(stderr, "skinscan: error: %s\n", f.error.c_str());
 
   nlohmann::json report = skin::make_report(dataset, scoring, ro);
   if (shifted) skin::add_shift_section(report, *shifted, ro);
-  auto failures = skin::check_gates(report, o.fail_under, o.fail_over);
-  for (auto& f : skin::check_group_gates(report, o.fail_under_group, o.max_gap)) failures.push_back(f);
-  if (!o.baseline.empty())
-    for (auto& f : skin::check_regressions(report, skin::load_report(o.baseline), o.max_drop)) failures.push_back(f);
-  report["gates"] = {{"fail_under", o.fail_under},
-                     {"fail_over", o.fail_over},
-                     {"fail_under_group", o.fail_under_group},
-                     {"max_gap", o.max_gap},
-                     {"failed", failures}};
+  const std::vector<skin::GateResult> results = skin::evaluate_gates(report, gates);
+  const std::vector<std::string> failures = skin::gate_failures(results);
+  report["gates"] = skin::gates_json(gates, results);
+  // Every output is written before anything decides the exit code (a failed gate, --strict).
   if (!o.save_thresholds.empty()) skin::write_json(o.save_thresholds, skin::thresholds_file(report));
   if (!o.out.empty()) skin::write_json(o.out, report);
   if (!o.per_image.empty()) skin::write_file_atomically(o.per_image, skin::per_image_csv(scoring));
   if (!o.plots.empty()) skin::write_evaluation_plots(o.plots, scoring, report);
+  if (!o.junit.empty()) {
+    skin::JunitSuite suite;
+    suite.name = "skinscan evaluate";
+    suite.properties = skin::report_properties(report);
+    suite.gates = results;
+    suite.with_items_case = true;
+    for (const auto& f : scoring.failed) suite.item_errors.push_back(f.error);
+    suite.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    suite.timestamp = started_at;
+    skin::write_file_atomically(o.junit, skin::junit_xml(suite));
+  }
+  if (!o.summary_md.empty()) {
+    const std::string md = skin::summary_markdown(report, results, gates.baseline_report);
+    if (o.summary_md == "-")
+      std::fputs(md.c_str(), stdout);
+    else
+      skin::append_or_write(o.summary_md, md);
+  }
   if (o.json) {
     skin::write_json("-", report);
-  } else {
+  } else if (o.summary_md != "-") {
     std::fputs(skin::report_summary_text(report).c_str(), stdout);
     std::fflush(stdout);
   }
@@ -119,6 +157,7 @@ int run(const EvaluateOptions& o) {
     const std::string warning = skin::dataset_shift_warning(report["dataset_shift"]);
     if (!warning.empty()) std::fprintf(stderr, "%s\n", warning.c_str());
   }
+  if (o.strict) skin::require_complete(scoring);
   for (const auto& f : failures) std::fprintf(stderr, "skinscan: gate failed: %s\n", f.c_str());
   return !failures.empty() ? kGateFailed : !scoring.failed.empty() ? kItemsFailed : kOk;
 }
@@ -163,6 +202,12 @@ Subcommand setup_evaluate(CLI::App& app) {
   sub->add_option("--per-image", o->per_image, "Write per-image truth, prediction, confidence, correct as CSV")
       ->group("Output");
   sub->add_option("--plots", o->plots, "Write confusion_matrix.png, reliability.png and roc.png into DIR")
+      ->group("Output");
+  sub->add_option("--junit", o->junit, "Write the gates as JUnit XML to FILE (one test case per gate; CI test reports)")
+      ->group("Output");
+  sub->add_option("--summary-md", o->summary_md,
+                  "Write a Markdown summary to FILE (appended when FILE exists, e.g. $GITHUB_STEP_SUMMARY; "
+                  "- prints it instead of the table)")
       ->group("Output");
   sub->add_option("--fail-under", o->fail_under, "CI gate METRIC=VALUE: fail when the metric is lower (repeatable)")
       ->group("Gates");

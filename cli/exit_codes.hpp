@@ -3,7 +3,7 @@
 #pragma once
 #include <exception>
 
-#include "skin/error.hpp"
+#include "skin/core/error.hpp"
 
 namespace cli {
 
@@ -11,13 +11,13 @@ enum ExitCode : int {
   kOk = 0,
   kUsageOrModel = 1,   // bad arguments, unusable model or dataset file, output cannot be written
   kItemsFailed = 2,    // the run finished but some items failed (each is reported)
-  kGateFailed = 3,     // evaluate: a --fail-under/--fail-over gate failed
+  kGateFailed = 3,     // evaluate: a gate failed; compare: --max-drop exceeded
   kInterrupted = 130,  // stopped by Ctrl-C; results so far are kept
 };
 
 inline constexpr const char* kExitCodesHelp =
     "Exit codes: 0 all ok; 1 usage, model, data file or output error; 2 some items failed (each reported);\n"
-    "3 an evaluate gate failed; 130 interrupted (results written so far are kept).";
+    "3 a gate failed (evaluate, compare --max-drop); 130 interrupted (results written so far are kept).";
 
 // An error that reaches main() stopped the whole run (per-item failures are recorded and
 // counted where they happen, and give kItemsFailed). Every kind of whole-run error is exit 1:

@@ -7,17 +7,17 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
-#include "skin/error.hpp"
-#include "skin/explainer.hpp"
-#include "skin/explanation.hpp"
-#include "skin/faithfulness.hpp"
-#include "skin/image_io.hpp"
-#include "skin/input_source.hpp"
-#include "skin/json_file.hpp"
-#include "skin/plots.hpp"
-#include "skin/prediction.hpp"
-#include "skin/progress.hpp"
-#include "skin/responses.hpp"
+#include "skin/core/error.hpp"
+#include "skin/core/json_file.hpp"
+#include "skin/core/progress.hpp"
+#include "skin/evaluation/plots.hpp"
+#include "skin/explain/explainer.hpp"
+#include "skin/explain/explanation.hpp"
+#include "skin/explain/faithfulness.hpp"
+#include "skin/input/image_io.hpp"
+#include "skin/input/input_source.hpp"
+#include "skin/model/prediction.hpp"
+#include "skin/serve/responses.hpp"
 
 namespace cli {
 namespace {

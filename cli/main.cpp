@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
-#include "skin/error.hpp"
-#include "skin/version.hpp"
+#include "skin/core/error.hpp"
+#include "skin/core/version.hpp"
 
 int main(int argc, char** argv) {
   cli::set_program_path(argv[0]);

@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "common.hpp"
-#include "skin/sharding.hpp"
+#include "skin/inference/sharding.hpp"
 
 namespace cli {
 namespace {

@@ -1,4 +1,4 @@
-// cli/serve.cpp: `skinscan serve`: the HTTP API and upload page (skin/http_server.hpp) until
+// cli/serve.cpp: `skinscan serve`: the HTTP API and upload page (skin/serve/http_server.hpp) until
 // SIGINT or SIGTERM, which stop it cleanly: requests in flight are answered, then exit 0.
 #include <atomic>
 #include <chrono>
@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
-#include "skin/http_server.hpp"
+#include "skin/serve/http_server.hpp"
 
 #include <malloc.h>
 #include <pthread.h>

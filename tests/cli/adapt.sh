@@ -31,7 +31,7 @@ test_adapt_writes_a_new_model_and_records_failures() {
   expect_err "broken.jpg: file is empty"
   expect_err "skinscan: 1 batch-norm layers re-estimated on 5 images; model bn-tiny 0.1.0+adapted written to"
   [ "$(sha256sum "$WORK/m/model.pt" "$WORK/m/manifest.json")" = "$before" ] || fail "the original model changed"
-  [ ! -e "$WORK/adapted.partial" ] || fail "staging directory left behind"
+  ls -d "$WORK"/adapted.partial* 2>/dev/null && fail "staging directory left behind"
   py "
 import json
 m = json.load(open('$WORK/adapted/manifest.json'))
@@ -44,6 +44,20 @@ assert a['source'] == '$WORK/clinic' and len(a['image_ids_sha256']) == 64 and a[
   run "$SKINSCAN" adapt -m "$WORK/m" --images "$WORK/clinic/a" --out "$WORK/adapted"
   expect_rc 1
   expect_err "adapted: exists and is not an empty directory"
+}
+
+test_adapt_leaves_a_users_partial_directory_alone() {
+  # Regression: adapt --out X once began with remove_all("X.partial"), deleting a folder of that name.
+  make_bn_model "$WORK/m"
+  mkdir -p "$WORK/clinic" "$WORK/new.partial"
+  cp "$GOOD"/plain.png "$GOOD"/baseline.jpg "$WORK/clinic/"
+  echo "user data" >"$WORK/new.partial/notes.txt"
+  run "$SKINSCAN" adapt -m "$WORK/m" --images "$WORK/clinic" --out "$WORK/new"
+  expect_rc 0
+  [ "$(cat "$WORK/new.partial/notes.txt" 2>/dev/null)" = "user data" ] || fail "adapt removed the user's new.partial"
+  [ -s "$WORK/new/model.pt" ] && [ -s "$WORK/new/manifest.json" ] || fail "the adapted model was not written"
+  ls -d "$WORK"/new.partial-* 2>/dev/null && fail "staging directory left behind"
+  return 0
 }
 
 test_adapt_refuses_bad_input() {

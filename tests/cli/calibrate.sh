@@ -24,6 +24,11 @@ assert c['nll_after'] <= c['nll_before'] + 1e-12, c
   run "$SKINSCAN" calibrate -m "$TINY7" --data "$WORK/folder" --out "$WORK/calibrated"
   expect_rc 1
   expect_err "already holds a model (use --force to replace it)"
+  run "$SKINSCAN" calibrate -m "$TINY7" --data "$WORK/folder" --out "$WORK/calibrated" --force
+  expect_rc 0
+  [ -s "$WORK/calibrated/model.pt" ] || fail "--force lost the model"
+  ls -d "$WORK"/calibrated.partial-* "$WORK"/calibrated.old-* 2>/dev/null && fail "staging or old folder left behind"
+  return 0
 }
 
 "$1"

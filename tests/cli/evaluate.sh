@@ -453,4 +453,161 @@ assert r['binary']['auc_ci_method'] == 'delong' and 'confidence_intervals' not i
 "
 }
 
+# Truth and predictions for the CI-output tests, made by arithmetic (no random numbers): 40 images of
+# four classes, the model right on most, with a malignant column, so every number is reproducible.
+make_ci_predictions() {
+  "$PYTHON" - "$WORK" <<'PYEOF' || fail "could not write the CI fixtures"
+import sys
+work = sys.argv[1]
+labels = ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
+truth = [labels[(i * 3) % 7] if i % 5 else "nv" for i in range(40)]
+with open(f"{work}/truth.csv", "w") as t, open(f"{work}/p.csv", "w") as p:
+    t.write("image_id,dx,dataset\n")
+    p.write("image," + ",".join(l.upper() for l in labels) + "\n")
+    for i, y in enumerate(truth):
+        t.write(f"img{i:02d},{y},{'clinic_a' if i % 2 else 'clinic_b'}\n")
+        k = labels.index(y) if i % 7 else (labels.index(y) + 1) % 7  # every 7th image wrong
+        row = [0.02] * 7
+        row[k] = 0.88 - (i % 4) * 0.05
+        row[(k + 2) % 7] += 1 - sum(row)
+        p.write(f"img{i:02d}," + ",".join(f"{v:.4f}" for v in row) + "\n")
+PYEOF
+}
+
+test_evaluate_gates_checked_before_any_work() {
+  # The data folder does not exist: each error below must come from the argument checks, which run
+  # before the dataset is read or a model loaded.
+  local data=$WORK/nonexistent
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$data" --fail-under balanced_acuracy=0.6 --out "$WORK/r.json"
+  expect_rc 1
+  expect_err "gate 'balanced_acuracy=0.6': unknown metric 'balanced_acuracy' (use accuracy, balanced_accuracy, "
+  [ ! -e "$WORK/r.json" ] || fail "a report was written for a usage error"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$data" --fail-over shift_mean_corruption_error=1.5
+  expect_rc 1
+  expect_err "gate 'shift_mean_corruption_error=1.5': shift_mean_corruption_error needs --shift"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$data" --fail-under-group balanced_acc=0.5 --group-by sex
+  expect_rc 1
+  expect_err "gate 'balanced_acc=0.5': unknown group metric 'balanced_acc' (use accuracy, balanced_accuracy"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$data" --max-gap accuracy=0.1
+  expect_rc 1
+  expect_err "--fail-under-group and --max-gap need --group-by"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$data" --fail-under accuracy=high
+  expect_rc 1
+  expect_err "gate 'accuracy=high' must look like METRIC=VALUE"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$data" --baseline "$WORK/missing.json"
+  expect_rc 1
+  expect_err "$WORK/missing.json: cannot open report"
+  echo '{"x": 1}' >"$WORK/not_report.json"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$data" --baseline "$WORK/not_report.json"
+  expect_rc 1
+  expect_err "$WORK/not_report.json: not a skinscan evaluate report"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$data" --junit "$WORK/no/such/dir/junit.xml"
+  expect_rc 1
+  expect_err "$WORK/no/such/dir/junit.xml: cannot create file (No such file or directory)"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$data" --summary-md "$WORK"
+  expect_rc 1
+  expect_err "$WORK: cannot create file (Is a directory)"
+  # With valid gates the same command gets as far as the data.
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$data" --fail-under balanced_accuracy=0.6
+  expect_rc 1
+  expect_err "$data"
+}
+
+test_evaluate_outputs_written_before_a_failing_gate_or_late_error() {
+  make_ci_predictions
+  local args=(evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv")
+  run "$SKINSCAN" "${args[@]}" --fail-under balanced_accuracy=0.99 --out "$WORK/r.json" \
+    --per-image "$WORK/per.csv" --plots "$WORK/plots" --junit "$WORK/j.xml" --summary-md "$WORK/s.md"
+  expect_rc 3
+  expect_err "skinscan: gate failed: balanced_accuracy = "
+  for f in r.json per.csv plots/confusion_matrix.png j.xml s.md; do
+    [ -s "$WORK/$f" ] || fail "$f was not written before the failing gate decided the exit code"
+  done
+  py "
+import json
+g = json.load(open('$WORK/r.json'))['gates']
+assert g['failed'] and g['results'][0]['passed'] is False and g['results'][0]['metric'] == 'balanced_accuracy', g
+assert g['results'][0]['threshold'] == 0.99 and 0 < g['results'][0]['value'] < 0.99
+"
+  # --strict fails after the work (a labelled image without a prediction): outputs are kept.
+  echo "extra,mel,clinic_a" >>"$WORK/truth.csv"
+  rm -f "$WORK/r.json"
+  run "$SKINSCAN" "${args[@]}" --strict --out "$WORK/r.json"
+  expect_rc 1
+  expect_err "--strict: 1 labelled items have no prediction (extra)"
+  [ -s "$WORK/r.json" ] || fail "the report was lost to a late --strict error"
+}
+
+test_evaluate_junit_matches_schema() {
+  command -v xmllint >/dev/null || fail "xmllint (libxml2-utils) is not installed"
+  make_ci_predictions
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --bootstrap 100 \
+    --fail-under balanced_accuracy=0.5 --fail-under accuracy=0.99 --fail-over ece=0.5 \
+    --group-by dataset --min-group-n 5 --fail-under-group accuracy=0.5 --max-gap accuracy=0.3 \
+    --out "$WORK/base.json" --junit "$WORK/j.xml"
+  expect_rc 3
+  local schema=$SKINSCAN_SOURCE/tests/ci/junit.xsd
+  xmllint --noout --schema "$schema" "$WORK/j.xml" 2>"$WORK/xmllint.err" || { cat "$WORK/xmllint.err" >&2; fail "JUnit file does not validate"; }
+  py "
+import xml.etree.ElementTree as ET, json
+root = ET.parse('$WORK/j.xml').getroot()
+assert root.tag == 'testsuites'
+suites = root.findall('testsuite')
+assert len(suites) == 1
+s = suites[0]
+cases = s.findall('testcase')
+names = [c.get('name') for c in cases]
+assert names == ['balanced_accuracy=0.5', 'accuracy=0.99', 'ece=0.5', 'accuracy=0.5', 'accuracy=0.3', 'every item scored'], names
+failed = [c.get('name') for c in cases if c.find('failure') is not None]
+assert failed == ['accuracy=0.99'], failed
+assert s.get('tests') == '6' and s.get('failures') == '1' and s.get('errors') == '0'
+f = cases[1].find('failure')
+assert f.get('message').startswith('accuracy = ') and 'is below 0.99' in f.get('message')
+out = cases[0].find('system-out').text
+assert out.startswith('fail_under balanced_accuracy=0.5: measured ') and '95% CI' in out, out
+props = {p.get('name'): p.get('value') for p in s.find('properties')}
+assert props['model.kind'] == 'predictions' and props['model.path'].endswith('p.csv') and len(props['model.sha256']) == 64, props
+assert props['dataset.scored'] == '40', props
+r = json.load(open('$WORK/base.json'))
+assert [x['gate'] for x in r['gates']['results']] == names[:-1]
+"
+  # The schema check can fail: a test case without its required name attribute is refused.
+  sed 's/<testcase name="[^"]*"/<testcase/' "$WORK/j.xml" >"$WORK/broken.xml"
+  ! xmllint --noout --schema "$schema" "$WORK/broken.xml" 2>/dev/null || fail "xmllint accepted a test case without a name"
+  # A model run's properties: name, version and manifest hash.
+  make_imagefolder
+  rm "$WORK/folder/nv/broken.jpg"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --fail-under accuracy=0 --junit "$WORK/m.xml"
+  expect_rc 0
+  xmllint --noout --schema "$schema" "$WORK/m.xml" 2>/dev/null || fail "JUnit file of a model run does not validate"
+  py "
+import xml.etree.ElementTree as ET
+s = ET.parse('$WORK/m.xml').getroot().find('testsuite')
+props = {p.get('name'): p.get('value') for p in s.find('properties')}
+assert props['model.name'] == 'tiny7' and len(props['model.manifest_sha256']) == 64 and props['model.version'], props
+assert props['dataset.layout'] == 'imagefolder' and s.get('failures') == '0'
+"
+}
+
+test_evaluate_summary_markdown_golden() {
+  make_ci_predictions
+  local args=(evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --bootstrap 100 --seed 3
+    --group-by dataset --min-group-n 5)
+  run "$SKINSCAN" "${args[@]}" --out "$WORK/base.json" -q
+  expect_rc 0
+  # A worse candidate: two more wrong answers.
+  sed -e 's/^img03,\(.*\)/img03,0.88,0.02,0.02,0.02,0.02,0.02,0.02/' -e 's/^img04,\(.*\)/img04,0.88,0.02,0.02,0.02,0.02,0.02,0.02/' \
+    "$WORK/p.csv" >"$WORK/p2.csv"
+  : >"$WORK/summary.md"  # exists, as $GITHUB_STEP_SUMMARY does: appended to
+  echo "earlier step" >>"$WORK/summary.md"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p2.csv" --bootstrap 100 --seed 3 \
+    --group-by dataset --min-group-n 5 --fail-under balanced_accuracy=0.7 --fail-over ece=0.2 \
+    --baseline "$WORK/base.json" --max-drop 0.03 --summary-md "$WORK/summary.md"
+  expect_rc 3
+  [ "$(head -1 "$WORK/summary.md")" = "earlier step" ] || fail "the summary file's earlier content was not kept"
+  # Paths differ per run; everything else must match the golden file byte for byte.
+  tail -n +2 "$WORK/summary.md" | sed -e "s|$WORK|WORK|g" >"$WORK/got.md"
+  diff -u "$SKINSCAN_SOURCE/tests/ci/summary.golden.md" "$WORK/got.md" || fail "Markdown summary differs from tests/ci/summary.golden.md"
+}
+
 "$1"

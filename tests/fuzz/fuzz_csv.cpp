@@ -1,11 +1,11 @@
-// fuzz_csv.cpp: libFuzzer target for the CSV reader and probability cells (skin/csv.hpp).
+// fuzz_csv.cpp: libFuzzer target for the CSV reader and probability cells (skin/core/csv.hpp).
 // Any input must parse or throw skin::Error; never crash, hang or read out of bounds.
 #include <cstdint>
 #include <sstream>
 #include <string>
 
-#include "skin/csv.hpp"
-#include "skin/error.hpp"
+#include "skin/core/csv.hpp"
+#include "skin/core/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));

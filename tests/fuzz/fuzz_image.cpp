@@ -1,10 +1,10 @@
-// fuzz_image.cpp: libFuzzer target for the image validator and decoder (skin/image.hpp).
+// fuzz_image.cpp: libFuzzer target for the image validator and decoder (skin/input/image.hpp).
 // Any input must either decode to 8-bit BGR within the limits or throw skin::Error.
 #include <cstdint>
 #include <vector>
 
-#include "skin/error.hpp"
-#include "skin/image.hpp"
+#include "skin/core/error.hpp"
+#include "skin/input/image.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::vector<std::uint8_t> bytes(data, data + size);

@@ -1,11 +1,11 @@
-// fuzz_manifest.cpp: libFuzzer target for manifest validation (skin/manifest.hpp). Any JSON
+// fuzz_manifest.cpp: libFuzzer target for manifest validation (skin/model/manifest.hpp). Any JSON
 // must yield a manifest that satisfies the contract or a skin::Error.
 #include <cstdint>
 #include <set>
 #include <string>
 
-#include "skin/error.hpp"
-#include "skin/manifest.hpp"
+#include "skin/core/error.hpp"
+#include "skin/model/manifest.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto doc = nlohmann::json::parse(data, data + size, nullptr, false);

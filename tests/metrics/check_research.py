@@ -87,6 +87,21 @@ def isic_pauc(positive, score, level):
     return skm.auc(np.insert(fpr[k:], 0, x0), np.insert(tpr[k:], 0, level))
 
 
+def kaggle_pauc_above_tpr(positive, score, min_tpr):
+    # ISIC 2024 (SLICE-3D) metric, restated from Kaggle's isic-pauc-abovetpr scoring code: labels
+    # flipped, scores negated, roc_curve (default drop_intermediate), interpolation at max_fpr.
+    v_gt = np.abs(np.asarray(positive, dtype=float) - 1)
+    v_pred = -1.0 * np.asarray(score, dtype=float)
+    max_fpr = abs(1 - min_tpr)
+    fpr, tpr, _ = skm.roc_curve(v_gt, v_pred, sample_weight=None)
+    stop = np.searchsorted(fpr, max_fpr, "right")
+    x_interp = [fpr[stop - 1], fpr[stop]]
+    y_interp = [tpr[stop - 1], tpr[stop]]
+    tpr = np.append(tpr[:stop], np.interp(max_fpr, x_interp, y_interp))
+    fpr = np.append(fpr[:stop], max_fpr)
+    return skm.auc(fpr, tpr)
+
+
 def operating_points(positive, score, levels):
     fpr, tpr, thr = roc_full(positive, score)
     spec = 1 - fpr
@@ -98,6 +113,7 @@ def operating_points(positive, score, levels):
         out[f"spec_at_sens_{lv:.2f}"] = spec[ok].max()
     out["pauc_above_sens_0.80"] = isic_pauc(positive, score, 0.8)
     out["standardized_pauc_max_fpr_0.20"] = skm.roc_auc_score(positive, score, max_fpr=0.2)
+    out["pauc_above_tpr_0.80"] = kaggle_pauc_above_tpr(positive, score, 0.8)
     return out
 
 
@@ -203,6 +219,9 @@ def check_case(case, binary, truth_csv, preds_csv, images_dir, meta, y, p, label
         for k, v in operating_points(pos, s, [0.90, 0.95]).items():
             got = op[k]["sensitivity" if k.startswith("sens") else "specificity"] if isinstance(op[k], dict) else op[k]
             close(name(f"{lab} {k}"), got, v)
+        if lab == "malignant":
+            close(name("binary pauc_above_tpr_0.80"), r["binary"]["pauc_above_tpr_0.80"],
+                  kaggle_pauc_above_tpr(pos, s, 0.8))
         close(name(f"{lab} youden threshold"), r["thresholds_picked"]["thresholds"][lab], pick(pos, s, "youden"))
     return r, scores
 

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <string>
 
-#include "skin/corruptions.hpp"
-#include "skin/image.hpp"
+#include "skin/input/image.hpp"
+#include "skin/robustness/corruptions.hpp"
 
 namespace {
 void write_raw(const std::string& path, const cv::Mat& m) {

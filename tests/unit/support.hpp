@@ -8,8 +8,8 @@
 
 #include <doctest/doctest.h>
 
-#include "skin/error.hpp"
-#include "skin/manifest.hpp"
+#include "skin/core/error.hpp"
+#include "skin/model/manifest.hpp"
 
 namespace test {
 

@@ -1,14 +1,3 @@
-// skin/json_text.hpp: JSON serialisation that never throws on file names that are not valid
-// UTF-8 (legal on Linux): invalid bytes become U+FFFD instead of aborting a whole run.
+// skin/json_text.hpp: deprecated path, kept for one release; include "skin/core/json_text.hpp" instead.
 #pragma once
-#include <string>
-
-#include <nlohmann/json.hpp>
-
-namespace skin {
-
-inline std::string json_text(const nlohmann::json& j, int indent = -1) {
-  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace skin
+#include "skin/core/json_text.hpp"  // IWYU pragma: export

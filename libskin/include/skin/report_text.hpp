@@ -1,13 +1,3 @@
-// skin/report_text.hpp: the readable summary `evaluate` prints: dataset counts, per-class table
-// with AUC intervals, headline metrics, operating points, selective prediction, applied
-// thresholds and the subgroup table with disparity.
+// skin/report_text.hpp: deprecated path, kept for one release; include "skin/evaluation/report_text.hpp" instead.
 #pragma once
-#include <string>
-
-#include <nlohmann/json.hpp>
-
-namespace skin {
-
-std::string report_summary_text(const nlohmann::json& report);
-
-}  // namespace skin
+#include "skin/evaluation/report_text.hpp"  // IWYU pragma: export

@@ -1,12 +1,3 @@
-// skin/sha256.hpp: SHA-256 of a byte string (FIPS 180-4), for identifying manifests and
-// prediction files in reports.
+// skin/sha256.hpp: deprecated path, kept for one release; include "skin/core/sha256.hpp" instead.
 #pragma once
-#include <string>
-#include <string_view>
-
-namespace skin {
-
-std::string sha256_hex(std::string_view data);
-std::string sha256_file(const std::string& path);  // throws Error(io)
-
-}  // namespace skin
+#include "skin/core/sha256.hpp"  // IWYU pragma: export

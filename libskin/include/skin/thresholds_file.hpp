@@ -1,16 +1,3 @@
-// skin/thresholds_file.hpp: the thresholds file: per-class decision thresholds picked on one
-// dataset by `evaluate --pick-threshold --save-thresholds` and applied to another by `--thresholds`.
+// skin/thresholds_file.hpp: deprecated path, kept for one release; include "skin/model/thresholds_file.hpp" instead.
 #pragma once
-#include <string>
-
-#include <nlohmann/json.hpp>
-
-namespace skin {
-
-// A thresholds file written by --save-thresholds: {"rule", "picked_on", "thresholds": {...}}.
-// Error(io/input) naming the file when it cannot be read or has no thresholds.
-nlohmann::json load_thresholds(const std::string& path);
-// The file --save-thresholds writes, from a report made with pick_threshold set.
-nlohmann::json thresholds_file(const nlohmann::json& report);
-
-}  // namespace skin
+#include "skin/model/thresholds_file.hpp"  // IWYU pragma: export

@@ -1,11 +1,3 @@
-// skin/upload_page.hpp: the one-page upload form the server shows at GET / (no external assets,
-// no build step): pick or drop an image, see the top 3 with bars, the saliency overlay, the risk
-// level, quality warnings and the disclaimer. Source: libskin/data/upload_page.html.
+// skin/upload_page.hpp: deprecated path, kept for one release; include "skin/serve/upload_page.hpp" instead.
 #pragma once
-#include <string>
-
-namespace skin {
-
-const std::string& upload_page_html();
-
-}  // namespace skin
+#include "skin/serve/upload_page.hpp"  // IWYU pragma: export

@@ -1,0 +1,50 @@
+// skin/inference/pipeline.hpp: streaming classification. Worker threads read, validate, decode and
+// preprocess images while the calling thread runs batched inference; a bounded window of items
+// in flight keeps memory flat however many inputs there are. Results come out in input order.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "skin/input/image.hpp"
+#include "skin/input/input_source.hpp"
+#include "skin/model/classifier.hpp"
+#include "skin/model/prediction.hpp"
+
+namespace skin {
+
+// Batch 8 is where the optimised forward pass peaks on CPU (scripts/bench.sh); two decode
+// threads keep it fed on a 2-core machine.
+inline constexpr std::size_t kDefaultBatchSize = 8;
+inline constexpr int kDefaultDecodeThreads = 2;
+
+struct PipelineOptions {
+  std::size_t batch_size = kDefaultBatchSize;
+  int decode_threads = kDefaultDecodeThreads;
+  std::size_t window = 0;  // items in flight; 0 means 4 * batch_size
+  ImageLimits limits;
+  const std::atomic<bool>* stop = nullptr;  // when it becomes true the run ends after the current batch
+  // Further versions of each decoded image to classify with it (evaluate --shift). Called on the
+  // decode workers with the decoded 8-bit BGR image and the item's id; every image it returns is
+  // preprocessed and classified too, its result in Prediction::variants in the same order. The
+  // file is read and decoded once however many versions there are. Forward passes still take
+  // batch_size images at a time.
+  std::function<std::vector<cv::Mat>(const cv::Mat& decoded, const std::string& id)> variants;
+};
+
+struct PipelineStats {
+  std::size_t total = 0;
+  std::size_t failed = 0;
+  double seconds = 0;
+  bool interrupted = false;
+};
+
+// Calls `sink` once per input item, in input order, as soon as its batch is done. `progress`,
+// if given, is called after each batch with the running totals.
+PipelineStats classify_stream(InputSource& source, Classifier& classifier, const PipelineOptions& options,
+                              const std::function<void(Prediction&&)>& sink,
+                              const std::function<void(const PipelineStats&)>& progress = {});
+
+}  // namespace skin

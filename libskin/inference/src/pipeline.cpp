@@ -1,0 +1,222 @@
+// pipeline.cpp: decode workers + in-order batching consumer, joined by one mutex.
+#include "skin/inference/pipeline.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <opencv2/core.hpp>
+
+#include "skin/core/error.hpp"
+#include "skin/model/preprocess.hpp"
+
+namespace skin {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+struct Slot {
+  Prediction prediction;
+  std::vector<float> input;  // `rows` preprocessed images: the decoded one, then its variants
+  std::size_t rows = 0;
+};
+
+class Stream {
+ public:
+  Stream(InputSource& source, Classifier& classifier, const PipelineOptions& options)
+      : source_(source),
+        classifier_(classifier),
+        options_(options),
+        window_(options.window ? options.window : 4 * std::max<std::size_t>(1, options.batch_size)) {}
+
+  ~Stream() { shut_down(); }
+
+  void start() {
+    for (int i = 0; i < std::max(1, options_.decode_threads); ++i) workers_.emplace_back([this] { work(); });
+  }
+
+  // Takes decodable items until they hold batch_size images (with any failed items between
+  // them) in input order.
+  std::vector<Slot> take_batch() {
+    std::vector<Slot> batch;
+    std::size_t decodable = 0;
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (decodable < std::max<std::size_t>(1, options_.batch_size)) {
+      ready_cv_.wait(lock, [&] { return ready_.count(consumed_) || (source_done_ && consumed_ == assigned_); });
+      auto node = ready_.extract(consumed_);
+      if (node.empty()) break;
+      ++consumed_;
+      work_cv_.notify_one();
+      if (node.mapped().prediction.ok()) decodable += node.mapped().rows;
+      batch.push_back(std::move(node.mapped()));
+    }
+    return batch;
+  }
+
+  void shut_down() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+ private:
+  bool stop_requested() const { return options_.stop && options_.stop->load(); }
+
+  void work() {
+    for (;;) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      work_cv_.wait(lock, [&] { return stopping_ || source_done_ || assigned_ - consumed_ < window_; });
+      if (stopping_ || source_done_) return;
+      std::optional<InputItem> item;
+      if (!stop_requested()) item = source_.next();
+      if (!item) {
+        source_done_ = true;
+        ready_cv_.notify_all();
+        work_cv_.notify_all();
+        return;
+      }
+      const std::size_t seq = assigned_++;
+      lock.unlock();
+
+      Slot slot = prepare(*item);
+      lock.lock();
+      ready_.emplace(seq, std::move(slot));
+      ready_cv_.notify_all();
+    }
+  }
+
+  Slot prepare(const InputItem& item) {
+    Slot slot;
+    slot.prediction.path = item.path;
+    slot.prediction.id = image_id(item.path);
+    slot.prediction.error = item.error;
+    if (!item.error.empty()) return slot;
+    auto t0 = Clock::now();
+    try {
+      const InputSpec& spec = classifier_.manifest().input;
+      cv::Mat image = load_image(item.path, options_.limits, cv::Size(spec.width, spec.height));
+      std::vector<cv::Mat> images{image};
+      if (options_.variants)
+        for (auto& variant : options_.variants(image, slot.prediction.id)) images.push_back(std::move(variant));
+      const std::size_t size = classifier_.input_size();
+      slot.input.resize(size * images.size());
+      for (std::size_t i = 0; i < images.size(); ++i) preprocess_into(images[i], spec, slot.input.data() + i * size);
+      slot.rows = images.size();
+    } catch (const Error& e) {
+      slot.prediction.error = e.what();
+    } catch (const std::exception& e) {  // e.g. out of memory inside the decoder
+      slot.prediction.error = fmt::format("{}: {}", item.path, e.what());
+    }
+    slot.prediction.decode_ms = ms_since(t0);
+    return slot;
+  }
+
+  InputSource& source_;
+  Classifier& classifier_;
+  const PipelineOptions& options_;
+  const std::size_t window_;
+  std::mutex mutex_;
+  std::condition_variable work_cv_, ready_cv_;
+  std::map<std::size_t, Slot> ready_;
+  std::size_t assigned_ = 0, consumed_ = 0;
+  bool source_done_ = false, stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+// Raw scores of `count` preprocessed images, batch_size at a time (items with variants bring
+// many images each; the forward pass is fastest in batches of about batch_size).
+// `pooled` receives the rows' pooled features for models with feature statistics.
+std::vector<float> classify_rows(Classifier& classifier, const std::vector<float>& inputs, std::size_t count,
+                                 std::size_t batch_size, std::vector<float>& pooled) {
+  batch_size = std::max<std::size_t>(1, batch_size);
+  if (count <= batch_size) return classifier.raw_scores(inputs.data(), count, &pooled);
+  std::vector<float> scores, part_pooled;
+  pooled.clear();
+  for (std::size_t start = 0; start < count; start += batch_size) {
+    const std::size_t n = std::min(batch_size, count - start);
+    const auto part = classifier.raw_scores(inputs.data() + start * classifier.input_size(), n, &part_pooled);
+    scores.insert(scores.end(), part.begin(), part.end());
+    pooled.insert(pooled.end(), part_pooled.begin(), part_pooled.end());
+  }
+  return scores;
+}
+
+}  // namespace
+
+PipelineStats classify_stream(InputSource& source, Classifier& classifier, const PipelineOptions& options,
+                              const std::function<void(Prediction&&)>& sink,
+                              const std::function<void(const PipelineStats&)>& progress) {
+  // The workers are the parallelism for decoding; OpenCV's own thread pool would only compete.
+  cv::setNumThreads(0);
+  const auto t0 = Clock::now();
+  PipelineStats stats;
+  Stream stream(source, classifier, options);
+  stream.start();
+  std::vector<float> inputs;
+  for (;;) {
+    if (options.stop && options.stop->load()) {
+      stats.interrupted = true;
+      break;
+    }
+    std::vector<Slot> batch = stream.take_batch();
+    if (batch.empty()) break;
+    inputs.clear();
+    for (const auto& slot : batch)
+      if (slot.prediction.ok()) inputs.insert(inputs.end(), slot.input.begin(), slot.input.end());
+    const std::size_t count = inputs.size() / classifier.input_size();
+    if (count > 0) {
+      auto t_batch = Clock::now();
+      try {
+        std::vector<float> pooled;
+        std::vector<float> scores = classify_rows(classifier, inputs, count, options.batch_size, pooled);
+        const auto& statistics = classifier.manifest().feature_statistics;
+        const std::size_t channels = statistics ? statistics->mean.size() : 0;
+        std::vector<float> probs = scores_to_probabilities(scores, count, classifier.manifest());
+        const double per_item = ms_since(t_batch) / double(count);
+        const auto width = std::ptrdiff_t(classifier.num_classes());
+        std::ptrdiff_t offset = 0;
+        auto take = [&](std::vector<float>& p, std::vector<float>& sc) {
+          p.assign(probs.begin() + offset, probs.begin() + offset + width);
+          sc.assign(scores.begin() + offset, scores.begin() + offset + width);
+          offset += width;
+        };
+        for (auto& slot : batch) {
+          if (!slot.prediction.ok()) continue;
+          if (!pooled.empty()) {  // the decoded image's row; variants are not measured
+            const auto* row = pooled.data() + std::size_t(offset / width) * channels;
+            slot.prediction.pooled_features.assign(row, row + channels);
+          }
+          take(slot.prediction.probabilities, slot.prediction.scores);
+          slot.prediction.variants.resize(slot.rows - 1);
+          for (auto& v : slot.prediction.variants) take(v.probabilities, v.scores);
+          slot.prediction.inference_ms = per_item * double(slot.rows);
+        }
+      } catch (const Error& e) {
+        for (auto& slot : batch)
+          if (slot.prediction.ok()) slot.prediction.error = fmt::format("{}: {}", slot.prediction.path, e.what());
+      }
+    }
+    for (auto& slot : batch) {
+      ++stats.total;
+      if (!slot.prediction.ok()) ++stats.failed;
+      sink(std::move(slot.prediction));
+    }
+    stats.seconds = ms_since(t0) / 1000.0;
+    if (progress) progress(stats);
+  }
+  stream.shut_down();
+  stats.seconds = ms_since(t0) / 1000.0;
+  return stats;
+}
+
+}  // namespace skin

@@ -1,0 +1,47 @@
+// skin/model/adaptation.hpp: `skinscan adapt`: a model's batch-norm statistics re-estimated on a new
+// clinic's unlabelled images (AdaBN, Li et al. 2016), written as a new model directory.
+//
+// Exact and batch-size independent: the layers are taken one at a time in the order the forward
+// pass reaches them; each one's running mean and variance become the mean and the unbiased
+// variance of its input over every pixel of every image (float64 sums), computed with the layers
+// before it already adapted. Training-mode batch statistics (which depend on how images are
+// batched) are never used.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "skin/input/image.hpp"
+#include "skin/model/classifier.hpp"
+
+namespace skin {
+
+struct AdaptationOptions {
+  std::size_t batch_size = 16;  // images per forward pass (the result does not depend on it)
+  ImageLimits limits;
+  std::string source;  // the folder the images came from, for the record
+};
+
+struct AdaptationResult {
+  std::size_t images = 0;                                   // decoded and used
+  std::size_t layers = 0;                                   // batch-norm layers re-estimated
+  std::vector<std::pair<std::string, std::string>> failed;  // path, reason (left out)
+  nlohmann::json manifest;                                  // the new model's
+};
+
+// Reads and preprocesses `image_paths` (unreadable images are left out and listed), re-estimates
+// every batch-norm layer of `classifier`'s model on them and writes `out_dir` (created; must not
+// exist or be empty) with model.pt and a manifest carrying an `adaptation` record (source,
+// image count, sha256 of the sorted image ids, date, layers) and the version suffixed
+// "+adapted". The model directory the classifier came from is not touched. Error(model) for a
+// model with no batch-norm layer that keeps running statistics (for example one whose batch norm
+// was folded into its convolutions at export), Error(input) when no image could be used.
+// `progress(layer, layers)` is called after each layer.
+AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std::string>& image_paths,
+                                  const std::string& out_dir, const AdaptationOptions& options,
+                                  const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+}  // namespace skin

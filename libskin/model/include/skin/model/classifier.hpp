@@ -1,0 +1,64 @@
+// skin/model/classifier.hpp: a loaded model directory (TorchScript + manifest) that turns
+// preprocessed image batches into calibrated class probabilities.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "skin/model/manifest.hpp"
+
+namespace skin {
+
+// Sets LibTorch's intra-op thread count. 0: OMP_NUM_THREADS when it is set to a positive
+// number (a scheduler's allocation), else one per hardware thread.
+void set_threads(int threads);
+
+class Classifier {
+ public:
+  // Loads DIR/manifest.json and DIR/model.pt, then checks with one forward pass that the model
+  // takes the manifest's input size and returns one score per label.
+  explicit Classifier(const std::string& model_dir);
+  ~Classifier();
+  Classifier(Classifier&&) noexcept;
+  Classifier& operator=(Classifier&&) noexcept;
+
+  const Manifest& manifest() const { return manifest_; }
+  const std::string& directory() const { return dir_; }
+  std::size_t num_classes() const { return manifest_.labels.size(); }
+  // Floats per preprocessed image (3 * height * width).
+  std::size_t input_size() const;
+
+  // `inputs` holds `count` preprocessed images back to back (CHW floats, see preprocess.hpp).
+  // Returns count * num_classes() probabilities (softmax of logits / temperature).
+  std::vector<float> predict(const float* inputs, std::size_t count);
+
+  // The raw model outputs (logits, or probabilities for probability models) before calibration.
+  // For a model whose manifest has feature_statistics the outputs come from head(features(x))
+  // (forward's function; within 2e-6 of its optimised numbers) for every caller, and
+  // `pooled_features`, if given, receives the features map averaged over positions, count x
+  // channels; otherwise it is left empty.
+  std::vector<float> raw_scores(const float* inputs, std::size_t count, std::vector<float>* pooled_features = nullptr);
+
+  // Why the inference optimisation (freeze + optimize_for_inference) could not be applied, so
+  // that the plain, slower module runs instead; empty when it was applied. Callers tell the user:
+  // it once hid a 1.7x slowdown.
+  const std::string& optimisation_warning() const { return optimisation_warning_; }
+
+  // The TorchScript module, for code that needs LibTorch directly (explanations). Opaque here so
+  // that users of this header do not pay for LibTorch's headers.
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::string dir_;
+  Manifest manifest_;
+  std::string optimisation_warning_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Turns raw model outputs into probabilities for `manifest` (temperature-scaled softmax for
+// logits; renormalised for probability outputs). `scores` holds count * labels values.
+std::vector<float> scores_to_probabilities(const std::vector<float>& scores, std::size_t count,
+                                           const Manifest& manifest);
+
+}  // namespace skin

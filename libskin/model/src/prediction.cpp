@@ -1,0 +1,51 @@
+// prediction.cpp: derived views of a prediction.
+#include "skin/model/prediction.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+
+namespace skin {
+
+std::string image_id(const std::string& path) { return std::filesystem::path(path).stem().string(); }
+
+std::vector<std::size_t> top_k(const std::vector<float>& p, std::size_t k) {
+  std::vector<std::size_t> idx(p.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return p[a] > p[b]; });
+  idx.resize(std::min(k, idx.size()));
+  return idx;
+}
+
+double malignant_probability(const std::vector<float>& p, const Manifest& manifest) {
+  double total = 0;
+  for (std::size_t i = 0; i < p.size() && i < manifest.labels.size(); ++i)
+    if (manifest.is_malignant(manifest.labels[i])) total += p[i];
+  return total;
+}
+
+nlohmann::json to_json(const Prediction& pred, const Manifest& manifest, std::size_t k) {
+  nlohmann::json j;
+  j["path"] = pred.path;
+  j["id"] = pred.id;
+  if (!pred.ok()) {
+    j["error"] = pred.error;
+    return j;
+  }
+  auto top = top_k(pred.probabilities, std::max<std::size_t>(1, k));
+  j["label"] = manifest.labels[top[0]];
+  j["probability"] = pred.probabilities[top[0]];
+  nlohmann::json probs = nlohmann::json::object();
+  for (std::size_t i = 0; i < manifest.labels.size(); ++i) probs[manifest.labels[i]] = pred.probabilities[i];
+  j["probabilities"] = probs;
+  nlohmann::json topk = nlohmann::json::array();
+  for (auto i : top)
+    topk.push_back({{"label", manifest.labels[i]},
+                    {"name", manifest.display_name(manifest.labels[i])},
+                    {"probability", pred.probabilities[i]}});
+  j["top_k"] = topk;
+  if (!manifest.malignant.empty()) j["malignant_probability"] = malignant_probability(pred.probabilities, manifest);
+  return j;
+}
+
+}  // namespace skin

@@ -1,0 +1,85 @@
+// preprocess.cpp: resize + normalise into a CHW float buffer without intermediate tensors.
+#include "skin/model/preprocess.hpp"
+
+#include <algorithm>
+
+#include <opencv2/imgproc.hpp>
+
+#include "skin/model/color_constancy.hpp"
+
+namespace skin {
+namespace {
+
+// Area interpolation when shrinking (anti-aliased, like PIL's resize), linear when enlarging.
+int interpolation_for(const cv::Size& from, const cv::Size& to) {
+  return (to.width < from.width && to.height < from.height) ? cv::INTER_AREA : cv::INTER_LINEAR;
+}
+
+}  // namespace
+
+cv::Mat resize_for_model(const cv::Mat& bgr, const InputSpec& spec) {
+  const cv::Size target(spec.width, spec.height);
+  cv::Mat out;
+  switch (spec.resize) {
+    case ResizeMode::stretch:
+      if (bgr.size() == target) return bgr;
+      cv::resize(bgr, out, target, 0, 0, interpolation_for(bgr.size(), target));
+      return out;
+    case ResizeMode::center_crop: {
+      // Scale so the image covers the target, then cut the centre.
+      double s = std::max(double(target.width) / bgr.cols, double(target.height) / bgr.rows);
+      cv::Size scaled(std::max(target.width, int(bgr.cols * s + 0.5)),
+                      std::max(target.height, int(bgr.rows * s + 0.5)));
+      cv::Mat resized;
+      cv::resize(bgr, resized, scaled, 0, 0, interpolation_for(bgr.size(), scaled));
+      cv::Rect roi((scaled.width - target.width) / 2, (scaled.height - target.height) / 2, target.width, target.height);
+      return resized(roi).clone();
+    }
+    case ResizeMode::pad: {
+      // Scale so the image fits, then centre it on black.
+      double s = std::min(double(target.width) / bgr.cols, double(target.height) / bgr.rows);
+      cv::Size scaled(std::max(1, int(bgr.cols * s + 0.5)), std::max(1, int(bgr.rows * s + 0.5)));
+      cv::Mat resized;
+      cv::resize(bgr, resized, scaled, 0, 0, interpolation_for(bgr.size(), scaled));
+      out = cv::Mat::zeros(target, bgr.type());
+      resized.copyTo(out(cv::Rect((target.width - scaled.width) / 2, (target.height - scaled.height) / 2, scaled.width,
+                                  scaled.height)));
+      return out;
+    }
+  }
+  return bgr;
+}
+
+void preprocess_into(const cv::Mat& bgr, const InputSpec& spec, float* out) {
+  cv::Mat resized = resize_for_model(bgr, spec);
+  const std::size_t plane = std::size_t(spec.width) * spec.height;
+  // Output channel c takes BGR channel src[c].
+  const int src[3] = {spec.color_order == ColorOrder::rgb ? 2 : 0, 1, spec.color_order == ColorOrder::rgb ? 0 : 2};
+  float mul[3], add[3];
+  for (int c = 0; c < 3; ++c) {
+    mul[c] = 1.0f / (spec.scale * spec.std[c]);
+    add[c] = -spec.mean[c] / spec.std[c];
+  }
+  if (spec.shades_of_gray_p > 0) {
+    // Colour constancy on the resized image, as in training (training/color_constancy.py).
+    const auto gains = shades_of_gray_gains(resized, spec.shades_of_gray_p);
+    for (int y = 0; y < resized.rows; ++y) {
+      const auto* row = resized.ptr<cv::Vec3b>(y);
+      for (int c = 0; c < 3; ++c) {
+        float* dst = out + c * plane + std::size_t(y) * spec.width;
+        const double g = gains[std::size_t(src[c])];
+        for (int x = 0; x < resized.cols; ++x) dst[x] = float(std::min(255.0, row[x][src[c]] * g)) * mul[c] + add[c];
+      }
+    }
+    return;
+  }
+  for (int y = 0; y < resized.rows; ++y) {
+    const auto* row = resized.ptr<cv::Vec3b>(y);
+    for (int c = 0; c < 3; ++c) {
+      float* dst = out + c * plane + std::size_t(y) * spec.width;
+      for (int x = 0; x < resized.cols; ++x) dst[x] = row[x][src[c]] * mul[c] + add[c];
+    }
+  }
+}
+
+}  // namespace skin
