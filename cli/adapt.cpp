@@ -79,7 +79,7 @@ Subcommand setup_adapt(CLI::App& app) {
                           "Examples:\n"
                           "  skinscan adapt --images clinic_b/ --out models/skinnet-clinic-b\n"
                           "  skinscan evaluate -m models/skinnet-clinic-b --data clinic_b_labelled/\n") +
-              kExitCodesHelp);
+              docs_line("shift-and-adaptation.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }
 

@@ -178,7 +178,7 @@ Subcommand setup_batch(CLI::App& app) {
                           "  skinscan batch --shard 0/4 --out preds.0.jsonl images/   # then: skinscan merge "
                           "preds.jsonl preds.*.jsonl\n"
                           "Failed images become error records (path, error) and the run goes on.\n") +
-              kExitCodesHelp);
+              docs_line("batch.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }
 

@@ -64,7 +64,7 @@ Subcommand setup_calibrate(CLI::App& app) {
   sub->footer(std::string("Examples:\n"
                           "  skinscan calibrate --model models/m --data ../shared/datasets/ham10000 \\\n"
                           "      --split datasets/splits/val.txt --out models/m-calibrated\n") +
-              kExitCodesHelp);
+              docs_line("evaluate.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }
 

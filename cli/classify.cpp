@@ -113,7 +113,7 @@ Subcommand setup_classify(CLI::App& app) {
                           "  skinscan classify lesion.jpg\n"
                           "  skinscan classify --json --top-k 7 a.jpg b.png | jq '.results[].label'\n"
                           "  skinscan classify --model models/my-binary-model lesion.jpg\n") +
-              kExitCodesHelp);
+              docs_line("batch.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }
 

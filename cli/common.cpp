@@ -27,10 +27,14 @@ skin::ImageLimits ImageOptions::limits() const {
   return l;
 }
 
-void add_common_options(CLI::App& sub, CommonOptions& o) {
-  sub.add_option("-m,--model", o.model,
-                 "Model directory (model.pt + manifest.json); default: $SKINSCAN_MODEL, else the bundled model")
-      ->group("Model");
+void add_common_options(CLI::App& sub, CommonOptions& o, std::vector<std::string>* models) {
+  const std::string help =
+      "Model directory (model.pt + manifest.json); default: $SKINSCAN_MODEL, else the bundled model";
+  if (models)
+    sub.add_option("-m,--model", *models, help + " (repeatable: several models over one read of the images)")
+        ->group("Model");
+  else
+    sub.add_option("-m,--model", o.model, help)->group("Model");
   sub.add_option("-t,--threads", o.threads, "Inference threads (0: $OMP_NUM_THREADS if set, else all cores)")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str()

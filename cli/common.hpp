@@ -26,7 +26,9 @@ struct ImageOptions {
   skin::ImageLimits limits() const;
 };
 
-void add_common_options(CLI::App& sub, CommonOptions& options);
+// With `models`, -m is repeatable and collects every model given (evaluate -m A -m B); the
+// caller moves a single one into options.model.
+void add_common_options(CLI::App& sub, CommonOptions& options, std::vector<std::string>* models = nullptr);
 // --batch-size and --decode-threads of the streaming pipeline (batch, evaluate).
 void add_pipeline_options(CLI::App& sub, skin::PipelineOptions& options);
 void add_image_options(CLI::App& sub, ImageOptions& options);

@@ -120,7 +120,7 @@ Subcommand setup_compare(CLI::App& app) {
   sub->footer(std::string("Examples:\n  skinscan compare old.json new.json\n"
                           "  skinscan compare old.json new.json --per-image old.csv new.csv\n"
                           "  skinscan compare baseline.json candidate.json --max-drop 0.01 --junit compare.xml\n") +
-              kExitCodesHelp);
+              docs_line("evaluate.md and docs/ci.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }
 

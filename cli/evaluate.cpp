@@ -15,6 +15,7 @@
 #include "skin/evaluation/compare.hpp"
 #include "skin/evaluation/gates.hpp"
 #include "skin/evaluation/junit.hpp"
+#include "skin/evaluation/leaderboard.hpp"
 #include "skin/evaluation/plots.hpp"
 #include "skin/evaluation/report.hpp"
 #include "skin/evaluation/report_text.hpp"
@@ -49,6 +50,8 @@ struct EvaluateOptions {
   bool strict = false;
   bool shift = false;  // --shift given
   std::string shift_list;
+  std::vector<std::string> models;  // -m, repeatable
+  skin::LeaderboardOptions leaderboard;
 };
 
 // Everything that can be checked before the first image is read: gates (metric names, values,
@@ -73,15 +76,117 @@ skin::GateSpec check_before_work(const EvaluateOptions& o) {
   if (o.shift && !o.predictions.empty())
     throw skin::Error(skin::ErrorKind::usage,
                       "--shift runs the model on corrupted images: it cannot score --predictions");
+  if (o.models.size() > 1) {
+    const char* single_only = o.shift                      ? "--shift"
+                              : !o.predictions.empty()     ? "--predictions"
+                              : !o.per_image.empty()       ? "--per-image"
+                              : !o.plots.empty()           ? "--plots"
+                              : !o.save_thresholds.empty() ? "--save-thresholds"
+                                                           : nullptr;
+    if (single_only)
+      throw skin::Error(skin::ErrorKind::usage,
+                        fmt::format("{} takes one model; {} were given with -m", single_only, o.models.size()));
+    skin::validate_leaderboard_options(o.leaderboard);
+  }
   for (const std::string* path : {&o.out, &o.per_image, &o.save_thresholds, &o.junit, &o.summary_md})
     skin::check_writable(*path);
   return gates;
 }
 
-int run(const EvaluateOptions& o) {
+skin::JunitSuite junit_suite(const nlohmann::json& report, const skin::Scoring& scoring,
+                             const std::vector<skin::GateResult>& results, double seconds,
+                             const std::string& started_at) {
+  skin::JunitSuite suite;
+  suite.name = "skinscan evaluate";
+  const nlohmann::json& model = report["model"];
+  if (model.value("kind", "") == "model")
+    suite.name += fmt::format(": {} {}", model.value("name", "?"), model.value("version", "?"));
+  suite.properties = skin::report_properties(report);
+  suite.gates = results;
+  suite.with_items_case = true;
+  for (const auto& f : scoring.failed) suite.item_errors.push_back(f.error);
+  suite.seconds = seconds;
+  suite.timestamp = started_at;
+  return suite;
+}
+
+// evaluate -m A -m B ...: every model over one read of the images, one report each (with its
+// gates), a leaderboard and paired tests against the first model.
+int run_many(const EvaluateOptions& o, const skin::GateSpec& gates, const skin::Dataset& dataset,
+             const skin::ReportOptions& ro, const skin::LabelMap& label_map,
+             std::chrono::steady_clock::time_point started, const std::string& started_at) {
+  std::vector<skin::Classifier> classifiers;
+  for (const auto& dir : o.models) {
+    CommonOptions one = o.common;
+    one.model = dir;
+    classifiers.push_back(load_classifier(one));
+  }
+  std::vector<skin::Classifier*> pointers;
+  for (auto& c : classifiers) pointers.push_back(&c);
+  if (!o.common.quiet)
+    for (std::size_t k = 1; k < classifiers.size(); ++k)
+      if (!skin::shares_preprocessing(classifiers[0], classifiers[k]))
+        std::fprintf(stderr, "skinscan: model %s preprocesses images unlike %s: its inputs are prepared separately\n",
+                     classifiers[k].manifest().name.c_str(), classifiers[0].manifest().name.c_str());
+  skin::PipelineOptions po = o.pipeline;
+  po.limits = o.image.limits();
+  std::size_t present = 0;
+  for (const auto& item : dataset.items) present += !item.path.empty();
+  skin::Progress progress(!o.common.quiet, present);
+  const std::vector<skin::Scoring> scorings = skin::score_with_models(
+      dataset, pointers, po, [&](const skin::PipelineStats& s) { progress.update(s.total, s.failed); }, label_map);
+  if (!o.common.quiet)
+    for (const auto& f : scorings[0].failed) std::fprintf(stderr, "skinscan: error: %s\n", f.error.c_str());
+
+  std::vector<nlohmann::json> reports;
+  std::vector<std::vector<skin::GateResult>> results;
+  std::vector<std::string> failures;
+  bool items_failed = false;
+  for (const auto& scoring : scorings) {
+    nlohmann::json report = skin::make_report(dataset, scoring, ro);
+    results.push_back(skin::evaluate_gates(report, gates));
+    report["gates"] = skin::gates_json(gates, results.back());
+    for (const auto& f : skin::gate_failures(results.back()))
+      failures.push_back(fmt::format("{}: {}", classifiers[reports.size()].manifest().name, f));
+    items_failed = items_failed || !scoring.failed.empty();
+    reports.push_back(std::move(report));
+  }
+  nlohmann::json board = skin::leaderboard(reports, scorings, o.leaderboard);
+  board["reports"] = reports;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!o.out.empty()) skin::write_json(o.out, board);
+  if (!o.junit.empty()) {
+    std::vector<skin::JunitSuite> suites;
+    for (std::size_t k = 0; k < reports.size(); ++k)
+      suites.push_back(junit_suite(reports[k], scorings[k], results[k], seconds, started_at));
+    skin::write_file_atomically(o.junit, skin::junit_xml(suites, "skinscan evaluate"));
+  }
+  if (!o.summary_md.empty()) {
+    std::string md = skin::leaderboard_markdown(board);
+    for (std::size_t k = 0; k < reports.size(); ++k)
+      md += "\n" + skin::summary_markdown(reports[k], results[k], gates.baseline_report);
+    if (o.summary_md == "-")
+      std::fputs(md.c_str(), stdout);
+    else
+      skin::append_or_write(o.summary_md, md);
+  }
+  if (o.json) {
+    skin::write_json("-", board);
+  } else if (o.summary_md != "-") {
+    std::fputs(skin::leaderboard_text(board).c_str(), stdout);
+    std::fflush(stdout);
+  }
+  if (o.strict)
+    for (const auto& scoring : scorings) skin::require_complete(scoring);
+  for (const auto& f : failures) std::fprintf(stderr, "skinscan: gate failed: %s\n", f.c_str());
+  return !failures.empty() ? kGateFailed : items_failed ? kItemsFailed : kOk;
+}
+
+int run(EvaluateOptions o) {
   const auto started = std::chrono::steady_clock::now();
   const std::string started_at = skin::now_iso8601();
   const skin::GateSpec gates = check_before_work(o);
+  if (o.models.size() == 1) o.common.model = o.models[0];
   skin::Dataset dataset = skin::load_dataset(o.dataset);
 
   const skin::LabelMap label_map = o.label_map.empty() ? skin::LabelMap{} : skin::parse_label_map(o.label_map);
@@ -91,6 +196,7 @@ int run(const EvaluateOptions& o) {
     ro.thresholds = skin::load_thresholds(o.thresholds)["thresholds"];
     ro.thresholds_source = o.thresholds;
   }
+  if (o.models.size() > 1) return run_many(o, gates, dataset, ro, label_map, started, started_at);
   std::vector<skin::Corruption> corruptions;
   if (o.shift) corruptions = skin::parse_corruptions(o.shift_list.empty() ? "all" : o.shift_list);
   skin::Scoring scoring;
@@ -130,15 +236,8 @@ int run(const EvaluateOptions& o) {
   if (!o.per_image.empty()) skin::write_file_atomically(o.per_image, skin::per_image_csv(scoring));
   if (!o.plots.empty()) skin::write_evaluation_plots(o.plots, scoring, report);
   if (!o.junit.empty()) {
-    skin::JunitSuite suite;
-    suite.name = "skinscan evaluate";
-    suite.properties = skin::report_properties(report);
-    suite.gates = results;
-    suite.with_items_case = true;
-    for (const auto& f : scoring.failed) suite.item_errors.push_back(f.error);
-    suite.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    suite.timestamp = started_at;
-    skin::write_file_atomically(o.junit, skin::junit_xml(suite));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    skin::write_file_atomically(o.junit, skin::junit_xml(junit_suite(report, scoring, results, seconds, started_at)));
   }
   if (!o.summary_md.empty()) {
     const std::string md = skin::summary_markdown(report, results, gates.baseline_report);
@@ -268,7 +367,10 @@ Subcommand setup_evaluate(CLI::App& app) {
   sub->add_flag("--strict", o->strict, "Missing predictions or predictions without a label are an error (exit 1)")
       ->group("Gates");
   add_pipeline_options(*sub, o->pipeline);
-  add_common_options(*sub, o->common);
+  add_common_options(*sub, o->common, &o->models);
+  sub->add_option("--sort-by", o->leaderboard.sort_by, "With several -m: the leaderboard's metric")
+      ->capture_default_str()
+      ->group("Model");
   sub->footer(
       std::string(
           "Examples:\n"
@@ -278,10 +380,14 @@ Subcommand setup_evaluate(CLI::App& app) {
           "  skinscan evaluate --data DIR --fail-under balanced_accuracy=0.6 --fail-over ece=0.05\n"
           "  skinscan evaluate --data DIR --split LIST --shift blur,jpeg,noise --out report.json --plots plots/\n"
           "  skinscan evaluate --data DIR --shift --fail-under shift_mean_balanced_accuracy=0.5\n"
+          "  skinscan evaluate --data DIR --split LIST --fail-under balanced_accuracy=0.6 --junit junit.xml \\\n"
+          "      --summary-md \"$GITHUB_STEP_SUMMARY\"\n"
+          "  skinscan evaluate -m models/a -m models/b -m models/c --data DIR --split LIST --bootstrap 1000 \\\n"
+          "      --out leaderboard.json   # one read of the images, a sorted table, paired tests against a\n"
           "Metrics: accuracy balanced_accuracy macro_f1 macro_precision macro_recall weighted_f1\n"
           "cohen_kappa macro_auc top_2_accuracy top_3_accuracy ece mce brier nll aurc; with --shift also\n"
           "shift_mean_balanced_accuracy shift_mean_corruption_error shift_worst_balanced_accuracy.\n") +
-      kExitCodesHelp);
+      docs_line("evaluate.md and docs/ci.md") + kExitCodesHelp);
   return {sub, [o, shift_option] {
             o->shift = shift_option->count() > 0;
             return run(*o);

@@ -2,6 +2,7 @@
 // one place that maps an error to its code.
 #pragma once
 #include <exception>
+#include <string>
 
 #include "skin/core/error.hpp"
 
@@ -18,6 +19,9 @@ enum ExitCode : int {
 inline constexpr const char* kExitCodesHelp =
     "Exit codes: 0 all ok; 1 usage, model, data file or output error; 2 some items failed (each reported);\n"
     "3 a gate failed (evaluate, compare --max-drop); 130 interrupted (results written so far are kept).";
+
+// The --help line that points to a subcommand's page in the source tree's docs/.
+inline std::string docs_line(const char* page) { return std::string("Documentation: docs/") + page + "\n"; }
 
 // An error that reaches main() stopped the whole run (per-item failures are recorded and
 // counted where they happen, and give kItemsFailed). Every kind of whole-run error is exit 1:

@@ -200,7 +200,7 @@ Subcommand setup_explain(CLI::App& app) {
                           "  skinscan explain --faithfulness --method gradcampp --out faith.json val_images/\n"
                           "Risk rule: summed malignant probability >= 0.5 high, >= 0.2 moderate, else low.\n"
                           "Unsure when the top probability < 0.5 or its margin to the second < 0.15.\n") +
-              kExitCodesHelp);
+              docs_line("explain.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }
 

@@ -33,7 +33,7 @@ Subcommand setup_merge(CLI::App& app) {
                           "  skinscan merge submission.csv shard-*.csv\n"
                           "All N shards of one run must be given once each, from the same model and input list;\n"
                           "otherwise nothing is written and the message names the file and the problem.\n") +
-              kExitCodesHelp);
+              docs_line("slurm.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }
 

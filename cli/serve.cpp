@@ -111,7 +111,7 @@ Subcommand setup_serve(CLI::App& app) {
                   "  curl -F file=@lesion.jpg http://127.0.0.1:8080/v1/classify\n"
                   "  curl --data-binary @lesion.jpg 'http://127.0.0.1:8080/v1/explain?format=png' > overlay.png\n"
                   "--quiet turns off the access log (one line per request on stderr).\n") +
-      kExitCodesHelp);
+      docs_line("serve.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }
 

@@ -21,3 +21,18 @@ make_imagefolder() {
   cp "$GOOD/cmyk.jpg" "$GOOD/sixteen.png" "$WORK/folder/nv/"
   cp "$BAD/empty.jpg" "$WORK/folder/nv/broken.jpg"
 }
+
+# make_bn_model DIR: a small scripted network with batch norm, and its manifest.
+make_bn_model() {
+  mkdir -p "$1"
+  py "
+import json, torch
+from torch import nn
+torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 7))
+torch.jit.script(net.eval()).save('$1/model.pt')
+json.dump({'schema_version': 1, 'name': 'bn-tiny', 'version': '0.1.0',
+           'labels': ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'],
+           'input': {'width': 32, 'height': 32, 'mean': [0.5] * 3, 'std': [0.25] * 3}}, open('$1/manifest.json', 'w'))
+"
+}

@@ -610,4 +610,75 @@ test_evaluate_summary_markdown_golden() {
   diff -u "$SKINSCAN_SOURCE/tests/ci/summary.golden.md" "$WORK/got.md" || fail "Markdown summary differs from tests/ci/summary.golden.md"
 }
 
+test_evaluate_many_models_one_read_leaderboard() {
+  make_imagefolder
+  rm "$WORK/folder/nv/broken.jpg"
+  make_bn_model "$WORK/bn"
+  # A model that preprocesses differently (another input size and normalisation: decoded apart).
+  py "
+import json
+m = json.load(open('$WORK/bn/manifest.json'))
+m['input'].update(width=40, height=40, mean=[0.4, 0.5, 0.6])
+json.dump(m, open('$WORK/bn/manifest.json', 'w'))
+"
+  local models=("$TINY7" "$FX/models/tiny7_coarse" "$FX/models/tiny7_ensemble" "$WORK/bn")
+  run "$SKINSCAN" evaluate -m "${models[0]}" -m "${models[1]}" -m "${models[2]}" -m "${models[3]}" \
+    --data "$WORK/folder" --bootstrap 200 --seed 5 --fail-under accuracy=0 --out "$WORK/board.json" --junit "$WORK/j.xml" \
+    --summary-md "$WORK/s.md"
+  expect_rc 0
+  expect_err "model bn-tiny preprocesses images unlike tiny7: its inputs are prepared separately"
+  expect_out "rank  model"
+  for k in 0 1 2 3; do
+    "$SKINSCAN" evaluate -m "${models[$k]}" --data "$WORK/folder" --bootstrap 200 --seed 5 --out "$WORK/single$k.json" \
+      --per-image "$WORK/single$k.csv" -q >/dev/null || fail "single run of model $k failed"
+  done
+  xmllint --noout --schema "$SKINSCAN_SOURCE/tests/ci/junit.xsd" "$WORK/j.xml" 2>/dev/null || fail "JUnit of several models does not validate"
+  grep -qF "## skinscan leaderboard (sorted by balanced_accuracy)" "$WORK/s.md" || fail "summary lacks the leaderboard"
+  py "
+import csv, json
+from scipy.stats import binomtest
+b = json.load(open('$WORK/board.json'))
+assert len(b['reports']) == 4 and len(b['rows']) == 4 and len(b['pairwise']) == 3
+# Each model's report is the report of a run of that model alone (one read of the images changes nothing).
+for k in range(4):
+    one = json.load(open(f'$WORK/single{k}.json'))
+    many = b['reports'][k]
+    assert many['model']['name'] == one['model']['name']
+    for name, v in one['metrics'].items():
+        assert (v is None and many['metrics'][name] is None) or abs(many['metrics'][name] - v) < 1e-12, (k, name)
+    assert many['confusion_matrix'] == one['confusion_matrix'], k
+    assert many['gates']['results'][0]['gate'] == 'accuracy=0'
+# Rows sorted by balanced accuracy, descending, ranks 1..4.
+values = [r['metric'] for r in b['rows']]
+assert values == sorted(values, reverse=True) and [r['rank'] for r in b['rows']] == [1, 2, 3, 4], values
+# McNemar against the first model, from the single runs' per-image files (scipy's exact binomial test).
+def correct(k):
+    return {r['id']: r['correct'] == '1' for r in csv.DictReader(open(f'$WORK/single{k}.csv'))}
+ref = correct(0)
+for k in (1, 2, 3):
+    other = correct(k)
+    a = sum(ref[i] and not other[i] for i in ref)
+    c = sum(other[i] and not ref[i] for i in ref)
+    p = b['pairwise'][k - 1]
+    assert p['paired_images'] == 5 and p['mcnemar']['right_only_in_reference'] == a and p['mcnemar']['right_only_in_model'] == c
+    expected = 1.0 if a + c == 0 else binomtest(min(a, c), a + c, 0.5).pvalue
+    assert abs(p['mcnemar']['p_value'] - expected) < 1e-9, (p['mcnemar'], expected)
+    d = p['balanced_accuracy_difference']
+    est = b['reports'][k]['metrics']['balanced_accuracy'] - b['reports'][0]['metrics']['balanced_accuracy']
+    assert abs(d['estimate'] - est) < 1e-12 and d['ci'][0] <= d['estimate'] + 1e-12 <= d['ci'][1] + 2e-12 and 0 < d['p_value'] <= 1
+"
+  # Refused before any image is read: classes that differ, and options that take one model.
+  run "$SKINSCAN" evaluate -m "$TINY7" -m "$TINY2" --data "$WORK/folder" --label-map "MEL=mel,NV=nv,BCC=-,AKIEC=-,BKL=-,DF=-,VASC=-"
+  expect_rc 1
+  run "$SKINSCAN" evaluate -m "$TINY7" -m "$TINY2" --data "$WORK/folder"
+  expect_rc 1
+  expect_err "model 'tiny2' has classes (benign, malignant) but the dataset has (mel, nv)"
+  run "$SKINSCAN" evaluate -m "$TINY7" -m "$TINY7" --data "$WORK/nonexistent" --shift
+  expect_rc 1
+  expect_err "--shift takes one model; 2 were given with -m"
+  run "$SKINSCAN" evaluate -m "$TINY7" -m "$TINY7" --data "$WORK/nonexistent" --sort-by speed
+  expect_rc 1
+  expect_err "--sort-by 'speed': unknown metric (use accuracy, "
+}
+
 "$1"

@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "skin/core/json_text.hpp"
@@ -82,18 +84,27 @@ std::string gate_result_line(const GateResult& r) {
   return line + fmt::format(", threshold {:.4f}", r.threshold);
 }
 
-std::string junit_xml(const JunitSuite& suite) {
-  std::size_t tests = suite.gates.size() + (suite.with_items_case ? 1 : 0), failures = 0;
+namespace {
+
+std::size_t case_count(const JunitSuite& suite) { return suite.gates.size() + (suite.with_items_case ? 1 : 0); }
+
+std::size_t failure_count(const JunitSuite& suite) {
+  std::size_t failures = 0;
   for (const auto& g : suite.gates) failures += !g.passed();
-  if (suite.with_items_case && !suite.item_errors.empty()) ++failures;
-  const std::string counts = fmt::format("tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{:.3f}\"",
-                                         tests, failures, suite.seconds);
-  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  x += fmt::format("<testsuites name=\"{}\" {}>\n", xml_escape(suite.name), counts);
+  return failures + (suite.with_items_case && !suite.item_errors.empty() ? 1 : 0);
+}
+
+std::string counts(std::size_t tests, std::size_t failures, double seconds) {
+  return fmt::format("tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{:.3f}\"", tests, failures,
+                     seconds);
+}
+
+std::string suite_xml(const JunitSuite& suite) {
   std::string timestamp = suite.timestamp;
   if (!timestamp.empty() && timestamp.back() == 'Z') timestamp.pop_back();
-  x += fmt::format("  <testsuite name=\"{}\" {} timestamp=\"{}\" hostname=\"{}\">\n", xml_escape(suite.name), counts,
-                   xml_escape(timestamp), xml_escape(hostname()));
+  std::string x = fmt::format("  <testsuite name=\"{}\" {} timestamp=\"{}\" hostname=\"{}\">\n", xml_escape(suite.name),
+                              counts(case_count(suite), failure_count(suite), suite.seconds), xml_escape(timestamp),
+                              xml_escape(hostname()));
   x += "    <properties>\n";
   for (const auto& [name, value] : suite.properties)
     x += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", xml_escape(name), xml_escape(value));
@@ -120,8 +131,20 @@ std::string junit_xml(const JunitSuite& suite) {
     }
     x += "    </testcase>\n";
   }
-  x += "  </testsuite>\n</testsuites>\n";
-  return x;
+  return x + "  </testsuite>\n";
+}
+
+}  // namespace
+
+std::string junit_xml(const std::vector<JunitSuite>& suites, const std::string& name) {
+  std::size_t tests = 0, failures = 0;
+  double seconds = 0;
+  for (const auto& s : suites)
+    tests += case_count(s), failures += failure_count(s), seconds = std::max(seconds, s.seconds);
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  x += fmt::format("<testsuites name=\"{}\" {}>\n", xml_escape(name), counts(tests, failures, seconds));
+  for (const auto& s : suites) x += suite_xml(s);
+  return x + "</testsuites>\n";
 }
 
 }  // namespace skin

@@ -46,12 +46,19 @@ int find_label(const std::vector<std::string>& labels, const std::string& label)
   return -1;
 }
 
-std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifier& classifier,
-                                               const PipelineOptions& options, std::size_t variant_count,
-                                               const std::function<void(const PipelineStats&)>& progress,
-                                               const LabelMap& label_map) {
+namespace {
+
+// A model's side of a scoring: its classes after the label map, its malignant classes, its
+// identity, and the map itself; refuses a model that does not cover the dataset's classes.
+struct ModelSide {
+  Scoring base;
+  ResolvedLabels resolved;
+};
+
+ModelSide model_side(const Dataset& dataset, Classifier& classifier, const LabelMap& label_map) {
   const Manifest& m = classifier.manifest();
-  Scoring s;
+  ModelSide side{Scoring{}, resolve_labels(m.labels, label_map)};
+  Scoring& s = side.base;
   s.labels = m.labels;
   s.malignant = m.malignant;
   s.feature_statistics = m.feature_statistics;
@@ -61,7 +68,7 @@ std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifie
               {"directory", classifier.directory()},
               {"manifest_sha256", sha256_file(classifier.directory() + "/manifest.json")},
               {"temperature", m.temperature}};
-  const ResolvedLabels resolved = resolve_labels(m.labels, label_map);
+  const ResolvedLabels& resolved = side.resolved;
   if (!resolved.identity) {
     s.labels = resolved.labels;
     s.malignant.clear();
@@ -75,32 +82,56 @@ std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifie
   }
   if (!label_map.empty()) s.label_map = resolved.describe();
   check_label_space(dataset, s, "model '" + m.name + "'");  // before any image is decoded
+  return side;
+}
+
+void add_scored(Scoring& into, const ResolvedLabels& resolved, const LabeledItem& item, const std::vector<float>& p,
+                const std::vector<float>& raw) {
+  std::vector<double> probabilities(p.begin(), p.end());
+  if (resolved.identity) {
+    into.scored.push_back({item.id, item.path, truth_index(into, item), std::move(probabilities),
+                           std::vector<double>(raw.begin(), raw.end())});
+  } else {  // merged columns have no raw score
+    into.scored.push_back({item.id, item.path, truth_index(into, item), resolved.apply(probabilities.data()), {}});
+  }
+}
+
+// The dataset's items with a file (and the ids of those without, as `missing`).
+struct PresentItems {
   std::vector<std::string> paths;
-  std::vector<const LabeledItem*> present;
+  std::vector<const LabeledItem*> items;
+  std::vector<std::string> missing;
+};
+
+PresentItems present_items(const Dataset& dataset) {
+  PresentItems present;
   for (const auto& item : dataset.items) {
     if (item.path.empty()) {
-      s.missing.push_back(item.id);
+      present.missing.push_back(item.id);
     } else {
-      paths.push_back(item.path);
-      present.push_back(&item);
+      present.paths.push_back(item.path);
+      present.items.push_back(&item);
     }
   }
-  std::vector<Scoring> out(1 + variant_count, s);
-  auto add = [&](Scoring& into, const LabeledItem& item, const std::vector<float>& p, const std::vector<float>& raw) {
-    std::vector<double> probabilities(p.begin(), p.end());
-    if (resolved.identity) {
-      into.scored.push_back({item.id, item.path, truth_index(into, item), std::move(probabilities),
-                             std::vector<double>(raw.begin(), raw.end())});
-    } else {  // merged columns have no raw score
-      into.scored.push_back({item.id, item.path, truth_index(into, item), resolved.apply(probabilities.data()), {}});
-    }
-  };
-  InputSource source(paths);
+  return present;
+}
+
+}  // namespace
+
+std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifier& classifier,
+                                               const PipelineOptions& options, std::size_t variant_count,
+                                               const std::function<void(const PipelineStats&)>& progress,
+                                               const LabelMap& label_map) {
+  ModelSide side = model_side(dataset, classifier, label_map);
+  const PresentItems present = present_items(dataset);
+  side.base.missing = present.missing;
+  std::vector<Scoring> out(1 + variant_count, side.base);
+  InputSource source(present.paths);
   std::size_t k = 0;
   classify_stream(
       source, classifier, options,
       [&](Prediction&& p) {
-        const LabeledItem& item = *present[k++];
+        const LabeledItem& item = *present.items[k++];
         if (!p.ok()) {
           for (auto& scoring : out) scoring.failed.push_back({item.id, item.path, p.error});
           return;
@@ -108,10 +139,51 @@ std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifie
         if (p.variants.size() != variant_count)
           throw Error(ErrorKind::usage,
                       fmt::format("{}: {} variants, expected {}", item.path, p.variants.size(), variant_count));
-        add(out[0], item, p.probabilities, p.scores);
+        add_scored(out[0], side.resolved, item, p.probabilities, p.scores);
         if (!p.pooled_features.empty()) out[0].feature_moments.add(p.pooled_features);
         for (std::size_t v = 0; v < variant_count; ++v)
-          add(out[v + 1], item, p.variants[v].probabilities, p.variants[v].scores);
+          add_scored(out[v + 1], side.resolved, item, p.variants[v].probabilities, p.variants[v].scores);
+      },
+      progress);
+  return out;
+}
+
+std::vector<Scoring> score_with_models(const Dataset& dataset, const std::vector<Classifier*>& classifiers,
+                                       const PipelineOptions& options,
+                                       const std::function<void(const PipelineStats&)>& progress,
+                                       const LabelMap& label_map) {
+  std::vector<ModelSide> sides;
+  for (Classifier* c : classifiers) sides.push_back(model_side(dataset, *c, label_map));
+  for (std::size_t m = 1; m < sides.size(); ++m)
+    if (sides[m].base.labels != sides[0].base.labels)
+      throw Error(ErrorKind::usage,
+                  fmt::format("models '{}' ({}) and '{}' ({}) have different classes; compare them after a common "
+                              "--label-map",
+                              classifiers[0]->manifest().name, fmt::join(sides[0].base.labels, ", "),
+                              classifiers[m]->manifest().name, fmt::join(sides[m].base.labels, ", ")));
+  const PresentItems present = present_items(dataset);
+  std::vector<Scoring> out;
+  for (auto& side : sides) {
+    side.base.missing = present.missing;
+    out.push_back(side.base);
+  }
+  PipelineOptions plain = options;
+  plain.variants = nullptr;
+  InputSource source(present.paths);
+  std::size_t k = 0;
+  classify_stream_models(
+      source, classifiers, plain,
+      [&](std::vector<Prediction>&& predictions) {
+        const LabeledItem& item = *present.items[k++];
+        for (std::size_t m = 0; m < predictions.size(); ++m) {
+          const Prediction& p = predictions[m];
+          if (!p.ok()) {
+            out[m].failed.push_back({item.id, item.path, p.error});
+            continue;
+          }
+          add_scored(out[m], sides[m].resolved, item, p.probabilities, p.scores);
+          if (!p.pooled_features.empty()) out[m].feature_moments.add(p.pooled_features);
+        }
       },
       progress);
   return out;

@@ -21,17 +21,50 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
+bool same_preprocessing(const InputSpec& a, const InputSpec& b) {
+  return a.width == b.width && a.height == b.height && a.resize == b.resize && a.color_order == b.color_order &&
+         a.scale == b.scale && a.mean == b.mean && a.std == b.std && a.shades_of_gray_p == b.shades_of_gray_p;
+}
+
+// How the models of one run share work: one decode per distinct input size (JPEGs are decoded
+// at reduced scale for the size asked, so models of one size see the same pixels they would
+// alone), one preprocessing per distinct InputSpec.
+struct Sharing {
+  std::vector<cv::Size> decode_sizes;
+  std::vector<InputSpec> specs;          // one per preprocessing group
+  std::vector<std::size_t> spec_decode;  // preprocessing group -> decode size
+  std::vector<std::size_t> model_spec;   // model -> preprocessing group
+
+  explicit Sharing(const std::vector<Classifier*>& models) {
+    for (Classifier* m : models) {
+      const InputSpec& spec = m->manifest().input;
+      std::size_t g = 0;
+      while (g < specs.size() && !same_preprocessing(specs[g], spec)) ++g;
+      if (g == specs.size()) {
+        const cv::Size size(spec.width, spec.height);
+        std::size_t d = 0;
+        while (d < decode_sizes.size() && decode_sizes[d] != size) ++d;
+        if (d == decode_sizes.size()) decode_sizes.push_back(size);
+        specs.push_back(spec);
+        spec_decode.push_back(d);
+      }
+      model_spec.push_back(g);
+    }
+  }
+};
+
 struct Slot {
   Prediction prediction;
-  std::vector<float> input;  // `rows` preprocessed images: the decoded one, then its variants
+  // Per preprocessing group, `rows` preprocessed images: the decoded one, then its variants.
+  std::vector<std::vector<float>> inputs;
   std::size_t rows = 0;
 };
 
 class Stream {
  public:
-  Stream(InputSource& source, Classifier& classifier, const PipelineOptions& options)
+  Stream(InputSource& source, const Sharing& sharing, const PipelineOptions& options)
       : source_(source),
-        classifier_(classifier),
+        sharing_(sharing),
         options_(options),
         window_(options.window ? options.window : 4 * std::max<std::size_t>(1, options.batch_size)) {}
 
@@ -103,15 +136,22 @@ class Stream {
     if (!item.error.empty()) return slot;
     auto t0 = Clock::now();
     try {
-      const InputSpec& spec = classifier_.manifest().input;
-      cv::Mat image = load_image(item.path, options_.limits, cv::Size(spec.width, spec.height));
-      std::vector<cv::Mat> images{image};
-      if (options_.variants)
-        for (auto& variant : options_.variants(image, slot.prediction.id)) images.push_back(std::move(variant));
-      const std::size_t size = classifier_.input_size();
-      slot.input.resize(size * images.size());
-      for (std::size_t i = 0; i < images.size(); ++i) preprocess_into(images[i], spec, slot.input.data() + i * size);
-      slot.rows = images.size();
+      slot.inputs.resize(sharing_.specs.size());
+      for (std::size_t d = 0; d < sharing_.decode_sizes.size(); ++d) {
+        cv::Mat image = load_image(item.path, options_.limits, sharing_.decode_sizes[d]);
+        std::vector<cv::Mat> images{image};
+        if (options_.variants)
+          for (auto& variant : options_.variants(image, slot.prediction.id)) images.push_back(std::move(variant));
+        for (std::size_t g = 0; g < sharing_.specs.size(); ++g) {
+          if (sharing_.spec_decode[g] != d) continue;
+          const InputSpec& spec = sharing_.specs[g];
+          const std::size_t size = std::size_t(3) * std::size_t(spec.width) * std::size_t(spec.height);
+          slot.inputs[g].resize(size * images.size());
+          for (std::size_t i = 0; i < images.size(); ++i)
+            preprocess_into(images[i], spec, slot.inputs[g].data() + i * size);
+        }
+        slot.rows = images.size();
+      }
     } catch (const Error& e) {
       slot.prediction.error = e.what();
     } catch (const std::exception& e) {  // e.g. out of memory inside the decoder
@@ -122,7 +162,7 @@ class Stream {
   }
 
   InputSource& source_;
-  Classifier& classifier_;
+  const Sharing& sharing_;
   const PipelineOptions& options_;
   const std::size_t window_;
   std::mutex mutex_;
@@ -151,18 +191,66 @@ std::vector<float> classify_rows(Classifier& classifier, const std::vector<float
   return scores;
 }
 
+// Runs `classifier` over the ok slots' rows of preprocessing group `group`, filling `predictions`
+// (one per slot, in order).
+void run_model(Classifier& classifier, std::vector<Slot>& batch, std::size_t group, const PipelineOptions& options,
+               std::vector<Prediction*>& predictions) {
+  std::vector<float> inputs;
+  for (const auto& slot : batch)
+    if (slot.prediction.ok()) inputs.insert(inputs.end(), slot.inputs[group].begin(), slot.inputs[group].end());
+  const std::size_t count = inputs.size() / classifier.input_size();
+  if (count == 0) return;
+  auto t_batch = Clock::now();
+  try {
+    std::vector<float> pooled;
+    std::vector<float> scores = classify_rows(classifier, inputs, count, options.batch_size, pooled);
+    const auto& statistics = classifier.manifest().feature_statistics;
+    const std::size_t channels = statistics ? statistics->mean.size() : 0;
+    std::vector<float> probs = scores_to_probabilities(scores, count, classifier.manifest());
+    const double per_item = ms_since(t_batch) / double(count);
+    const auto width = std::ptrdiff_t(classifier.num_classes());
+    std::ptrdiff_t offset = 0;
+    auto take = [&](std::vector<float>& p, std::vector<float>& sc) {
+      p.assign(probs.begin() + offset, probs.begin() + offset + width);
+      sc.assign(scores.begin() + offset, scores.begin() + offset + width);
+      offset += width;
+    };
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!batch[i].prediction.ok()) continue;
+      Prediction& p = *predictions[i];
+      if (!pooled.empty()) {  // the decoded image's row; variants are not measured
+        const auto* row = pooled.data() + std::size_t(offset / width) * channels;
+        p.pooled_features.assign(row, row + channels);
+      }
+      take(p.probabilities, p.scores);
+      p.variants.resize(batch[i].rows - 1);
+      for (auto& v : p.variants) take(v.probabilities, v.scores);
+      p.inference_ms = per_item * double(batch[i].rows);
+    }
+  } catch (const Error& e) {
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (batch[i].prediction.ok()) predictions[i]->error = fmt::format("{}: {}", batch[i].prediction.path, e.what());
+  }
+}
+
 }  // namespace
 
-PipelineStats classify_stream(InputSource& source, Classifier& classifier, const PipelineOptions& options,
-                              const std::function<void(Prediction&&)>& sink,
-                              const std::function<void(const PipelineStats&)>& progress) {
+bool shares_preprocessing(const Classifier& a, const Classifier& b) {
+  return same_preprocessing(a.manifest().input, b.manifest().input);
+}
+
+PipelineStats classify_stream_models(InputSource& source, const std::vector<Classifier*>& classifiers,
+                                     const PipelineOptions& options,
+                                     const std::function<void(std::vector<Prediction>&&)>& sink,
+                                     const std::function<void(const PipelineStats&)>& progress) {
+  if (classifiers.empty()) throw Error(ErrorKind::usage, "no model to run");
   // The workers are the parallelism for decoding; OpenCV's own thread pool would only compete.
   cv::setNumThreads(0);
   const auto t0 = Clock::now();
   PipelineStats stats;
-  Stream stream(source, classifier, options);
+  const Sharing sharing(classifiers);
+  Stream stream(source, sharing, options);
   stream.start();
-  std::vector<float> inputs;
   for (;;) {
     if (options.stop && options.stop->load()) {
       stats.interrupted = true;
@@ -170,46 +258,18 @@ PipelineStats classify_stream(InputSource& source, Classifier& classifier, const
     }
     std::vector<Slot> batch = stream.take_batch();
     if (batch.empty()) break;
-    inputs.clear();
-    for (const auto& slot : batch)
-      if (slot.prediction.ok()) inputs.insert(inputs.end(), slot.input.begin(), slot.input.end());
-    const std::size_t count = inputs.size() / classifier.input_size();
-    if (count > 0) {
-      auto t_batch = Clock::now();
-      try {
-        std::vector<float> pooled;
-        std::vector<float> scores = classify_rows(classifier, inputs, count, options.batch_size, pooled);
-        const auto& statistics = classifier.manifest().feature_statistics;
-        const std::size_t channels = statistics ? statistics->mean.size() : 0;
-        std::vector<float> probs = scores_to_probabilities(scores, count, classifier.manifest());
-        const double per_item = ms_since(t_batch) / double(count);
-        const auto width = std::ptrdiff_t(classifier.num_classes());
-        std::ptrdiff_t offset = 0;
-        auto take = [&](std::vector<float>& p, std::vector<float>& sc) {
-          p.assign(probs.begin() + offset, probs.begin() + offset + width);
-          sc.assign(scores.begin() + offset, scores.begin() + offset + width);
-          offset += width;
-        };
-        for (auto& slot : batch) {
-          if (!slot.prediction.ok()) continue;
-          if (!pooled.empty()) {  // the decoded image's row; variants are not measured
-            const auto* row = pooled.data() + std::size_t(offset / width) * channels;
-            slot.prediction.pooled_features.assign(row, row + channels);
-          }
-          take(slot.prediction.probabilities, slot.prediction.scores);
-          slot.prediction.variants.resize(slot.rows - 1);
-          for (auto& v : slot.prediction.variants) take(v.probabilities, v.scores);
-          slot.prediction.inference_ms = per_item * double(slot.rows);
-        }
-      } catch (const Error& e) {
-        for (auto& slot : batch)
-          if (slot.prediction.ok()) slot.prediction.error = fmt::format("{}: {}", slot.prediction.path, e.what());
-      }
+    // One prediction per model per item, each starting as the decoded item's record.
+    std::vector<std::vector<Prediction>> per_item(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) per_item[i].assign(classifiers.size(), batch[i].prediction);
+    for (std::size_t m = 0; m < classifiers.size(); ++m) {
+      std::vector<Prediction*> predictions;
+      for (auto& item : per_item) predictions.push_back(&item[m]);
+      run_model(*classifiers[m], batch, sharing.model_spec[m], options, predictions);
     }
-    for (auto& slot : batch) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
       ++stats.total;
-      if (!slot.prediction.ok()) ++stats.failed;
-      sink(std::move(slot.prediction));
+      if (!batch[i].prediction.ok()) ++stats.failed;
+      sink(std::move(per_item[i]));
     }
     stats.seconds = ms_since(t0) / 1000.0;
     if (progress) progress(stats);
@@ -217,6 +277,13 @@ PipelineStats classify_stream(InputSource& source, Classifier& classifier, const
   stream.shut_down();
   stats.seconds = ms_since(t0) / 1000.0;
   return stats;
+}
+
+PipelineStats classify_stream(InputSource& source, Classifier& classifier, const PipelineOptions& options,
+                              const std::function<void(Prediction&&)>& sink,
+                              const std::function<void(const PipelineStats&)>& progress) {
+  return classify_stream_models(
+      source, {&classifier}, options, [&](std::vector<Prediction>&& p) { sink(std::move(p[0])); }, progress);
 }
 
 }  // namespace skin

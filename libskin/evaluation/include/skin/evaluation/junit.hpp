@@ -31,7 +31,9 @@ std::vector<std::pair<std::string, std::string>> report_properties(const nlohman
 // "kind gate: measured VALUE (95% CI [lo, hi]), threshold T" for a test case's output.
 std::string gate_result_line(const GateResult& result);
 
-// The XML document: <testsuites> holding the one <testsuite>; text escaped, invalid UTF-8 replaced.
-std::string junit_xml(const JunitSuite& suite);
+// The XML document: <testsuites> holding the suites (one per model of a run); text escaped,
+// invalid UTF-8 replaced.
+std::string junit_xml(const std::vector<JunitSuite>& suites, const std::string& name);
+inline std::string junit_xml(const JunitSuite& suite) { return junit_xml({suite}, suite.name); }
 
 }  // namespace skin

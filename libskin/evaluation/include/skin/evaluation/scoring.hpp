@@ -56,6 +56,14 @@ std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifie
                                                const std::function<void(const PipelineStats&)>& progress = {},
                                                const LabelMap& label_map = {});
 
+// Several models over one read of each image (pipeline.hpp's classify_stream_models): one Scoring
+// per model, in the order given, over the same items. Error(usage) when the models' classes differ
+// after `label_map` (their reports could not be compared).
+std::vector<Scoring> score_with_models(const Dataset& dataset, const std::vector<Classifier*>& classifiers,
+                                       const PipelineOptions& options,
+                                       const std::function<void(const PipelineStats&)>& progress = {},
+                                       const LabelMap& label_map = {});
+
 // Reads an ISIC submission CSV (image, then one column per class: 2018's MEL,NV,..., or 2019's with AK, SCC, UNK) or
 // skinscan's own batch CSV and matches its rows to the dataset by image id. `malignant` (lower-case labels) feeds the
 // binary view.

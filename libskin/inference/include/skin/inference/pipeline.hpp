@@ -47,4 +47,16 @@ PipelineStats classify_stream(InputSource& source, Classifier& classifier, const
                               const std::function<void(Prediction&&)>& sink,
                               const std::function<void(const PipelineStats&)>& progress = {});
 
+// Several models over one read of each image (evaluate -m A -m B ...): each file is decoded once
+// per distinct input size and preprocessed once per distinct preprocessing (InputSpec), then every
+// model runs its batch; `sink` gets one Prediction per model, in the order given. A forward-pass
+// error fails that model's predictions of the batch only.
+PipelineStats classify_stream_models(InputSource& source, const std::vector<Classifier*>& classifiers,
+                                     const PipelineOptions& options,
+                                     const std::function<void(std::vector<Prediction>&&)>& sink,
+                                     const std::function<void(const PipelineStats&)>& progress = {});
+
+// Whether two models preprocess images identically (so one decode and preprocessing serves both).
+bool shares_preprocessing(const Classifier& a, const Classifier& b);
+
 }  // namespace skin
