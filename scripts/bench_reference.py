@@ -24,12 +24,12 @@ def load(model_dir):
 
 def shades_of_gray_transform(p):
     """PIL image -> 3 x H x W float tensor in 0-1 after Shades of Gray with norm p (the model's
-    declared colour constancy, computed as training/color_constancy.py does for training)."""
+    declared colour constancy, computed as training/skintrain/color_constancy.py does for training)."""
     import numpy as np
     import torch
     from torchvision import transforms
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "training"))
-    from color_constancy import shades_of_gray_numpy
+    from skintrain.color_constancy import shades_of_gray_numpy
 
     def balance(image):
         balanced = shades_of_gray_numpy(np.asarray(image, dtype=np.float32), p)

@@ -100,7 +100,7 @@ def main():
     weights = convert(load_package(args.package_dir))
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import torch
-    from mobilenet import SkinMobileNetV2
+    from skintrain.mobilenet import SkinMobileNetV2
     model = SkinMobileNetV2()
     state = {("features_." + k[len("features."):]): torch.from_numpy(np.ascontiguousarray(v))
              for k, v in weights.items()}

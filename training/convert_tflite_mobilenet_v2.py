@@ -174,7 +174,7 @@ def check(weights, folder, labels_path):
     import torch
     from PIL import Image
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from mobilenet import SkinMobileNetV2
+    from skintrain.mobilenet import SkinMobileNetV2
     model = SkinMobileNetV2(num_classes=1000)
     state = {k: torch.from_numpy(v) for k, v in weights.items() if k.startswith("features_.")}
     state["fc.weight"] = torch.from_numpy(weights["imagenet_fc.weight"])

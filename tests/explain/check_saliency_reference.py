@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
-from color_constancy import shades_of_gray_numpy  # noqa: E402
+from skintrain.color_constancy import shades_of_gray_numpy  # noqa: E402
 
 TOLERANCE = 1e-4
 

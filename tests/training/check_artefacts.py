@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Unit checks of training/artefacts.py (train.py --artefacts): off is the identity and draws no
+"""Unit checks of training/skintrain/artefacts.py (train.py --artefacts): off is the identity and draws no
 random numbers; strokes cover the area geometry says (width x length); the black frame covers
 the area outside its circle, with the radius replayed from the same random draws; artefacts
 only darken; each artefact appears on about the asked share of images; a seed gives the same
@@ -11,8 +11,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
-import artefacts  # noqa: E402
-import train  # noqa: E402
+from skintrain import artefacts  # noqa: E402
+from skintrain import augment  # noqa: E402
 
 
 def check(condition, what):
@@ -26,8 +26,8 @@ before = gen.get_state()
 check(artefacts.add_artefacts(white, 0.0, gen) is white, "probability 0 must return the batch unchanged")
 check(torch.equal(gen.get_state(), before), "probability 0 must draw no random numbers")
 x8 = (torch.rand(4, 3, 96, 96, generator=torch.Generator().manual_seed(2)) * 255).to(torch.uint8)
-plain = train.augment(x8, 64, True, torch.Generator().manual_seed(3), shift=True)
-off = train.augment(x8, 64, True, torch.Generator().manual_seed(3), shift=True, artefacts=0.0)
+plain = augment.augment(x8, 64, True, torch.Generator().manual_seed(3), shift=True)
+off = augment.augment(x8, 64, True, torch.Generator().manual_seed(3), shift=True, artefacts=0.0)
 check(torch.equal(plain, off), "augment with artefacts off must equal the recipe without them")
 
 # A straight stroke covers width x length pixels (no caps at the ends).

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Unit checks of train.py's Fourier amplitude mixing against a numpy restatement: off is the
+"""Unit checks of training/skintrain/augment.py's Fourier amplitude mixing against a numpy restatement: off is the
 identity and draws no random numbers, lambda = 0 keeps the image, and a mixed image has its own
 phase spectrum with the amplitude spectrum (1 - lambda) * own + lambda * partner's."""
 import os
@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
-import train  # noqa: E402
+from skintrain import augment  # noqa: E402
 
 
 def check(condition, what):
@@ -20,12 +20,12 @@ def check(condition, what):
 x = torch.rand(6, 3, 24, 20, generator=torch.Generator().manual_seed(3)) * 0.5 + 0.25
 gen = torch.Generator().manual_seed(11)
 before = gen.get_state()
-check(train.amplitude_mix(x, 0.0, gen) is x, "probability 0 must return the batch unchanged")
+check(augment.amplitude_mix(x, 0.0, gen) is x, "probability 0 must return the batch unchanged")
 check(torch.equal(gen.get_state(), before), "probability 0 must draw no random numbers")
 
 # The same draws, made again here, give the partner and lambda of every image.
 gen = torch.Generator().manual_seed(5)
-out = train.amplitude_mix(x, 1.0, gen).numpy().astype(np.float64)
+out = augment.amplitude_mix(x, 1.0, gen).numpy().astype(np.float64)
 gen = torch.Generator().manual_seed(5)
 partner = torch.randperm(6, generator=gen).numpy()
 on = (torch.rand(6, generator=gen) < 1.0).numpy()

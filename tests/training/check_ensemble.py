@@ -15,9 +15,10 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
-import ensemble  # noqa: E402
-from color_constancy import shades_of_gray_numpy  # noqa: E402
-from train import LABELS, NORMALISATION, build_model  # noqa: E402
+from skintrain import model_ensemble as ensemble  # noqa: E402
+from skintrain.color_constancy import shades_of_gray_numpy  # noqa: E402
+from skintrain.labels import IMAGENET_MEAN, IMAGENET_STD, LABELS, NORMALISATION  # noqa: E402
+from skintrain.models import build_model  # noqa: E402
 
 
 def check(condition, what):
@@ -58,7 +59,7 @@ pixels = [rng.integers(0, 256, (224, 224, 3), dtype=np.uint8) for _ in range(2)]
 pixels[1][:, :, 2] //= 3  # a strong colour cast for Shades of Gray to remove
 x = torch.stack([torch.from_numpy(p).permute(2, 0, 1).float() / 255 for p in pixels])
 # The ensemble's own input is normalised (ImageNet mean/std by default); its graph undoes that.
-x_in = (x - torch.tensor(ensemble.IMAGENET_MEAN).view(1, 3, 1, 1)) / torch.tensor(ensemble.IMAGENET_STD).view(1, 3, 1, 1)
+x_in = (x - torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
 
 
 def normalised(images, spec):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks of training/teacher.py, the distillation teacher:
+"""Checks of the distillation teacher (training/skintrain/distill.py, used by training/teacher.py):
 1. distillation_loss against a numpy restatement of Hinton et al.'s T^2 * KL(teacher || student),
    to 1e-6, and a perturbed reference (T instead of T^2) must be told apart;
 2. Teacher.inputs + Teacher.logits give the probabilities `skinscan classify` gives for the same
@@ -18,8 +18,8 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
-import teacher  # noqa: E402
-import train  # noqa: E402
+from skintrain import distill as teacher  # noqa: E402
+from skintrain import labels  # noqa: E402
 
 
 def check(condition, what):
@@ -67,12 +67,12 @@ try:
 
     got = {}
     for folder in (base, with_cc):
-        model = teacher.Teacher(folder, train.LABELS)
+        model = teacher.Teacher(folder, labels.LABELS)
         batch = next(iter(model.inputs([image])))
         doc = json.loads(subprocess.run([skinscan, "classify", "--json", "--top-k", "7", "--model", folder, image],
                                         check=True, capture_output=True, text=True).stdout)
         result = doc["results"][0]
-        expected = np.array([result["probabilities"][label] for label in train.LABELS])
+        expected = np.array([result["probabilities"][label] for label in labels.LABELS])
         temperature = doc["model"]["temperature"]
         got[folder] = torch.softmax(model.logits(batch) / temperature, 1)[0].double().numpy()
         err = float(np.abs(got[folder] - expected).max())

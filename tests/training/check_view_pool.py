@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Unit checks of training/view_pool.py: allotment, drawing, that pooled features are exactly the
+"""Unit checks of training/skintrain/view_pool.py: allotment, drawing, that pooled features are exactly the
 frozen blocks' output on the same views, and that the disk cache is reused only for the same key."""
 import os
 import sys
@@ -8,7 +8,7 @@ import tempfile
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
-import view_pool  # noqa: E402
+from skintrain import view_pool  # noqa: E402
 
 
 def check(condition, what):

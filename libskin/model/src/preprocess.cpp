@@ -61,7 +61,7 @@ void preprocess_into(const cv::Mat& bgr, const InputSpec& spec, float* out) {
     add[c] = -spec.mean[c] / spec.std[c];
   }
   if (spec.shades_of_gray_p > 0) {
-    // Colour constancy on the resized image, as in training (training/color_constancy.py).
+    // Colour constancy on the resized image, as in training (training/skintrain/color_constancy.py).
     const auto gains = shades_of_gray_gains(resized, spec.shades_of_gray_p);
     for (int y = 0; y < resized.rows; ++y) {
       const auto* row = resized.ptr<cv::Vec3b>(y);

@@ -1,5 +1,5 @@
 // color_constancy_test.cpp: Shades of Gray against the training code's implementation
-// (training/color_constancy.py, via the fixture), and in preprocessing when a manifest asks for it
+// (training/skintrain/color_constancy.py, via the fixture), and in preprocessing when a manifest asks for it
 // (skin/model/color_constancy.hpp, skin/model/preprocess.hpp).
 #include "skin/model/color_constancy.hpp"
 

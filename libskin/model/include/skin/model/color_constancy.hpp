@@ -3,7 +3,7 @@
 // and each channel is scaled so that illuminant becomes neutral grey; values are clipped to
 // [0, 255]. A model asks for it in its manifest (input.color_constancy, p = 6 is the usual
 // choice in dermoscopy, Barata et al. 2015) because it was trained on normalised images. The
-// reference is training/color_constancy.py; tests hold the two to 1e-5 per pixel.
+// reference is training/skintrain/color_constancy.py; tests hold the two to 1e-5 per pixel.
 #pragma once
 #include <array>
 
