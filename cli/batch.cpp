@@ -117,7 +117,7 @@ int run(const BatchOptions& o) {
     sidecar.format = o.format;
     sidecar.model_name = m.name;
     sidecar.model_version = m.version;
-    sidecar.manifest_sha256 = skin::sha256_file(classifier.directory() + "/manifest.json");
+    sidecar.manifest_sha256 = classifier.manifest().file_sha256;
     sidecar.input_ids_sha256 = plan->ids_sha256;
     sidecar.inputs_total = plan->total;
     sidecar.inputs_in_shard = plan->paths.size();

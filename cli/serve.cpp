@@ -60,11 +60,7 @@ int run(const ServeOptions& o) {
     if (served) return;  // woken by the line below: the server had already stopped
     std::fprintf(stderr, "skinscan: %s: finishing requests in flight, then stopping\n",
                  signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    // Repeated in case the signal came before the server's accept loop had started.
-    while (!served) {
-      server.stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    server.stop();  // also when the accept loop has not started yet (HttpServer::stop)
   });
   server.serve();
   served = true;

@@ -221,6 +221,46 @@ PYEOF
   return 0
 }
 
+test_serve_stops_on_a_signal_sent_before_or_as_it_starts_listening() {
+  # A SIGTERM at any moment stops the server: at the listening line (the accept loop may not have
+  # started yet; once such a stop was lost) and a few milliseconds either side of it.
+  local delay
+  for delay in 0 0 0.001 0.003 0.01 0.03; do
+    "$SKINSCAN" serve --port 0 --quiet >"$WORK/early.out" 2>"$WORK/early.err" &
+    SERVER_PID=$!
+    for _ in $(seq 1 600); do grep -q "serving http://" "$WORK/early.err" 2>/dev/null && break; sleep 0.005; done
+    sleep "$delay"
+    kill -TERM "$SERVER_PID"
+    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$SERVER_PID" 2>/dev/null && { kill -KILL "$SERVER_PID"; fail "server still running 10 s after SIGTERM (delay $delay)"; }
+    wait "$SERVER_PID"
+    local rc=$?
+    SERVER_PID=""
+    [ "$rc" = 0 ] || fail "exit code $rc after an early SIGTERM (delay $delay)"
+  done
+}
+
+test_serve_classify_is_not_held_up_by_an_explanation() {
+  # Regression: an explanation held the model's lock, so every classify request waited for it.
+  # An occlusion map of the bundled model takes seconds; classify requests sent while it runs must
+  # be answered before it is.
+  start_server
+  curl -s -o "$WORK/explain.json" -w '%{http_code}' --data-binary @"$GOOD/baseline.jpg" \
+    "http://127.0.0.1:$PORT/v1/explain?method=occlusion" >"$WORK/explain.status" &
+  local explain_pid=$!
+  sleep 0.5
+  local i
+  for i in 1 2 3; do
+    http classify -F "file=@$GOOD/plain.png" "http://127.0.0.1:$PORT/v1/classify"
+    [ "$status" = 200 ] || fail "classify during an explanation: status $status"
+  done
+  kill -0 "$explain_pid" 2>/dev/null || fail "the explanation finished before the classify requests: cannot tell whether they waited"
+  wait "$explain_pid"
+  [ "$(cat "$WORK/explain.status")" = 200 ] || fail "explanation status $(cat "$WORK/explain.status")"
+  grep -q '"saliency"' "$WORK/explain.json" || fail "explanation lacks its saliency"
+  stop_server
+}
+
 test_serve_refuses_a_port_in_use_and_a_bad_model() {
   start_server
   "$SKINSCAN" serve --port "$PORT" >"$WORK/second.out" 2>"$WORK/second.err"

@@ -66,7 +66,7 @@ ModelSide model_side(const Dataset& dataset, Classifier& classifier, const Label
               {"name", m.name},
               {"version", m.version},
               {"directory", classifier.directory()},
-              {"manifest_sha256", sha256_file(classifier.directory() + "/manifest.json")},
+              {"manifest_sha256", m.file_sha256},
               {"temperature", m.temperature}};
   const ResolvedLabels& resolved = side.resolved;
   if (!resolved.identity) {

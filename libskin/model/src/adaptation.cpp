@@ -126,7 +126,7 @@ std::unique_ptr<torch::jit::GraphFunction> probe(Graph& flat, std::size_t index)
 AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std::string>& image_paths,
                                   const std::string& out_dir, const AdaptationOptions& options,
                                   const std::function<void(std::size_t, std::size_t)>& progress) {
-  const std::string model_path = classifier.directory() + "/model.pt";
+  const std::string model_path = skin::model_path(classifier.directory());
   std::error_code ec;
   if (fs::exists(out_dir, ec) && !(fs::is_directory(out_dir, ec) && fs::is_empty(out_dir, ec)))
     throw Error(ErrorKind::usage, fmt::format("{}: exists and is not an empty directory", out_dir));
@@ -193,8 +193,7 @@ AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std:
   // The new manifest: the old one, version suffixed, with the adaptation on record. Reference
   // feature statistics describe the unadapted network, and its metrics were measured on other
   // data: both move into the record instead of describing the new model.
-  std::ifstream manifest_in(classifier.directory() + "/manifest.json");
-  nlohmann::json manifest = nlohmann::json::parse(manifest_in);
+  nlohmann::json manifest = classifier.manifest().document;
   std::vector<std::string> sorted = ids;
   std::sort(sorted.begin(), sorted.end());
   std::string joined;
@@ -213,7 +212,7 @@ AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std:
       {"base_model",
        {{"name", classifier.manifest().name},
         {"version", classifier.manifest().version},
-        {"manifest_sha256", sha256_file(classifier.directory() + "/manifest.json")}}}};
+        {"manifest_sha256", classifier.manifest().file_sha256}}}};
   if (manifest.contains("metrics")) {
     record["base_metrics"] = manifest["metrics"];
     manifest.erase("metrics");
@@ -226,12 +225,12 @@ AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std:
   // Written in a staging folder of its own and renamed into place: no half-written model directory.
   ModelDirectoryWriter writer(out_dir);
   try {
-    module.save(writer.path("model.pt"));
+    module.save(writer.path(kModelFile));
   } catch (const c10::Error& e) {
     throw Error(ErrorKind::io,
                 fmt::format("{}: cannot write the model ({})", writer.staging(), e.what_without_backtrace()));
   }
-  write_json(writer.path("manifest.json"), manifest);
+  write_json(writer.path(kManifestFile), manifest);
   writer.commit(false);
   return result;
 }

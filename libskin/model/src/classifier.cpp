@@ -46,8 +46,8 @@ Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(st
   struct stat st {};
   if (::stat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw Error(ErrorKind::model, fmt::format("{}: model directory not found", dir_));
-  manifest_ = load_manifest(dir_ + "/manifest.json");
-  const std::string model_path = dir_ + "/model.pt";
+  manifest_ = load_manifest(skin::manifest_path(dir_));
+  const std::string model_path = skin::model_path(dir_);
   if (::stat(model_path.c_str(), &st) != 0)
     throw Error(ErrorKind::model, fmt::format("{}: model file not found", model_path));
   try {

@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "skin/core/error.hpp"
+#include "skin/core/sha256.hpp"
 
 namespace skin {
 namespace {
@@ -201,15 +203,19 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
 }
 
 Manifest load_manifest(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::model, fmt::format("{}: cannot open manifest", path));
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   json doc;
   try {
-    doc = json::parse(in);
+    doc = json::parse(bytes);
   } catch (const json::parse_error& e) {
     throw Error(ErrorKind::model, fmt::format("{}: invalid JSON at byte {}", path, e.byte));
   }
-  return parse_manifest(doc, path);
+  Manifest m = parse_manifest(doc, path);
+  m.document = std::move(doc);
+  m.file_sha256 = sha256_hex(bytes);
+  return m;
 }
 
 }  // namespace skin

@@ -8,6 +8,7 @@
 
 #include "skin/core/error.hpp"
 #include "skin/core/json_file.hpp"
+#include "skin/model/manifest.hpp"
 #include "skin/model/model_directory_writer.hpp"
 
 namespace skin {
@@ -18,22 +19,22 @@ void save_with_temperature(const std::string& from, const std::string& to, doubl
   std::error_code ec;
   if (fs::equivalent(from, to, ec))
     throw Error(ErrorKind::usage, fmt::format("{}: output directory is the input model; choose another", to));
-  if (fs::exists(fs::path(to) / "manifest.json") && !overwrite)
+  if (fs::exists(manifest_path(to)) && !overwrite)
     throw Error(ErrorKind::usage, fmt::format("{}: already holds a model (use --force to replace it)", to));
-  std::ifstream in(fs::path(from) / "manifest.json");
+  std::ifstream in(manifest_path(from));
   nlohmann::json manifest;
   try {
     manifest = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception&) {
-    throw Error(ErrorKind::model, fmt::format("{}/manifest.json: invalid JSON", from));
+    throw Error(ErrorKind::model, fmt::format("{}: invalid JSON", manifest_path(from)));
   }
   // Staged and renamed into place (model_directory_writer): no half-written model directory.
   ModelDirectoryWriter writer(to);
-  fs::copy_file(fs::path(from) / "model.pt", writer.path("model.pt"), ec);
+  fs::copy_file(model_path(from), writer.path(kModelFile), ec);
   if (ec) throw Error(ErrorKind::io, fmt::format("{}: cannot copy model.pt ({})", to, ec.message()));
   manifest["output"]["temperature"] = temperature;
   manifest["provenance"]["calibration"] = record;
-  write_json(writer.path("manifest.json"), manifest);
+  write_json(writer.path(kManifestFile), manifest);
   writer.commit(overwrite);
 }
 

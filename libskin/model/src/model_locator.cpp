@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "skin/core/error.hpp"
+#include "skin/model/manifest.hpp"
 
 namespace skin {
 
@@ -25,7 +26,7 @@ std::string locate_model(const std::string& explicit_dir, const std::string& exe
   candidates.push_back(fs::path(SKINSCAN_SOURCE_MODELS) / kDefaultModelName);
   std::string searched;
   for (const auto& dir : candidates) {
-    if (fs::exists(dir / "manifest.json", ec)) return dir.string();
+    if (fs::exists(manifest_path(dir.string()), ec)) return dir.string();
     searched += (searched.empty() ? "" : ", ") + dir.string();
   }
   throw Error(

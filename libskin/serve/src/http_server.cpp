@@ -85,7 +85,11 @@ struct HttpServer::Impl {
   Classifier classifier;
   ServerOptions options;
   Clock::time_point started;
-  std::mutex model_mutex;  // one forward or backward pass at a time (Grad-CAM needs gradients)
+  std::mutex model_mutex;  // the classify batches' forward passes, one at a time
+  // Explanations run on a second copy of the model (loaded at the first request), so a
+  // Grad-CAM or occlusion request never holds the classify batches up; one at a time.
+  std::mutex explain_mutex;
+  std::optional<Classifier> explain_classifier;
   ServerMetrics metrics;
   std::unique_ptr<MicroBatcher> batcher;
   httplib::Server server;
@@ -104,9 +108,9 @@ struct HttpServer::Impl {
                   {"labels", manifest().labels},
                   {"malignant", manifest().malignant},
                   {"input", {{"width", manifest().input.width}, {"height", manifest().input.height}}},
-                  {"manifest", read_json_file(dir + "/manifest.json", "manifest")},
-                  {"manifest_sha256", sha256_file(dir + "/manifest.json")},
-                  {"model_sha256", sha256_file(dir + "/model.pt")},
+                  {"manifest", manifest().document},
+                  {"manifest_sha256", manifest().file_sha256},
+                  {"model_sha256", sha256_file(model_path(dir))},
                   {"serving",
                    {{"max_batch", options.max_batch},
                     {"max_wait_ms", options.max_wait.count() / 1000.0},
@@ -263,8 +267,9 @@ struct HttpServer::Impl {
     const cv::Mat bgr = decode(upload, {});
     ImageExplanation e;
     {
-      std::lock_guard<std::mutex> lock(model_mutex);
-      e = explain_image(classifier, bgr, request);
+      std::lock_guard<std::mutex> lock(explain_mutex);
+      if (!explain_classifier) explain_classifier.emplace(classifier.directory());
+      e = explain_image(*explain_classifier, bgr, request);
     }
     std::vector<uchar> png;
     cv::imencode(".png", e.overlay, png);
@@ -434,13 +439,17 @@ int HttpServer::bind() {
 }
 
 void HttpServer::serve() {
-  if (impl_->stop_requested) return;
-  impl_->server.listen_after_bind();
+  impl_->server.listen_after_bind();  // returns at once after a stop(): its socket is shut down
 }
 
 void HttpServer::stop() {
-  impl_->stop_requested = true;
-  impl_->server.stop();
+  Impl& s = *impl_;
+  if (s.stop_requested.exchange(true)) return;
+  // httplib's own stop() does nothing until its accept loop has started, so a stop that came
+  // just before serve() reached it was lost. Shutting the listening socket down ends the loop
+  // whenever it runs, now or later: accept() then fails at once, and httplib closes the socket
+  // and answers the requests in flight before listen_after_bind() returns.
+  if (s.listen_socket >= 0) ::shutdown(s.listen_socket, SHUT_RDWR);
 }
 
 }  // namespace skin

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <memory>
+#include <random>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -198,4 +201,33 @@ TEST_CASE("binding a port in use is a usage error") {
   options.port = s.port;
   skin::HttpServer second(skin::Classifier(test::model("tiny7")), options);
   CHECK(test::error_of([&] { second.bind(); }, skin::ErrorKind::usage).find("cannot listen on 127.0.0.1:") == 0);
+}
+
+TEST_CASE("stop() ends serve() whenever it comes: before serve, as it starts, while it runs") {
+  // Regression: httplib's stop() did nothing before its accept loop had started, so a stop in
+  // that window was lost and serve() never returned (the CLI worked around it by repeating it).
+  skin::ServerOptions options;
+  options.port = 0;
+  std::mt19937 rng(7);
+  for (int round = 0; round < 60; ++round) {
+    skin::HttpServer server(skin::Classifier(test::model("tiny7")), options);
+    server.bind();
+    auto done = std::make_shared<std::promise<void>>();
+    std::future<void> returned = done->get_future();
+    const int mode = round % 3;
+    if (mode == 0) server.stop();  // before serve()
+    std::thread serving([&server, done] {
+      server.serve();
+      done->set_value();
+    });
+    if (mode == 1) std::this_thread::sleep_for(std::chrono::microseconds(rng() % 2000));  // as it starts
+    if (mode == 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));           // while it runs
+    server.stop();
+    server.stop();  // twice is harmless
+    if (returned.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      serving.detach();
+      FAIL("serve() did not return after stop() (round " << round << ", mode " << mode << ")");
+    }
+    serving.join();
+  }
 }

@@ -1,4 +1,5 @@
-// skin/core/sha256.hpp: SHA-256 of a byte string (FIPS 180-4), for identifying manifests and
+// skin/core/sha256.hpp: SHA-256 (FIPS 180-4, computed by OpenSSL's libcrypto) of a byte string or a
+// file streamed from disk, for identifying models, manifests and
 // prediction files in reports.
 #pragma once
 #include <string>

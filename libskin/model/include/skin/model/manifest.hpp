@@ -58,6 +58,10 @@ struct Manifest {
   std::optional<FeatureStatistics> feature_statistics;  // needs features_method
   nlohmann::json provenance = nlohmann::json::object();
   nlohmann::json metrics = nlohmann::json::object();
+  // The whole document and the SHA-256 of the file's bytes, as load_manifest read them (the file
+  // is read once; copies that rewrite it and reports that identify it use these).
+  nlohmann::json document;
+  std::string file_sha256;
 
   std::string display_name(const std::string& label) const;
   bool is_malignant(const std::string& label) const;
@@ -67,5 +71,11 @@ struct Manifest {
 // Throws skin::Error(model) naming the field and the problem.
 Manifest parse_manifest(const nlohmann::json& doc, const std::string& source);
 Manifest load_manifest(const std::string& path);
+
+// The files of a model directory, named in one place.
+inline constexpr const char* kManifestFile = "manifest.json";
+inline constexpr const char* kModelFile = "model.pt";
+inline std::string manifest_path(const std::string& model_dir) { return model_dir + "/" + kManifestFile; }
+inline std::string model_path(const std::string& model_dir) { return model_dir + "/" + kModelFile; }
 
 }  // namespace skin
