@@ -147,7 +147,8 @@ int run_many(const EvaluateOptions& o, const skin::GateSpec& gates, const skin::
     results.push_back(skin::evaluate_gates(report, gates));
     report["gates"] = skin::gates_json(gates, results.back());
     for (const auto& f : skin::gate_failures(results.back()))
-      failures.push_back(fmt::format("{}: {}", classifiers[reports.size()].manifest().name, f));
+      failures.push_back(fmt::format("{} {}: {}", classifiers[reports.size()].manifest().name,
+                                     classifiers[reports.size()].manifest().version, f));
     items_failed = items_failed || !scoring.failed.empty();
     reports.push_back(std::move(report));
   }
