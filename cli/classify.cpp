@@ -11,6 +11,7 @@
 #include "skin/explain/explanation.hpp"
 #include "skin/explain/quality.hpp"
 #include "skin/inference/pipeline.hpp"
+#include "skin/model/conformal.hpp"
 #include "skin/model/prediction.hpp"
 #include "skin/serve/responses.hpp"
 
@@ -48,6 +49,18 @@ void print_text(const skin::Prediction& p, const skin::Manifest& m, std::size_t 
     double mal = skin::malignant_probability(p.probabilities, m);
     out += fmt::format("  malignant ({}): {:.1f}%   benign: {:.1f}%\n", fmt::join(m.malignant, ", "), 100 * mal,
                        100 * (1 - mal));
+  }
+  if (m.conformal) {
+    std::vector<std::string> set;
+    for (auto k :
+         skin::prediction_set(std::vector<double>(p.probabilities.begin(), p.probabilities.end()), *m.conformal))
+      set.push_back(m.labels[k]);
+    // How to read it: a guarantee about many images like the calibration set, not about this one.
+    out += fmt::format(
+        "  prediction set ({} at {:.0f}%): {{{}}} - over images like its calibration set, such sets hold the "
+        "true class at least {:.0f}% of the time{}\n",
+        skin::conformal_method_name(m.conformal->method), 100 * (1 - m.conformal->alpha), fmt::join(set, ", "),
+        100 * (1 - m.conformal->alpha), set.size() > 1 ? "; more than one class: the model is unsure" : "");
   }
   std::fputs(out.c_str(), stdout);
 }

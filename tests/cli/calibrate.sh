@@ -31,4 +31,65 @@ assert c['nll_after'] <= c['nll_before'] + 1e-12, c
   return 0
 }
 
+test_calibrate_conformal_prediction_sets() {
+  make_imagefolder
+  rm "$WORK/folder/nv/broken.jpg"
+  run "$SKINSCAN" calibrate -m "$TINY7" --data "$WORK/folder" --conformal aps --alpha 0.1 --out "$WORK/c"
+  expect_rc 1
+  expect_err "5 calibration images are too few for alpha 0.1: at least 9 are needed"
+  run "$SKINSCAN" calibrate -m "$TINY7" --data "$WORK/nonexistent" --conformal lac --alpha 1.5 --out "$WORK/c"
+  expect_rc 1
+  expect_err "conformal alpha 1.5 must lie strictly between 0 and 1"
+  run "$SKINSCAN" calibrate -m "$TINY7" --data "$WORK/folder" --conformal aps --alpha 0.25 --out "$WORK/c"
+  expect_rc 0
+  expect_out "conformal aps at alpha 0.25 on 5 images"
+  expect_out "qhat "
+  py "
+import json
+c = json.load(open('$WORK/c/manifest.json'))['conformal']
+assert c['method'] == 'aps' and c['alpha'] == 0.25 and len(c['qhat']) == 1 and c['mondrian'] is False, c
+assert c['record']['calibration_images'] == 5 and len(c['record']['image_ids_sha256']) == 64
+"
+  run "$SKINSCAN" classify -m "$WORK/c" "$GOOD/plain.png"
+  expect_rc 0
+  expect_out "prediction set (aps at 75%): {"
+  run "$SKINSCAN" classify -m "$WORK/c" --json "$GOOD/plain.png"
+  expect_rc 0
+  py "
+import json
+r = json.load(open('$WORK/out'))['results'][0]
+s = r['prediction_set']
+assert s and all(l in r['probabilities'] for l in s)
+ps = [r['probabilities'][l] for l in s]
+assert ps == sorted(ps, reverse=True), s  # by decreasing probability
+"
+  run "$SKINSCAN" batch -m "$WORK/c" --format csv "$WORK/folder"
+  expect_rc 0
+  head -1 "$WORK/out" | grep -q ",malignant_probability,prediction_set,error$" || fail "csv header lacks prediction_set"
+  run "$SKINSCAN" evaluate -m "$WORK/c" --data "$WORK/folder" --json --fail-under conformal_coverage=1.01
+  expect_rc 3
+  expect_err "gate failed: conformal_coverage = "
+  py "
+import json
+r = json.load(open('$WORK/out'))
+c = r['conformal']
+assert c['method'] == 'aps' and c['target_coverage'] == 0.75 and 0 <= c['coverage'] <= 1 and c['mean_set_size'] >= 0
+assert r['metrics']['conformal_coverage'] == c['coverage'] and set(c['per_class']) == set(r['confusion_matrix']['labels'])
+"
+  # A gate on conformal coverage fails (does not pass silently) for a model without prediction sets.
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --fail-under conformal_coverage=0.5
+  expect_rc 3
+  expect_err "conformal_coverage is undefined for this data"
+  run "$SKINSCAN" evaluate -m "$WORK/c" --data "$WORK/folder" --label-map "VASC=-"
+  expect_rc 1
+  expect_err "model 'tiny7' has conformal prediction sets over its own classes"
+  # A new temperature makes the quantile stale: the copy drops it.
+  run "$SKINSCAN" calibrate -m "$WORK/c" --data "$WORK/folder" --out "$WORK/t"
+  expect_rc 0
+  py "
+import json
+assert 'conformal' not in json.load(open('$WORK/t/manifest.json'))
+"
+}
+
 "$1"

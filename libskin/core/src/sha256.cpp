@@ -1,14 +1,14 @@
 // sha256.cpp: SHA-256 through OpenSSL's libcrypto (EVP), files streamed in 64 KiB blocks.
 #include "skin/core/sha256.hpp"
 
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "skin/core/error.hpp"
+
+#include <openssl/evp.h>
 
 namespace skin {
 namespace {

@@ -47,7 +47,9 @@ const std::vector<std::string>& report_metric_names() {
                                               "nll",
                                               "top_2_accuracy",
                                               "top_3_accuracy",
-                                              "aurc"};
+                                              "aurc",
+                                              "conformal_coverage",
+                                              "conformal_mean_set_size"};
   return names;
 }
 

@@ -253,6 +253,42 @@ void add_selective(json& report, const ScoreTable& table, const ReportOptions& o
                           "among answered items; AURC = area under risk over coverage (step curve)"}};
 }
 
+// Empirical coverage and set sizes of the model's conformal prediction sets: `conformal`, and
+// conformal_coverage / conformal_mean_set_size among the metrics.
+void add_conformal(json& report, const Scoring& s) {
+  const ConformalSpec& spec = *s.conformal;
+  std::vector<double> covered(s.labels.size(), 0), sizes(s.labels.size(), 0), counts(s.labels.size(), 0);
+  std::size_t empty = 0, all_covered = 0, all_size = 0;
+  for (const auto& item : s.scored) {
+    const auto set = prediction_set(item.probabilities, spec);
+    const bool hit = std::find(set.begin(), set.end(), std::size_t(item.truth)) != set.end();
+    const auto t = std::size_t(item.truth);
+    counts[t] += 1, covered[t] += hit, sizes[t] += double(set.size());
+    all_covered += hit, all_size += set.size(), empty += set.empty();
+  }
+  const double n = double(s.scored.size());
+  json per_class = json::object();
+  for (std::size_t k = 0; k < s.labels.size(); ++k)
+    per_class[s.labels[k]] = {{"n", counts[k]},
+                              {"coverage", counts[k] > 0 ? json(covered[k] / counts[k]) : json()},
+                              {"mean_set_size", counts[k] > 0 ? json(sizes[k] / counts[k]) : json()}};
+  report["conformal"] = {
+      {"method", conformal_method_name(spec.method)},
+      {"alpha", spec.alpha},
+      {"target_coverage", 1 - spec.alpha},
+      {"mondrian", spec.mondrian},
+      {"coverage", double(all_covered) / n},
+      {"mean_set_size", double(all_size) / n},
+      {"empty_sets", empty},
+      {"per_class", per_class},
+      {"calibration", spec.record},
+      {"definition",
+       "coverage: share of images whose true class is in the set; the guarantee (>= target on average over "
+       "calibration sets) holds for images exchangeable with the calibration images, not per class unless Mondrian"}};
+  report["metrics"]["conformal_coverage"] = double(all_covered) / n;
+  report["metrics"]["conformal_mean_set_size"] = double(all_size) / n;
+}
+
 json confidence_intervals_section(const BootstrapSummary& boot, const ReportOptions& options) {
   json ci = {{"resamples", options.bootstrap},
              {"seed", options.seed},
@@ -318,6 +354,7 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
   add_selective(report, table, options);
   if (boot) report["confidence_intervals"] = confidence_intervals_section(*boot, options);
   if (!options.subgroups.columns.empty()) add_subgroups(report, dataset, s, table, options);
+  if (s.conformal) add_conformal(report, s);
   if (s.feature_statistics) {
     double top_sum = 0;
     for (const auto& item : s.scored)

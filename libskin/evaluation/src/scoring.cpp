@@ -62,6 +62,7 @@ ModelSide model_side(const Dataset& dataset, Classifier& classifier, const Label
   s.labels = m.labels;
   s.malignant = m.malignant;
   s.feature_statistics = m.feature_statistics;
+  s.conformal = m.conformal;
   s.source = {{"kind", "model"},
               {"name", m.name},
               {"version", m.version},
@@ -69,6 +70,11 @@ ModelSide model_side(const Dataset& dataset, Classifier& classifier, const Label
               {"manifest_sha256", m.file_sha256},
               {"temperature", m.temperature}};
   const ResolvedLabels& resolved = side.resolved;
+  if (!resolved.identity && m.conformal)
+    throw Error(ErrorKind::usage, fmt::format("model '{}' has conformal prediction sets over its own classes; "
+                                              "evaluate it without --label-map, or calibrate a model for these "
+                                              "classes",
+                                              m.name));
   if (!resolved.identity) {
     s.labels = resolved.labels;
     s.malignant.clear();

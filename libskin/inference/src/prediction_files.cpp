@@ -41,7 +41,8 @@ class CsvWriter : public PredictionWriter {
   CsvWriter(OutputFile& out, const Manifest& m) : out_(out), manifest_(m) {
     std::string header = "path,id,label,probability";
     for (const auto& l : manifest_.labels) header += "," + csv_escape(l);
-    out_.write(header + ",malignant_probability,error\n");
+    // A model with conformal prediction sets adds them (labels joined by '|') before the error.
+    out_.write(header + ",malignant_probability" + (manifest_.conformal ? ",prediction_set" : "") + ",error\n");
     out_.flush();
   }
   void write(const Prediction& p) override {
@@ -52,11 +53,19 @@ class CsvWriter : public PredictionWriter {
       for (float v : p.probabilities) row += "," + number(v);
       row += "," +
              (manifest_.malignant.empty() ? std::string() : number(malignant_probability(p.probabilities, manifest_)));
+      if (manifest_.conformal) {
+        std::string set;
+        for (auto k :
+             prediction_set(std::vector<double>(p.probabilities.begin(), p.probabilities.end()), *manifest_.conformal))
+          set += (set.empty() ? "" : "|") + manifest_.labels[k];
+        row += "," + csv_escape(set);
+      }
       row += ",";
     } else {
       row += ",,";  // label, probability
       for (std::size_t i = 0; i < manifest_.labels.size(); ++i) row += ",";
-      row += "," + csv_escape(p.error);
+      row += manifest_.conformal ? ",," : ",";
+      row += csv_escape(p.error);
     }
     out_.write(row + "\n");
     out_.flush();

@@ -167,6 +167,7 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
     if (m.member_features_method.empty() != m.member_logits_method.empty())
       r.fail("'explain' must name both 'member_features' and 'member_logits', or neither");
   }
+  if (doc.contains("conformal")) m.conformal = parse_conformal(doc.at("conformal"), m.labels.size(), source);
   if (doc.contains("feature_statistics")) {
     const json& fs = doc.at("feature_statistics");
     if (!fs.is_object()) r.fail("'feature_statistics' must be an object");

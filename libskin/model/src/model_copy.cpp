@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -13,8 +14,12 @@
 
 namespace skin {
 
-void save_with_temperature(const std::string& from, const std::string& to, double temperature,
-                           const nlohmann::json& record, bool overwrite) {
+namespace {
+
+// Copies the model directory `from` to `to` (model.pt copied, manifest.json rewritten by `edit`),
+// staged and renamed into place (model_directory_writer): no half-written model directory.
+void save_edited_copy(const std::string& from, const std::string& to, const std::function<void(nlohmann::json&)>& edit,
+                      bool overwrite) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::equivalent(from, to, ec))
@@ -28,14 +33,32 @@ void save_with_temperature(const std::string& from, const std::string& to, doubl
   } catch (const nlohmann::json::exception&) {
     throw Error(ErrorKind::model, fmt::format("{}: invalid JSON", manifest_path(from)));
   }
-  // Staged and renamed into place (model_directory_writer): no half-written model directory.
   ModelDirectoryWriter writer(to);
   fs::copy_file(model_path(from), writer.path(kModelFile), ec);
   if (ec) throw Error(ErrorKind::io, fmt::format("{}: cannot copy model.pt ({})", to, ec.message()));
-  manifest["output"]["temperature"] = temperature;
-  manifest["provenance"]["calibration"] = record;
+  edit(manifest);
   write_json(writer.path(kManifestFile), manifest);
   writer.commit(overwrite);
+}
+
+}  // namespace
+
+void save_with_temperature(const std::string& from, const std::string& to, double temperature,
+                           const nlohmann::json& record, bool overwrite) {
+  save_edited_copy(
+      from, to,
+      [&](nlohmann::json& manifest) {
+        manifest["output"]["temperature"] = temperature;
+        manifest["provenance"]["calibration"] = record;
+        manifest.erase("conformal");  // its quantiles were fitted at the old temperature
+      },
+      overwrite);
+}
+
+void save_with_conformal(const std::string& from, const std::string& to, const nlohmann::json& conformal,
+                         bool overwrite) {
+  save_edited_copy(
+      from, to, [&](nlohmann::json& manifest) { manifest["conformal"] = conformal; }, overwrite);
 }
 
 }  // namespace skin

@@ -45,6 +45,13 @@ nlohmann::json to_json(const Prediction& pred, const Manifest& manifest, std::si
                     {"probability", pred.probabilities[i]}});
   j["top_k"] = topk;
   if (!manifest.malignant.empty()) j["malignant_probability"] = malignant_probability(pred.probabilities, manifest);
+  if (manifest.conformal) {
+    nlohmann::json set = nlohmann::json::array();
+    for (auto k :
+         prediction_set(std::vector<double>(pred.probabilities.begin(), pred.probabilities.end()), *manifest.conformal))
+      set.push_back(manifest.labels[k]);
+    j["prediction_set"] = set;
+  }
   return j;
 }
 

@@ -18,7 +18,8 @@ TEST_CASE("sha256 matches the standard test vectors") {
 
 TEST_CASE("a file is hashed streamed, across read blocks, and a missing one is an io error") {
   // FIPS 180-4's long vector: one million 'a' (16 blocks of 64 KiB and a partial one).
-  const std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/skinscan_sha256_test.bin";
+  const std::string path =
+      std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/skinscan_sha256_test.bin";
   {
     std::ofstream out(path, std::ios::binary);
     out << std::string(1000000, 'a');

@@ -221,7 +221,7 @@ TEST_CASE("stop() ends serve() whenever it comes: before serve, as it starts, wh
       done->set_value();
     });
     if (mode == 1) std::this_thread::sleep_for(std::chrono::microseconds(rng() % 2000));  // as it starts
-    if (mode == 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));           // while it runs
+    if (mode == 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));            // while it runs
     server.stop();
     server.stop();  // twice is harmless
     if (returned.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {

@@ -16,7 +16,8 @@ std::pair<std::string, double> parse_gate(const std::string& gate);
 
 // The metrics a --fail-under/--fail-over gate may name: the keys of report["metrics"]. top_k
 // accuracy exists only where there are more than k classes (a gate on it is then undefined, a
-// failure); the shift_* metrics only with --shift.
+// failure); the shift_* metrics only with --shift; conformal_* only for models with prediction
+// sets (calibrate --conformal; a gate on them fails for other models).
 const std::vector<std::string>& report_metric_names();
 const std::vector<std::string>& shift_metric_names();
 

@@ -37,6 +37,7 @@ struct Scoring {
   nlohmann::json label_map;             // how source columns were mapped to classes (null: as they were)
   std::optional<FeatureStatistics> feature_statistics;  // the model's reference for the dataset-shift score
   FeatureMoments feature_moments;                       // of the scored images' pooled features
+  std::optional<ConformalSpec> conformal;               // the model's prediction sets, if calibrated
 };
 
 // Index of `label` in `labels`, case-insensitively; -1 when absent.

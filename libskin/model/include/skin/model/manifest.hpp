@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "skin/model/conformal.hpp"
+
 namespace skin {
 
 inline constexpr int kManifestSchemaVersion = 1;
@@ -56,6 +58,7 @@ struct Manifest {
   // member is explained on its own map and the maps are combined at the input's resolution.
   std::string member_features_method, member_logits_method;
   std::optional<FeatureStatistics> feature_statistics;  // needs features_method
+  std::optional<ConformalSpec> conformal;               // prediction sets, from `calibrate --conformal`
   nlohmann::json provenance = nlohmann::json::object();
   nlohmann::json metrics = nlohmann::json::object();
   // The whole document and the SHA-256 of the file's bytes, as load_manifest read them (the file
