@@ -93,6 +93,22 @@ skin::GateSpec check_before_work(const EvaluateOptions& o) {
   return gates;
 }
 
+// --summary-md (a file, appended to when it exists, or "-" for stdout), then on stdout the JSON
+// document (--json) or the text table, unless the summary took stdout.
+void print_outputs(const EvaluateOptions& o, const std::string& markdown, const nlohmann::json& document,
+                   const std::string& text) {
+  if (o.summary_md == "-")
+    std::fputs(markdown.c_str(), stdout);
+  else if (!o.summary_md.empty())
+    skin::append_or_write(o.summary_md, markdown);
+  if (o.json) {
+    skin::write_json("-", document);
+  } else if (o.summary_md != "-") {
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
+  }
+}
+
 skin::JunitSuite junit_suite(const nlohmann::json& report, const skin::Scoring& scoring,
                              const std::vector<skin::GateResult>& results, double seconds,
                              const std::string& started_at) {
@@ -162,21 +178,10 @@ int run_many(const EvaluateOptions& o, const skin::GateSpec& gates, const skin::
       suites.push_back(junit_suite(reports[k], scorings[k], results[k], seconds, started_at));
     skin::write_file_atomically(o.junit, skin::junit_xml(suites, "skinscan evaluate"));
   }
-  if (!o.summary_md.empty()) {
-    std::string md = skin::leaderboard_markdown(board);
-    for (std::size_t k = 0; k < reports.size(); ++k)
-      md += "\n" + skin::summary_markdown(reports[k], results[k], gates.baseline_report);
-    if (o.summary_md == "-")
-      std::fputs(md.c_str(), stdout);
-    else
-      skin::append_or_write(o.summary_md, md);
-  }
-  if (o.json) {
-    skin::write_json("-", board);
-  } else if (o.summary_md != "-") {
-    std::fputs(skin::leaderboard_text(board).c_str(), stdout);
-    std::fflush(stdout);
-  }
+  std::string md = skin::leaderboard_markdown(board);
+  for (std::size_t k = 0; k < reports.size(); ++k)
+    md += "\n" + skin::summary_markdown(reports[k], results[k], gates.baseline_report);
+  print_outputs(o, md, board, skin::leaderboard_text(board));
   if (o.strict)
     for (const auto& scoring : scorings) skin::require_complete(scoring);
   for (const auto& f : failures) std::fprintf(stderr, "skinscan: gate failed: %s\n", f.c_str());
@@ -240,19 +245,8 @@ int run(EvaluateOptions o) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     skin::write_file_atomically(o.junit, skin::junit_xml(junit_suite(report, scoring, results, seconds, started_at)));
   }
-  if (!o.summary_md.empty()) {
-    const std::string md = skin::summary_markdown(report, results, gates.baseline_report);
-    if (o.summary_md == "-")
-      std::fputs(md.c_str(), stdout);
-    else
-      skin::append_or_write(o.summary_md, md);
-  }
-  if (o.json) {
-    skin::write_json("-", report);
-  } else if (o.summary_md != "-") {
-    std::fputs(skin::report_summary_text(report).c_str(), stdout);
-    std::fflush(stdout);
-  }
+  print_outputs(o, skin::summary_markdown(report, results, gates.baseline_report), report,
+                skin::report_summary_text(report));
   if (report.contains("dataset_shift") && !o.common.quiet) {
     const std::string warning = skin::dataset_shift_warning(report["dataset_shift"]);
     if (!warning.empty()) std::fprintf(stderr, "%s\n", warning.c_str());
