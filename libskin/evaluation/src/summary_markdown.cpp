@@ -104,8 +104,12 @@ void shift_lines(std::string& md, const json& report) {
     md += fmt::format("\n**Corruptions:** mean balanced accuracy {}, worst {}, mean corruption error {}.\n",
                       num(m["shift_mean_balanced_accuracy"]), num(m.value("shift_worst_balanced_accuracy", json())),
                       num(m.value("shift_mean_corruption_error", json())));
-  if (report.contains("dataset_shift"))
-    md += fmt::format("\n**Dataset shift:** {}\n", cell(dataset_shift_summary(report["dataset_shift"])));
+  if (report.contains("dataset_shift")) {
+    std::string line = dataset_shift_summary(report["dataset_shift"]);
+    const std::string prefix = "dataset shift: ";  // the summary line names itself; the bold label does here
+    if (line.rfind(prefix, 0) == 0) line = line.substr(prefix.size());
+    md += fmt::format("\n**Dataset shift:** {}\n", cell(line));
+  }
 }
 
 void against_baseline(std::string& md, const json& report, const json& baseline) {
