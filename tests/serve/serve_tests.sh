@@ -226,7 +226,7 @@ test_serve_stops_on_a_signal_sent_before_or_as_it_starts_listening() {
   # started yet; once such a stop was lost) and a few milliseconds either side of it.
   local delay
   for delay in 0 0 0.001 0.003 0.01 0.03; do
-    "$SKINSCAN" serve --port 0 --quiet >"$WORK/early.out" 2>"$WORK/early.err" &
+    "$SKINSCAN" serve --port 0 --quiet --model "$FX/models/tiny7" >"$WORK/early.out" 2>"$WORK/early.err" &
     SERVER_PID=$!
     for _ in $(seq 1 600); do grep -q "serving http://" "$WORK/early.err" 2>/dev/null && break; sleep 0.005; done
     sleep "$delay"
