@@ -11,7 +11,6 @@
 #include "skin/explain/explanation.hpp"
 #include "skin/explain/quality.hpp"
 #include "skin/inference/pipeline.hpp"
-#include "skin/model/conformal.hpp"
 #include "skin/model/prediction.hpp"
 #include "skin/serve/responses.hpp"
 
@@ -51,10 +50,7 @@ void print_text(const skin::Prediction& p, const skin::Manifest& m, std::size_t 
                        100 * (1 - mal));
   }
   if (m.conformal) {
-    std::vector<std::string> set;
-    for (auto k :
-         skin::prediction_set(std::vector<double>(p.probabilities.begin(), p.probabilities.end()), *m.conformal))
-      set.push_back(m.labels[k]);
+    const std::vector<std::string> set = skin::prediction_set_labels(p.probabilities, m);
     // How to read it: a guarantee about many images like the calibration set, not about this one.
     out += fmt::format(
         "  prediction set ({} at {:.0f}%): {{{}}} - over images like its calibration set, such sets hold the "

@@ -54,10 +54,7 @@ class CsvWriter : public PredictionWriter {
       row += "," +
              (manifest_.malignant.empty() ? std::string() : number(malignant_probability(p.probabilities, manifest_)));
       if (manifest_.conformal) {
-        std::string set;
-        for (auto k :
-             prediction_set(std::vector<double>(p.probabilities.begin(), p.probabilities.end()), *manifest_.conformal))
-          set += (set.empty() ? "" : "|") + manifest_.labels[k];
+        const std::string set = fmt::format("{}", fmt::join(prediction_set_labels(p.probabilities, manifest_), "|"));
         row += "," + csv_escape(set);
       }
       row += ",";

@@ -24,6 +24,14 @@ double malignant_probability(const std::vector<float>& p, const Manifest& manife
   return total;
 }
 
+std::vector<std::string> prediction_set_labels(const std::vector<float>& probabilities, const Manifest& manifest) {
+  std::vector<std::string> labels;
+  if (!manifest.conformal) return labels;
+  for (auto k : prediction_set(std::vector<double>(probabilities.begin(), probabilities.end()), *manifest.conformal))
+    labels.push_back(manifest.labels[k]);
+  return labels;
+}
+
 nlohmann::json to_json(const Prediction& pred, const Manifest& manifest, std::size_t k) {
   nlohmann::json j;
   j["path"] = pred.path;
@@ -45,13 +53,7 @@ nlohmann::json to_json(const Prediction& pred, const Manifest& manifest, std::si
                     {"probability", pred.probabilities[i]}});
   j["top_k"] = topk;
   if (!manifest.malignant.empty()) j["malignant_probability"] = malignant_probability(pred.probabilities, manifest);
-  if (manifest.conformal) {
-    nlohmann::json set = nlohmann::json::array();
-    for (auto k :
-         prediction_set(std::vector<double>(pred.probabilities.begin(), pred.probabilities.end()), *manifest.conformal))
-      set.push_back(manifest.labels[k]);
-    j["prediction_set"] = set;
-  }
+  if (manifest.conformal) j["prediction_set"] = prediction_set_labels(pred.probabilities, manifest);
   return j;
 }
 
