@@ -12,6 +12,7 @@
 #include "skin/core/output_file.hpp"
 #include "skin/core/progress.hpp"
 #include "skin/core/strings.hpp"
+#include "skin/evaluation/clusters.hpp"
 #include "skin/evaluation/compare.hpp"
 #include "skin/evaluation/gates.hpp"
 #include "skin/evaluation/junit.hpp"
@@ -91,6 +92,33 @@ skin::GateSpec check_before_work(const EvaluateOptions& o) {
   for (const std::string* path : {&o.out, &o.per_image, &o.save_thresholds, &o.junit, &o.summary_md})
     skin::check_writable(*path);
   return gates;
+}
+
+// The metadata columns named by --group-by and --cluster-by exist, before any image is read; a
+// lesion or patient column with repeated values and no --cluster-by gets a warning.
+void check_columns(EvaluateOptions& o, const skin::Dataset& dataset) {
+  for (const auto& column : o.report.subgroups.columns) skin::require_column(dataset, column, "--group-by");
+  if (!o.report.cluster_by.empty()) {
+    skin::require_column(dataset, o.report.cluster_by, "--cluster-by");
+    if (o.report.bootstrap <= 0 || o.report.auc_ci == "delong")
+      throw skin::Error(skin::ErrorKind::usage,
+                        fmt::format("--cluster-by {} resamples clusters: it needs --bootstrap N (DeLong's intervals "
+                                    "assume independent images, so --auc-ci delong cannot be clustered)",
+                                    o.report.cluster_by));
+    o.leaderboard.cluster_of = skin::cluster_of_ids(dataset, o.report.cluster_by);
+    o.leaderboard.cluster_by = o.report.cluster_by;
+    if (!o.common.quiet) {
+      const skin::ClusterCount c = skin::count_clusters(dataset, o.report.cluster_by);
+      std::fprintf(stderr, "skinscan: intervals resample %zu %s clusters (%zu images with a value, largest %zu)\n",
+                   c.clusters, o.report.cluster_by.c_str(), c.items_with_value, c.largest);
+    }
+  } else if (auto column = skin::repeated_unit_column(dataset); column && !o.common.quiet) {
+    const skin::ClusterCount c = skin::count_clusters(dataset, *column);
+    std::fprintf(stderr,
+                 "skinscan: warning: %zu images come from %zu %s values: their errors are correlated and image-level "
+                 "intervals are too narrow; add --cluster-by %s\n",
+                 c.items_with_value, c.clusters, column->c_str(), column->c_str());
+  }
 }
 
 // --summary-md (a file, appended to when it exists, or "-" for stdout), then on stdout the JSON
@@ -194,6 +222,7 @@ int run(EvaluateOptions o) {
   const skin::GateSpec gates = check_before_work(o);
   if (o.models.size() == 1) o.common.model = o.models[0];
   skin::Dataset dataset = skin::load_dataset(o.dataset);
+  check_columns(o, dataset);
 
   const skin::LabelMap label_map = o.label_map.empty() ? skin::LabelMap{} : skin::parse_label_map(o.label_map);
   skin::ReportOptions ro = o.report;
@@ -273,6 +302,10 @@ Subcommand setup_evaluate(CLI::App& app) {
   sub->add_option("--bootstrap", o->report.bootstrap, "Bootstrap resamples for 95% confidence intervals (0: none)")
       ->check(CLI::Range(0, 100000))
       ->capture_default_str()
+      ->group("Metrics");
+  sub->add_option("--cluster-by", o->report.cluster_by,
+                  "Resample whole clusters of this metadata column (lesion_id, patient_id) in every bootstrap: "
+                  "images of one lesion are not independent (needs --bootstrap)")
       ->group("Metrics");
   sub->add_option("--seed", o->report.seed, "Bootstrap seed, and --shift's noise seed")
       ->capture_default_str()
@@ -379,6 +412,8 @@ Subcommand setup_evaluate(CLI::App& app) {
           "      --summary-md \"$GITHUB_STEP_SUMMARY\"\n"
           "  skinscan evaluate -m models/a -m models/b -m models/c --data DIR --split LIST --bootstrap 1000 \\\n"
           "      --out leaderboard.json   # one read of the images, a sorted table, paired tests against a\n"
+          "  skinscan evaluate --labels full_metadata.csv --predictions p.csv --bootstrap 1000 --cluster-by lesion_id\n"
+          "      # intervals that resample lesions, not images\n"
           "Metrics: accuracy balanced_accuracy macro_f1 macro_precision macro_recall weighted_f1\n"
           "cohen_kappa macro_auc top_2_accuracy top_3_accuracy ece mce brier nll aurc; with --shift also\n"
           "shift_mean_balanced_accuracy shift_mean_corruption_error shift_worst_balanced_accuracy.\n") +

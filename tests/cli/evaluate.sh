@@ -386,7 +386,7 @@ assert res['tp'] + res['fp'] + res['tn'] + res['fn'] == 60 and res['sensitivity'
   expect_err "--fail-under-group and --max-gap need --group-by"
   run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --group-by colour
   expect_rc 1
-  expect_err "--group-by colour: no scored item has this column"
+  expect_err "--group-by colour: no item of the dataset has this column (columns: age, sex"
   run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --pick-threshold sens=2
   expect_rc 1
   expect_err "threshold rule 'sens=2': the level must be a number in (0, 1]"
@@ -679,6 +679,55 @@ for k in (1, 2, 3):
   run "$SKINSCAN" evaluate -m "$TINY7" -m "$TINY7" --data "$WORK/nonexistent" --sort-by speed
   expect_rc 1
   expect_err "--sort-by 'speed': unknown metric (use accuracy, "
+}
+
+test_evaluate_cluster_by_lesion() {
+  # 40 lesions photographed 1-3 times, every image of a lesion with the same prediction.
+  printf 'lesion_id,image_id,dx,site\n' >"$WORK/truth.csv"
+  printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\n' >"$WORK/p.csv"
+  for l in $(seq 1 40); do
+    if [ $((l % 3)) = 0 ]; then dx=mel; else dx=nv; fi
+    m=$(awk -v l=$l 'BEGIN { printf "%.2f", (l * 37 % 100) / 100 }')
+    for j in $(seq 0 $((l % 3))); do
+      printf 'L%d,I%d_%d,%s,%s\n' $l $l $j $dx $([ $((l % 2)) = 0 ] && echo back || echo face) >>"$WORK/truth.csv"
+      awk -v id=I${l}_$j -v m=$m 'BEGIN { printf "%s,%s,%.2f,0,0,0,0,0\n", id, m, 1 - m }' >>"$WORK/p.csv"
+    done
+  done
+  # Repeated lesion ids without --cluster-by: a warning that says what to add.
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --bootstrap 200 --out "$WORK/image.json"
+  expect_rc 0
+  expect_err "warning: 80 images come from 40 lesion_id values"
+  expect_err "add --cluster-by lesion_id"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --bootstrap 200 --cluster-by lesion_id \
+    --group-by site --min-group-n 5 --out "$WORK/lesion.json"
+  expect_rc 0
+  expect_out "95% bootstrap CI (200 resamples of 40 lesion_id clusters)"
+  expect_err "intervals resample 40 lesion_id clusters (80 images with a value, largest 3)"
+  py "
+import json
+a, b = json.load(open('$WORK/image.json')), json.load(open('$WORK/lesion.json'))
+assert a['confidence_intervals']['unit'] == 'image' and a['confidence_intervals']['clusters'] is None
+ci = b['confidence_intervals']
+assert ci['unit'] == 'lesion_id' and ci['clusters'] == 40 and 'within each true class' in ci['method'], ci
+assert a['metrics'] == b['metrics']  # the estimates do not change, only their intervals
+w = lambda r, m: r['confidence_intervals'][m][1] - r['confidence_intervals'][m][0]
+assert w(b, 'accuracy') > w(a, 'accuracy'), (w(b, 'accuracy'), w(a, 'accuracy'))
+assert all('ci' in g for g in b['subgroups'])
+"
+  # Errors before any work: an unknown column, no bootstrap, DeLong intervals.
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --bootstrap 10 --cluster-by patient_id
+  expect_rc 1
+  expect_err "--cluster-by patient_id: no item of the dataset has this column (columns: lesion_id, site;"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --cluster-by lesion_id
+  expect_rc 1
+  expect_err "--cluster-by lesion_id resamples clusters: it needs --bootstrap N"
+  run "$SKINSCAN" evaluate --labels "$WORK/truth.csv" --predictions "$WORK/p.csv" --cluster-by lesion_id --bootstrap 10 --auc-ci delong
+  expect_rc 1
+  expect_err "--auc-ci delong cannot be clustered"
+  # A model run with an unknown column stops before the model is loaded.
+  run "$SKINSCAN" evaluate -m "$WORK/no_model" --labels "$WORK/truth.csv" --images "$WORK" --bootstrap 10 --cluster-by patient
+  expect_rc 1
+  expect_err "--cluster-by patient: no item"
 }
 
 "$1"

@@ -12,6 +12,7 @@
 #include "skin/evaluation/compare.hpp"
 #include "skin/evaluation/delong.hpp"
 #include "skin/evaluation/gates.hpp"
+#include "skin/evaluation/subset_metrics.hpp"
 
 namespace skin {
 namespace {
@@ -96,27 +97,38 @@ json pairwise(const Scoring& ref, const Scoring& other, const json& ref_report, 
       out["delong_malignant"] = {
           {"auc_reference", t->auc_a}, {"auc_model", t->auc_b}, {"z", t->z}, {"p_value", t->p_value}};
 
-  // Paired bootstrap: the same resampled images for both models, resampled within each true class
-  // (as the report's intervals), seeded from (seed, model pair).
+  // Paired bootstrap: the same resample for both models, drawn as the report's intervals are
+  // (within each true class; whole clusters with --cluster-by), resample r from (seed, r).
   std::vector<std::size_t> all(n);
   for (std::size_t k = 0; k < n; ++k) all[k] = k;
   const double estimate =
       balanced_accuracy(truth, pred_b, all, classes) - balanced_accuracy(truth, pred_a, all, classes);
-  json diff = {{"estimate", estimate}, {"ci", nullptr}, {"p_value", nullptr}, {"resamples", options.bootstrap}};
+  json diff = {{"estimate", estimate},
+               {"ci", nullptr},
+               {"p_value", nullptr},
+               {"resamples", options.bootstrap},
+               {"unit", options.cluster_of.empty() ? "image" : options.cluster_by}};
   if (options.bootstrap > 0 && n > 0) {
-    std::vector<std::vector<std::size_t>> by_class(classes);
-    for (std::size_t k = 0; k < n; ++k) by_class[std::size_t(truth[k])].push_back(k);
-    std::mt19937_64 rng(options.seed * 1000003ULL + 17);
+    ScoreTable table;  // truth and clusters are all the resampling reads
+    table.classes = classes;
+    table.truth = truth;
+    table.probabilities.assign(n * classes, 0.0);
+    if (!options.cluster_of.empty()) {
+      std::size_t next = options.cluster_of.size();  // ids without a cluster are their own
+      for (std::size_t k = 0; k < n; ++k) {
+        const auto it = options.cluster_of.find(ref.scored[pairs[k].first].id);
+        table.cluster.push_back(it != options.cluster_of.end() ? it->second : next++);
+      }
+    }
+    const SubsetMetrics resampler(table, all);
     std::vector<double> diffs;
     std::vector<std::size_t> rows;
     std::size_t not_above = 0, not_below = 0;
     for (int r = 0; r < options.bootstrap; ++r) {
+      auto rng = resample_generator(options.seed * 1000003ULL + 17, std::size_t(r));
+      const auto weights = resampler.resample(rng);
       rows.clear();
-      for (const auto& members : by_class) {
-        if (members.empty()) continue;
-        std::uniform_int_distribution<std::size_t> pick(0, members.size() - 1);
-        for (std::size_t i = 0; i < members.size(); ++i) rows.push_back(members[pick(rng)]);
-      }
+      for (std::size_t k = 0; k < n; ++k) rows.insert(rows.end(), weights[k], k);
       const double d =
           balanced_accuracy(truth, pred_b, rows, classes) - balanced_accuracy(truth, pred_a, rows, classes);
       diffs.push_back(d);
@@ -185,10 +197,13 @@ json leaderboard(const std::vector<json>& reports, const std::vector<Scoring>& s
            {{"rows", "sorted by sort_by (ascending for lower-is-better metrics); ci: the report's bootstrap interval"},
             {"pairwise", "each model against the first, on the images both scored"},
             {"mcnemar", "exact two-sided binomial test on the images exactly one of the two classified right"},
-            {"delong_malignant", "DeLong's paired test of the summed malignant probability's AUC"},
+            {"delong_malignant",
+             "DeLong's paired test of the summed malignant probability's AUC (treats images as independent, "
+             "also with --cluster-by)"},
             {"balanced_accuracy_difference",
              "model minus reference; percentile interval and two-sided p-value (2 x (smaller tail + 1) / "
-             "(resamples + 1)) from a paired bootstrap, the same images resampled for both within each true class"}}}};
+             "(resamples + 1)) from a paired bootstrap, the same images resampled for both within each true class "
+             "(whole clusters with --cluster-by: unit)"}}}};
 }
 
 std::string leaderboard_text(const json& board) {

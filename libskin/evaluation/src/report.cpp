@@ -12,6 +12,7 @@
 #include "skin/core/error.hpp"
 #include "skin/core/strings.hpp"
 #include "skin/core/version.hpp"
+#include "skin/evaluation/clusters.hpp"
 #include "skin/evaluation/delong.hpp"
 #include "skin/evaluation/metrics.hpp"
 #include "skin/evaluation/roc.hpp"
@@ -289,11 +290,30 @@ void add_conformal(json& report, const Scoring& s) {
   report["metrics"]["conformal_mean_set_size"] = double(all_size) / n;
 }
 
-json confidence_intervals_section(const BootstrapSummary& boot, const ReportOptions& options) {
+// The metadata of each scored item, in the scoring's order.
+std::vector<const std::map<std::string, std::string>*> scored_attributes(const Dataset& dataset, const Scoring& s) {
+  std::unordered_map<std::string, const std::map<std::string, std::string>*> by_id;
+  for (const auto& item : dataset.items) by_id[item.id] = &item.attributes;
+  std::vector<const std::map<std::string, std::string>*> attributes;
+  for (const auto& item : s.scored) attributes.push_back(by_id.at(item.id));
+  return attributes;
+}
+
+json confidence_intervals_section(const BootstrapSummary& boot, const SubsetMetrics& all,
+                                  const ReportOptions& options) {
+  const bool clustered = all.cluster_count() > 0;
+  const std::string method =
+      !clustered ? "percentile bootstrap, resampled within each true class (class counts kept)"
+      : all.clusters_stratified()
+          ? fmt::format("percentile bootstrap of whole {} clusters, drawn within each true class", options.cluster_by)
+          : fmt::format("percentile bootstrap of whole {} clusters (clusters hold several classes: not stratified)",
+                        options.cluster_by);
   json ci = {{"resamples", options.bootstrap},
              {"seed", options.seed},
              {"level", 0.95},
-             {"method", "percentile bootstrap, resampled within each true class (class counts kept)"}};
+             {"unit", clustered ? options.cluster_by : "image"},
+             {"clusters", clustered ? json(all.cluster_count()) : json()},
+             {"method", method}};
   for (const char* name : {"accuracy", "balanced_accuracy", "macro_f1", "ece", "macro_auc"})
     if (auto it = boot.intervals.find(name); it != boot.intervals.end())
       ci[name] = {it->second.lower, it->second.upper};
@@ -303,10 +323,7 @@ json confidence_intervals_section(const BootstrapSummary& boot, const ReportOpti
 // Metrics per subgroup of the metadata columns: subgroups, disparity, subgroup_options.
 void add_subgroups(json& report, const Dataset& dataset, const Scoring& s, const ScoreTable& table,
                    const ReportOptions& options) {
-  std::unordered_map<std::string, const std::map<std::string, std::string>*> by_id;
-  for (const auto& item : dataset.items) by_id[item.id] = &item.attributes;
-  std::vector<const std::map<std::string, std::string>*> attributes;
-  for (const auto& item : s.scored) attributes.push_back(by_id.at(item.id));
+  const auto attributes = scored_attributes(dataset, s);
   SubgroupOptions so = options.subgroups;
   so.bootstrap = options.bootstrap;
   so.seed = options.seed;
@@ -322,7 +339,13 @@ void add_subgroups(json& report, const Dataset& dataset, const Scoring& s, const
 nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const ReportOptions& options) {
   if (s.scored.empty())
     throw Error(ErrorKind::input, fmt::format("{}: no items could be scored: nothing to report", dataset.root));
-  const ScoreTable table = score_table(s);
+  ScoreTable table = score_table(s);
+  if (!options.cluster_by.empty() && (options.bootstrap <= 0 || options.auc_ci == "delong"))
+    throw Error(ErrorKind::usage,
+                fmt::format("--cluster-by {} resamples clusters: it needs --bootstrap N (DeLong's intervals "
+                            "assume independent images, so --auc-ci delong cannot be clustered)",
+                            options.cluster_by));
+  if (!options.cluster_by.empty()) table.cluster = cluster_indices(scored_attributes(dataset, s), options.cluster_by);
   const Metrics m = compute_metrics(table.truth, table.probabilities, s.labels, options.calibration_bins);
   json report = {
       {"schema_version", kReportSchemaVersion},
@@ -345,14 +368,13 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
   };
   const std::string auc_ci = options.auc_ci.empty() ? (options.bootstrap > 0 ? "bootstrap" : "delong") : options.auc_ci;
   std::optional<BootstrapSummary> boot;
-  if (options.bootstrap > 0)
-    boot = bootstrap_subset(SubsetMetrics(table, all_indices(table.size()), options.calibration_bins),
-                            options.bootstrap, options.seed);
+  const SubsetMetrics all(table, all_indices(table.size()), options.calibration_bins);
+  if (options.bootstrap > 0) boot = bootstrap_subset(all, options.bootstrap, options.seed);
   add_auc_intervals(report["per_class"], s, table, auc_ci, boot);
   report["binary"] = binary_section(s, table, auc_ci, boot);
   add_operating_points(report, s, table, options);
   add_selective(report, table, options);
-  if (boot) report["confidence_intervals"] = confidence_intervals_section(*boot, options);
+  if (boot) report["confidence_intervals"] = confidence_intervals_section(*boot, all, options);
   if (!options.subgroups.columns.empty()) add_subgroups(report, dataset, s, table, options);
   if (s.conformal) add_conformal(report, s);
   if (s.feature_statistics) {

@@ -61,7 +61,11 @@ std::string report_summary_text(const nlohmann::json& r) {
   }
   if (r.contains("confidence_intervals")) {
     const auto& ci = r["confidence_intervals"];
-    out += fmt::format("95% bootstrap CI ({} resamples, stratified by class):", ci["resamples"].get<int>());
+    const std::string unit = ci.value("unit", "image");
+    out += unit == "image"
+               ? fmt::format("95% bootstrap CI ({} resamples, stratified by class):", ci["resamples"].get<int>())
+               : fmt::format("95% bootstrap CI ({} resamples of {} {} clusters):", ci["resamples"].get<int>(),
+                             ci["clusters"].get<std::size_t>(), unit);
     for (const char* k : {"accuracy", "balanced_accuracy", "macro_f1", "ece"})
       if (ci.contains(k)) out += fmt::format(" {} {}", k, interval(ci[k]));
     out += "\n";

@@ -150,6 +150,7 @@ nlohmann::json subgroup_report(const ScoreTable& table,
            {{"columns", o.columns},
             {"bins", o.bins},
             {"min_group_n", o.min_group_n},
+            {"bootstrap_unit", table.cluster.empty() ? "image" : "cluster (see confidence_intervals.unit)"},
             {"disparity_rule",
              "over groups with n >= min_group_n; max_gap = highest - lowest value; min_ratio = "
              "lowest / highest; worst = lowest (highest for ece)"}}}};

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 #include <thread>
+#include <unordered_map>
 
 namespace skin {
 namespace {
@@ -94,6 +95,7 @@ SubsetMetrics::SubsetMetrics(const ScoreTable& table, std::vector<std::size_t> r
     bin_[i] = std::size_t(calibration_bin(conf_[i], bins_));
     by_class_[std::size_t(t_.truth[rows_[i]])].push_back(i);
   }
+  if (!t_.cluster.empty()) group_clusters();
   // Sorted once here, so a resample costs one linear pass per class.
   auto ranked = [&](auto score_of, auto positive_of) {
     std::vector<Ranked> r(n);
@@ -172,6 +174,42 @@ SubsetSummary SubsetMetrics::compute(const std::vector<std::uint32_t>& w) const 
   return s;
 }
 
+void SubsetMetrics::group_clusters() {
+  std::unordered_map<std::size_t, std::size_t> index_of;  // cluster id -> index in clusters_
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    const auto [it, added] = index_of.try_emplace(t_.cluster[rows_[i]], clusters_.size());
+    if (added) clusters_.emplace_back();
+    clusters_[it->second].push_back(i);
+  }
+  clusters_stratified_ = std::all_of(clusters_.begin(), clusters_.end(), [&](const auto& members) {
+    return std::all_of(members.begin(), members.end(),
+                       [&](std::size_t i) { return t_.truth[rows_[i]] == t_.truth[rows_[members[0]]]; });
+  });
+  if (clusters_stratified_) {
+    cluster_strata_.assign(t_.classes, {});
+    for (std::size_t k = 0; k < clusters_.size(); ++k)
+      cluster_strata_[std::size_t(t_.truth[rows_[clusters_[k][0]]])].push_back(k);
+  } else {
+    cluster_strata_.assign(1, std::vector<std::size_t>(clusters_.size()));
+    std::iota(cluster_strata_[0].begin(), cluster_strata_[0].end(), std::size_t{0});
+  }
+}
+
+std::vector<std::uint32_t> SubsetMetrics::resample(std::mt19937_64& rng) const {
+  return clusters_.empty() ? stratified_resample(rng) : cluster_resample(rng);
+}
+
+std::vector<std::uint32_t> SubsetMetrics::cluster_resample(std::mt19937_64& rng) const {
+  std::vector<std::uint32_t> w(rows_.size(), 0);
+  for (const auto& stratum : cluster_strata_) {
+    if (stratum.empty()) continue;
+    std::uniform_int_distribution<std::size_t> pick(0, stratum.size() - 1);
+    for (std::size_t k = 0; k < stratum.size(); ++k)
+      for (std::size_t i : clusters_[stratum[pick(rng)]]) ++w[i];
+  }
+  return w;
+}
+
 std::vector<std::uint32_t> SubsetMetrics::stratified_resample(std::mt19937_64& rng) const {
   std::vector<std::uint32_t> w(rows_.size(), 0);
   for (const auto& members : by_class_) {
@@ -180,6 +218,21 @@ std::vector<std::uint32_t> SubsetMetrics::stratified_resample(std::mt19937_64& r
     for (std::size_t k = 0; k < members.size(); ++k) ++w[members[pick(rng)]];
   }
   return w;
+}
+
+std::mt19937_64 resample_generator(std::uint64_t seed, std::size_t r) {
+  std::seed_seq seq{std::uint32_t(seed), std::uint32_t(seed >> 32), std::uint32_t(r), std::uint32_t(r >> 32)};
+  return std::mt19937_64(seq);
+}
+
+std::vector<std::vector<std::uint32_t>> bootstrap_weights(const SubsetMetrics& subset, int resamples,
+                                                          std::uint64_t seed) {
+  std::vector<std::vector<std::uint32_t>> out;
+  for (std::size_t r = 0; r < std::size_t(std::max(0, resamples)); ++r) {
+    auto rng = resample_generator(seed, r);
+    out.push_back(subset.resample(rng));
+  }
+  return out;
 }
 
 BootstrapSummary bootstrap_subset(const SubsetMetrics& subset, int resamples, std::uint64_t seed) {
@@ -191,9 +244,8 @@ BootstrapSummary bootstrap_subset(const SubsetMetrics& subset, int resamples, st
   for (unsigned t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       for (std::size_t r = t; r < results.size(); r += threads) {
-        std::seed_seq seq{std::uint32_t(seed), std::uint32_t(seed >> 32), std::uint32_t(r), std::uint32_t(r >> 32)};
-        std::mt19937_64 rng(seq);
-        results[r] = subset.compute(subset.stratified_resample(rng));
+        auto rng = resample_generator(seed, r);
+        results[r] = subset.compute(subset.resample(rng));
       }
     });
   for (auto& th : pool) th.join();

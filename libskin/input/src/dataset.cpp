@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -203,6 +204,19 @@ void restrict_to(Dataset& dataset, const std::unordered_set<std::string>& ids) {
   for (const auto& item : items)
     if (outside(item)) dataset.outside_split.insert(item.id);
   items.erase(std::remove_if(items.begin(), items.end(), outside), items.end());
+}
+
+void require_column(const Dataset& dataset, const std::string& column, const std::string& option) {
+  std::set<std::string> columns;
+  for (const auto& item : dataset.items) {
+    if (item.attributes.count(column)) return;
+    for (const auto& [name, value] : item.attributes) columns.insert(name);
+  }
+  std::string known;
+  for (const auto& name : columns) known += (known.empty() ? "" : ", ") + name;
+  throw Error(ErrorKind::usage,
+              fmt::format("{} {}: no item of {} has this column (columns: {}; others come from --metadata CSV)", option,
+                          column, dataset.root.empty() ? "the dataset" : dataset.root, known.empty() ? "none" : known));
 }
 
 Dataset load_dataset(const DatasetSpec& spec) {

@@ -3,6 +3,8 @@
 // (skin/evaluation/subset_metrics.hpp).
 #include "skin/evaluation/subset_metrics.hpp"
 
+#include <algorithm>
+#include <map>
 #include <random>
 
 #include <doctest/doctest.h>
@@ -58,7 +60,7 @@ TEST_CASE("integer weights equal repeating the items") {
   const auto t = random_table(200, 4);
   skin::SubsetMetrics subset(t, every(t.size()));
   std::mt19937_64 rng(9);
-  const auto w = subset.stratified_resample(rng);
+  const auto w = subset.resample(rng);
   skin::ScoreTable expanded;
   expanded.classes = 3;
   for (std::size_t i = 0; i < t.size(); ++i)
@@ -79,7 +81,7 @@ TEST_CASE("stratified resamples keep class counts; bootstrap is seeded and brack
   const auto t = random_table(2000, 5);
   skin::SubsetMetrics subset(t, every(t.size()));
   std::mt19937_64 rng(1);
-  const auto w = subset.stratified_resample(rng);
+  const auto w = subset.resample(rng);
   std::vector<std::uint32_t> counts(3);
   for (std::size_t i = 0; i < t.size(); ++i) counts[std::size_t(t.truth[i])] += w[i];
   std::vector<std::uint32_t> expected(3);
@@ -100,4 +102,71 @@ TEST_CASE("stratified resamples keep class counts; bootstrap is seeded and brack
     CHECK(iv.upper - iv.lower < 0.15);
     CHECK(iv.upper > iv.lower);
   }
+}
+
+TEST_CASE("cluster resamples draw whole clusters, stratified by class when clusters are pure") {
+  auto t = random_table(600, 6);
+  // Lesions of 1-4 images, each lesion one diagnosis (as HAM10000's lesion_id).
+  std::vector<std::size_t> order = every(t.size());
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return t.truth[a] < t.truth[b]; });
+  t.cluster.assign(t.size(), 0);
+  std::size_t next = 0;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (k % 3 == 0 || t.truth[order[k]] != t.truth[order[k - 1]]) ++next;
+    t.cluster[order[k]] = next;
+  }
+  skin::SubsetMetrics subset(t, every(t.size()));
+  CHECK(subset.cluster_count() == next);
+  CHECK(subset.clusters_stratified());
+  std::mt19937_64 rng(3);
+  const auto w = subset.resample(rng);
+  std::map<std::size_t, std::uint32_t> weight_of;
+  std::vector<std::map<std::size_t, bool>> clusters_per_class(3);
+  std::vector<std::uint32_t> drawn(3);
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const auto [it, added] = weight_of.try_emplace(t.cluster[i], w[i]);
+    CHECK(it->second == w[i]);  // every image of a lesion weighs the same
+    if (added) {
+      clusters_per_class[std::size_t(t.truth[i])][t.cluster[i]] = true;
+      drawn[std::size_t(t.truth[i])] += w[i];
+    }
+  }
+  for (std::size_t k = 0; k < 3; ++k) CHECK(drawn[k] == clusters_per_class[k].size());  // clusters per class kept
+
+  // A patient with two diagnoses makes the clusters mixed: the draw is then over all clusters.
+  t.cluster[order.front()] = t.cluster[order.back()];
+  skin::SubsetMetrics mixed(t, every(t.size()));
+  CHECK_FALSE(mixed.clusters_stratified());
+  const auto wm = mixed.resample(rng);
+  std::uint32_t total = 0;
+  std::map<std::size_t, bool> seen;
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (seen.try_emplace(t.cluster[i], true).second) total += wm[i];
+  CHECK(total == mixed.cluster_count());
+}
+
+TEST_CASE("correlated images within a lesion widen the interval when resampled by lesion") {
+  // Every lesion photographed four times with identical predictions: by image the bootstrap sees
+  // 4x the information there is.
+  auto base = random_table(150, 7);
+  skin::ScoreTable t;
+  t.classes = 3;
+  t.has_binary = true;
+  for (std::size_t i = 0; i < base.size(); ++i)
+    for (int copy = 0; copy < 4; ++copy) {
+      t.truth.push_back(base.truth[i]);
+      t.probabilities.insert(t.probabilities.end(), base.probabilities.begin() + long(i * 3),
+                             base.probabilities.begin() + long(i * 3 + 3));
+      t.malignant_truth.push_back(base.malignant_truth[i]);
+      t.malignant_score.push_back(base.malignant_score[i]);
+      t.cluster.push_back(i);
+    }
+  const auto by_lesion = skin::bootstrap_subset(skin::SubsetMetrics(t, every(t.size())), 400, 1);
+  t.cluster.clear();
+  const auto by_image = skin::bootstrap_subset(skin::SubsetMetrics(t, every(t.size())), 400, 1);
+  const auto width = [](const skin::Interval& iv) { return iv.upper - iv.lower; };
+  // Four perfectly correlated copies: about twice as wide (sqrt 4).
+  const double ratio = width(by_lesion.intervals.at("accuracy")) / width(by_image.intervals.at("accuracy"));
+  CHECK(ratio > 1.6);
+  CHECK(ratio < 2.5);
 }

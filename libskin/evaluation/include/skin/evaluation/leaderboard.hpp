@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,9 @@ struct LeaderboardOptions {
   std::string sort_by = "balanced_accuracy";  // a report metric; lower-is-better metrics sort ascending
   int bootstrap = 1000;                       // paired resamples for the balanced-accuracy difference
   std::uint64_t seed = 0;
+  // Image id -> cluster (lesion, patient: evaluate --cluster-by); empty: images are the unit.
+  std::unordered_map<std::string, std::size_t> cluster_of;
+  std::string cluster_by;  // the column, for the record
 };
 
 // Error(usage) unless `sort_by` is a report metric (gates.hpp's report_metric_names).

@@ -19,6 +19,9 @@ inline constexpr int kReportSchemaVersion = 1;
 struct ReportOptions {
   int bootstrap = 0;  // resamples; 0 disables bootstrap intervals
   std::uint64_t seed = 0;
+  // Metadata column whose values are the bootstrap's unit (lesion_id, patient_id); empty: images.
+  // Intervals, subgroup intervals and the leaderboard's paired bootstrap then resample clusters.
+  std::string cluster_by;
   int calibration_bins = 15;
   std::string split;   // id list the dataset was restricted to, for the record
   std::string auc_ci;  // "delong" or "bootstrap"; empty: bootstrap when bootstrap > 0, else delong

@@ -24,6 +24,9 @@ struct ScoreTable {
   bool has_binary = false;            // whether the malignant view exists (the model names malignant labels)
   std::vector<bool> malignant_truth;
   std::vector<double> malignant_score;  // summed malignant probability
+  // The resampling unit of each item (a lesion or patient index from --cluster-by); empty: every
+  // item is its own unit. Images of one lesion are correlated, so CIs must resample lesions.
+  std::vector<std::size_t> cluster;
   std::size_t size() const { return truth.size(); }
   // Class k against the rest: membership and class k's probability, per item.
   std::pair<std::vector<bool>, std::vector<double>> one_vs_rest(std::size_t k) const;
@@ -56,9 +59,14 @@ class SubsetMetrics {
   SubsetSummary compute() const { return compute(std::vector<std::uint32_t>(rows_.size(), 1)); }
   const std::vector<std::size_t>& rows() const { return rows_; }
 
-  // A stratified bootstrap resample: within each true class, as many draws (with replacement)
-  // as the class has items, so every resample keeps the class counts.
-  std::vector<std::uint32_t> stratified_resample(std::mt19937_64& rng) const;
+  // One bootstrap resample, as weights per row. Without clusters: within each true class, as many
+  // draws (with replacement) as the class has items, so every resample keeps the class counts.
+  // With clusters: whole clusters are drawn and each of their items weighs the cluster's count;
+  // stratified by class when every cluster holds one true class (lesions do), else over all
+  // clusters at once (patients may hold several diagnoses).
+  std::vector<std::uint32_t> resample(std::mt19937_64& rng) const;
+  std::size_t cluster_count() const { return clusters_.size(); }  // 0 without clusters
+  bool clusters_stratified() const { return clusters_stratified_; }
 
  private:
   const ScoreTable& t_;
@@ -77,7 +85,13 @@ class SubsetMetrics {
  private:
   std::vector<std::vector<Ranked>> class_ranked_;  // per class: items by probability, descending
   std::vector<Ranked> malignant_ranked_;
-  std::vector<std::vector<std::size_t>> by_class_;  // positions of each true class
+  std::vector<std::vector<std::size_t>> by_class_;        // positions of each true class
+  std::vector<std::vector<std::size_t>> clusters_;        // positions of each cluster in the subset
+  std::vector<std::vector<std::size_t>> cluster_strata_;  // cluster indices per stratum
+  bool clusters_stratified_ = false;
+  std::vector<std::uint32_t> stratified_resample(std::mt19937_64& rng) const;
+  std::vector<std::uint32_t> cluster_resample(std::mt19937_64& rng) const;
+  void group_clusters();
 };
 
 struct BootstrapSummary {
@@ -85,8 +99,16 @@ struct BootstrapSummary {
   std::map<std::string, Interval> intervals;  // by subset metric name, and "auc:<class index>"
 };
 
-// Percentile intervals (2.5%, 97.5%) of every metric over stratified resamples; metrics
+// Percentile intervals (2.5%, 97.5%) of every metric over resamples (SubsetMetrics::resample); metrics
 // undefined in a resample (e.g. AUC without negatives) skip that resample.
 BootstrapSummary bootstrap_subset(const SubsetMetrics& subset, int resamples, std::uint64_t seed);
+
+// The generator of resample r of a bootstrap seeded `seed`: every bootstrap in the library draws
+// resample r from it, so results do not depend on threads (and tests can replay a resample).
+std::mt19937_64 resample_generator(std::uint64_t seed, std::size_t r);
+
+// The weights of each resample of bootstrap_subset (what a reference check replays).
+std::vector<std::vector<std::uint32_t>> bootstrap_weights(const SubsetMetrics& subset, int resamples,
+                                                          std::uint64_t seed);
 
 }  // namespace skin

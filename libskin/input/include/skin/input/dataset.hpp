@@ -54,6 +54,10 @@ std::unordered_set<std::string> read_id_list(const std::string& path);
 // missing id column is an Error(input) naming the file and row.
 void join_metadata(Dataset& dataset, const std::string& csv_path);
 
+// Error(usage) "OPTION COLUMN: no item has this column (columns: ...)" unless some item has the
+// column: what --group-by and --cluster-by check before any image is read.
+void require_column(const Dataset& dataset, const std::string& column, const std::string& option);
+
 // Keeps only the items whose id is listed.
 void restrict_to(Dataset& dataset, const std::unordered_set<std::string>& ids);
 
