@@ -1,5 +1,5 @@
-// cli/calibrate.cpp: `skinscan calibrate`: fits a temperature on labelled data and writes a new
-// model directory whose manifest carries it.
+// cli/calibrate.cpp: `skinscan calibrate`: fits a temperature, conformal prediction sets or a
+// guaranteed-sensitivity malignant threshold on labelled data, and writes a new model directory.
 #include <algorithm>
 #include <cstdio>
 
@@ -14,6 +14,7 @@
 #include "skin/evaluation/scoring.hpp"
 #include "skin/model/conformal.hpp"
 #include "skin/model/model_copy.hpp"
+#include "skin/model/sensitivity_guarantee.hpp"
 
 namespace cli {
 namespace {
@@ -29,12 +30,30 @@ struct CalibrateOptions {
   bool mondrian = false;
   int k_reg = 1;
   double lambda = 0.01;
+  double sensitivity = 0;  // --malignant-sensitivity
+  bool sensitivity_given = false;
+  double delta = 0.1;
 };
 
-// calibrate --conformal: the quantile(s) of the prediction sets on the scored images, written
-// into a copy of the model.
-int run_conformal(const CalibrateOptions& o, const skin::Dataset& dataset, skin::Classifier& classifier,
-                  const skin::Scoring& s) {
+// Which images calibrated a model, for the record each fitted section keeps.
+nlohmann::json calibration_record(const CalibrateOptions& o, const skin::Dataset& dataset,
+                                  const skin::Classifier& classifier, const skin::Scoring& s) {
+  std::vector<std::string> ids;
+  for (const auto& item : s.scored) ids.push_back(item.id);
+  std::sort(ids.begin(), ids.end());
+  std::string joined;
+  for (const auto& id : ids) joined += id + "\n";
+  return {{"data", dataset.root},
+          {"layout", dataset.layout},
+          {"split", o.dataset.split.empty() ? nlohmann::json() : nlohmann::json(o.dataset.split)},
+          {"image_ids_sha256", skin::sha256_hex(joined)},
+          {"images", ids.size()},
+          {"temperature", classifier.manifest().temperature},
+          {"date", skin::now_iso8601()}};
+}
+
+// calibrate --conformal: the quantile(s) of the prediction sets on the scored images.
+nlohmann::json fit_conformal_section(const CalibrateOptions& o, const skin::Scoring& s, nlohmann::json record) {
   skin::ConformalSpec spec;
   spec.method = skin::parse_conformal_method(o.conformal);
   spec.alpha = o.alpha;
@@ -43,38 +62,74 @@ int run_conformal(const CalibrateOptions& o, const skin::Dataset& dataset, skin:
   spec.lambda = o.lambda;
   std::vector<std::vector<double>> probabilities;
   std::vector<int> truth;
-  std::vector<std::string> ids;
   for (const auto& item : s.scored) {
     probabilities.push_back(item.probabilities);
     truth.push_back(item.truth);
-    ids.push_back(item.id);
   }
-  std::sort(ids.begin(), ids.end());
-  std::string joined;
-  for (const auto& id : ids) joined += id + "\n";
-  spec.record = {{"data", dataset.root},
-                 {"layout", dataset.layout},
-                 {"split", o.dataset.split.empty() ? nlohmann::json() : nlohmann::json(o.dataset.split)},
-                 {"image_ids_sha256", skin::sha256_hex(joined)},
-                 {"temperature", classifier.manifest().temperature},
-                 {"date", skin::now_iso8601()},
-                 {"guarantee", "P(true class in set) >= 1 - alpha for images exchangeable with the calibration set"}};
+  record["guarantee"] = "P(true class in set) >= 1 - alpha for images exchangeable with the calibration set";
+  spec.record = std::move(record);
   skin::fit_conformal(spec, probabilities, truth, s.labels.size());
-  skin::save_with_conformal(classifier.directory(), o.out, skin::conformal_json(spec), o.force);
   std::size_t covered = 0, total_size = 0;
   for (std::size_t i = 0; i < probabilities.size(); ++i) {
     const auto set = skin::prediction_set(probabilities[i], spec);
     total_size += set.size();
     covered += std::find(set.begin(), set.end(), std::size_t(truth[i])) != set.end();
   }
-  std::printf("conformal %s%s at alpha %.4g on %zu images (%zu missing, %zu failed)\n", o.conformal.c_str(),
-              o.mondrian ? " (Mondrian, per class)" : "", o.alpha, s.scored.size(), s.missing.size(), s.failed.size());
+  std::printf("conformal %s%s at alpha %.4g on %zu images\n", o.conformal.c_str(),
+              o.mondrian ? " (Mondrian, per class)" : "", o.alpha, s.scored.size());
   for (std::size_t g = 0; g < spec.qhat.size(); ++g)
     std::printf("qhat%s %.6f\n", o.mondrian ? (" " + s.labels[g]).c_str() : "", spec.qhat[g]);
   std::printf(
       "on the calibration images themselves: coverage %.4f, mean set size %.3f (measure on other images "
-      "with evaluate)\nwrote %s\n",
-      double(covered) / double(probabilities.size()), double(total_size) / double(probabilities.size()), o.out.c_str());
+      "with evaluate)\n",
+      double(covered) / double(probabilities.size()), double(total_size) / double(probabilities.size()));
+  return skin::conformal_json(spec);
+}
+
+// calibrate --malignant-sensitivity: the learn-then-test threshold on the malignant images.
+nlohmann::json fit_guarantee_section(const CalibrateOptions& o, const skin::Scoring& s, nlohmann::json record) {
+  std::vector<double> malignant_scores;
+  std::size_t benign = 0;
+  for (const auto& item : s.scored) {
+    double p = 0;
+    for (std::size_t k = 0; k < s.labels.size(); ++k)
+      if (std::find(s.malignant.begin(), s.malignant.end(), s.labels[k]) != s.malignant.end())
+        p += item.probabilities[k];
+    const bool malignant =
+        std::find(s.malignant.begin(), s.malignant.end(), s.labels[std::size_t(item.truth)]) != s.malignant.end();
+    if (malignant)
+      malignant_scores.push_back(p);
+    else
+      ++benign;
+  }
+  skin::SensitivityGuarantee g = skin::fit_sensitivity_guarantee(malignant_scores, o.sensitivity, o.delta);
+  record["guarantee"] = fmt::format(
+      "with probability >= {:g} over the calibration set, sensitivity >= {:g} on malignant images exchangeable "
+      "with its {} malignant images",
+      1 - o.delta, o.sensitivity, malignant_scores.size());
+  g.record = std::move(record);
+  std::size_t caught = 0;
+  for (double p : malignant_scores) caught += p >= g.threshold;
+  std::printf(
+      "malignant threshold %.6g: sensitivity >= %g with confidence %g (%zu malignant and %zu benign "
+      "calibration images, %zu misses allowed; %zu of %zu caught there)\n",
+      g.threshold, o.sensitivity, 1 - o.delta, malignant_scores.size(), benign, g.misses_allowed, caught,
+      malignant_scores.size());
+  return skin::sensitivity_guarantee_json(g);
+}
+
+// calibrate --conformal and/or --malignant-sensitivity: sections fitted on the scored images,
+// written into a copy of the model.
+int run_sections(const CalibrateOptions& o, const skin::Dataset& dataset, skin::Classifier& classifier,
+                 const skin::Scoring& s) {
+  const nlohmann::json record = calibration_record(o, dataset, classifier, s);
+  nlohmann::json sections = nlohmann::json::object();
+  std::printf("calibrated on %zu images (%zu missing, %zu failed)\n", s.scored.size(), s.missing.size(),
+              s.failed.size());
+  if (!o.conformal.empty()) sections["conformal"] = fit_conformal_section(o, s, record);
+  if (o.sensitivity_given) sections["malignant_guarantee"] = fit_guarantee_section(o, s, record);
+  skin::save_with_sections(classifier.directory(), o.out, sections, o.force);
+  std::printf("wrote %s\n", o.out.c_str());
   return s.failed.empty() ? kOk : kItemsFailed;
 }
 
@@ -83,10 +138,17 @@ int run(const CalibrateOptions& o) {
     skin::parse_conformal_method(o.conformal);
     skin::min_calibration_size(o.alpha);  // checks alpha
   }
+  const bool sections = !o.conformal.empty() || o.sensitivity_given;
+  if (o.sensitivity_given) skin::min_malignant_for_guarantee(o.sensitivity, o.delta);  // checks both levels
   skin::Dataset dataset = skin::load_dataset(o.dataset);
   skin::Classifier classifier = load_classifier(o.common);
   const skin::Manifest& m = classifier.manifest();
-  if (o.conformal.empty() && m.output_kind != skin::OutputKind::logits)
+  if (o.sensitivity_given && m.malignant.empty())
+    throw skin::Error(skin::ErrorKind::usage,
+                      fmt::format("model '{}' names no malignant labels: --malignant-sensitivity has nothing to "
+                                  "threshold",
+                                  m.name));
+  if (!sections && m.output_kind != skin::OutputKind::logits)
     throw skin::Error(skin::ErrorKind::usage,
                       fmt::format("model '{}' outputs probabilities; temperature scaling needs logits", m.name));
   skin::PipelineOptions po;
@@ -98,7 +160,7 @@ int run(const CalibrateOptions& o) {
   if (s.scored.size() < 2)
     throw skin::Error(skin::ErrorKind::usage,
                       fmt::format("{}: fewer than 2 labelled images could be scored", dataset.root));
-  if (!o.conformal.empty()) return run_conformal(o, dataset, classifier, s);
+  if (sections) return run_sections(o, dataset, classifier, s);
   const skin::TemperatureFit fit = skin::calibrate(s, m.temperature);
   skin::save_with_temperature(classifier.directory(), o.out, fit.temperature,
                               fit.record(dataset.root, dataset.layout, o.dataset.split), o.force);
@@ -116,7 +178,9 @@ int run(const CalibrateOptions& o) {
 
 Subcommand setup_calibrate(CLI::App& app) {
   auto o = std::make_shared<CalibrateOptions>();
-  auto* sub = app.add_subcommand("calibrate", "Fit a temperature on labelled data; write a calibrated model copy");
+  auto* sub = app.add_subcommand(
+      "calibrate",
+      "Fit a temperature, conformal prediction sets or a guaranteed-sensitivity threshold; write a model copy");
   add_dataset_options(*sub, o->dataset);
   add_image_options(*sub, o->image);
   sub->add_option("-o,--out", o->out, "New model directory to write")->required()->group("Output");
@@ -134,15 +198,28 @@ Subcommand setup_calibrate(CLI::App& app) {
   sub->add_option("--lambda", o->lambda, "raps: penalty per rank beyond --k-reg")
       ->capture_default_str()
       ->group("Conformal");
+  auto* sensitivity =
+      sub->add_option("--malignant-sensitivity", o->sensitivity,
+                      "Fit the malignant threshold that keeps sensitivity >= this with confidence 1 - delta "
+                      "(learn-then-test; stored as the model's applied threshold)")
+          ->group("Guaranteed sensitivity");
+  sub->add_option("--delta", o->delta, "Allowed probability that the sensitivity guarantee fails")
+      ->capture_default_str()
+      ->group("Guaranteed sensitivity");
   add_common_options(*sub, o->common);
   sub->footer(
       std::string("Examples:\n"
                   "  skinscan calibrate --model models/m --data ../shared/datasets/ham10000 \\\n"
                   "      --split datasets/splits/val.txt --out models/m-calibrated\n"
                   "  skinscan calibrate --model models/m --data ../shared/datasets/ham10000 \\\n"
-                  "      --split datasets/splits/val.txt --conformal aps --alpha 0.1 --out models/m-conformal\n") +
+                  "      --split datasets/splits/val.txt --conformal aps --alpha 0.1 --out models/m-conformal\n"
+                  "  skinscan calibrate --data ../shared/datasets/ham10000 --split datasets/splits/val.txt \\\n"
+                  "      --malignant-sensitivity 0.95 --delta 0.1 --out models/m-sens95   # needs >= 45 malignant\n") +
       docs_line("evaluate.md") + kExitCodesHelp);
-  return {sub, [o] { return run(*o); }};
+  return {sub, [o, sensitivity] {
+            o->sensitivity_given = sensitivity->count() > 0;
+            return run(*o);
+          }};
 }
 
 }  // namespace cli

@@ -48,6 +48,13 @@ void print_text(const skin::Prediction& p, const skin::Manifest& m, std::size_t 
     double mal = skin::malignant_probability(p.probabilities, m);
     out += fmt::format("  malignant ({}): {:.1f}%   benign: {:.1f}%\n", fmt::join(m.malignant, ", "), 100 * mal,
                        100 * (1 - mal));
+    if (const auto& g = m.malignant_guarantee)
+      // How to read it: the guarantee is about malignant lesions in general, not this image.
+      out += fmt::format(
+          "  malignant call: {} (threshold {:.2f}%, chosen so that at least {:.0f}% of malignant lesions like the "
+          "calibration set's are called, with {:.0f}% confidence)\n",
+          skin::malignant_call(p.probabilities, m) ? "yes - refer" : "no", 100 * g->threshold, 100 * g->sensitivity,
+          100 * (1 - g->delta));
   }
   if (m.conformal) {
     const std::vector<std::string> set = skin::prediction_set_labels(p.probabilities, m);

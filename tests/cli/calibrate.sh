@@ -92,4 +92,64 @@ assert 'conformal' not in json.load(open('$WORK/t/manifest.json'))
 "
 }
 
+test_calibrate_guaranteed_malignant_sensitivity() {
+  make_imagefolder
+  rm "$WORK/folder/nv/broken.jpg"
+  # Levels are checked before any work; too few malignant images name the minimum.
+  run "$SKINSCAN" calibrate -m "$TINY7" --data "$WORK/nonexistent" --malignant-sensitivity 1.2 --out "$WORK/g"
+  expect_rc 1
+  expect_err "target sensitivity 1.2 must lie strictly between 0 and 1"
+  run "$SKINSCAN" calibrate -m "$TINY7" --data "$WORK/nonexistent" --malignant-sensitivity 0.9 --delta 0 --out "$WORK/g"
+  expect_rc 1
+  expect_err "delta 0 must lie strictly between 0 and 1"
+  run "$SKINSCAN" calibrate -m "$TINY7" --data "$WORK/folder" --malignant-sensitivity 0.95 --out "$WORK/g"
+  expect_rc 1
+  expect_err "3 malignant calibration images are too few for sensitivity 0.95 with delta 0.1: at least 45 are needed"
+  [ ! -e "$WORK/g" ] || fail "a model was written for a calibration set that is too small"
+  # Three malignant images at s = 0.5, delta = 0.5: P(Bin(3, 0.5) <= 1) = 0.5 allows one miss.
+  run "$SKINSCAN" calibrate -m "$TINY7" --data "$WORK/folder" --malignant-sensitivity 0.5 --delta 0.5 --conformal lac \
+    --alpha 0.25 --out "$WORK/g"
+  expect_rc 0
+  expect_out "sensitivity >= 0.5 with confidence 0.5 (3 malignant and 2 benign calibration images, 1 misses allowed"
+  py "
+import json, csv, subprocess
+m = json.load(open('$WORK/g/manifest.json'))
+g = m['malignant_guarantee']
+assert g['sensitivity'] == 0.5 and g['delta'] == 0.5 and g['misses_allowed'] == 1 and g['calibration_malignant'] == 3, g
+assert 'conformal' in m and len(g['calibration']['image_ids_sha256']) == 64
+"
+  run "$SKINSCAN" classify -m "$WORK/g" "$GOOD/plain.png"
+  expect_rc 0
+  expect_out "malignant call: "
+  run "$SKINSCAN" batch -m "$WORK/g" --format csv "$WORK/folder"
+  expect_rc 0
+  head -1 "$WORK/out" | grep -q ",malignant_probability,prediction_set,malignant_call,error$" || fail "csv header lacks malignant_call"
+  cp "$WORK/out" "$WORK/batch.csv"
+  run "$SKINSCAN" evaluate -m "$WORK/g" --data "$WORK/folder" --json --fail-under guarantee_sensitivity=1.01
+  expect_rc 3
+  expect_err "gate failed: guarantee_sensitivity = "
+  py "
+import csv, json
+r = json.load(open('$WORK/out'))
+g = r['malignant_guarantee']
+t = g['threshold']
+rows = list(csv.DictReader(open('$WORK/batch.csv')))
+calls = {row['id']: row['malignant_call'] for row in rows}
+for row in rows:  # the call is the malignant probability against the stored threshold
+    assert (float(row['malignant_probability']) >= t) == (row['malignant_call'] == '1'), row
+assert g['tp'] + g['fn'] == 3 and g['tn'] + g['fp'] == 2
+assert g['tp'] >= 2  # one miss allowed on the calibration images themselves
+assert r['metrics']['guarantee_sensitivity'] == g['sensitivity']['value'] == g['tp'] / 3
+lo, hi = g['sensitivity']['ci']
+assert 0 <= lo <= g['sensitivity']['value'] <= hi <= 1
+"
+  # A new temperature makes the threshold stale: the copy drops it.
+  run "$SKINSCAN" calibrate -m "$WORK/g" --data "$WORK/folder" --out "$WORK/t"
+  expect_rc 0
+  py "
+import json
+assert 'malignant_guarantee' not in json.load(open('$WORK/t/manifest.json'))
+"
+}
+
 "$1"

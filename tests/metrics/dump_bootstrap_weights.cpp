@@ -39,10 +39,9 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> rows(table.size());
   for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = i;
   const skin::SubsetMetrics subset(table, rows);
-  const nlohmann::json out = {
-      {"clusters", subset.cluster_count()},
-      {"stratified", clustered ? subset.clusters_stratified() : true},
-      {"weights", skin::bootstrap_weights(subset, std::stoi(argv[2]), std::stoull(argv[3]))}};
+  const nlohmann::json out = {{"clusters", subset.cluster_count()},
+                              {"stratified", clustered ? subset.clusters_stratified() : true},
+                              {"weights", skin::bootstrap_weights(subset, std::stoi(argv[2]), std::stoull(argv[3]))}};
   std::printf("%s\n", out.dump().c_str());
   return 0;
 }

@@ -49,7 +49,9 @@ const std::vector<std::string>& report_metric_names() {
                                               "top_3_accuracy",
                                               "aurc",
                                               "conformal_coverage",
-                                              "conformal_mean_set_size"};
+                                              "conformal_mean_set_size",
+                                              "guarantee_sensitivity",
+                                              "guarantee_specificity"};
   return names;
 }
 

@@ -4,11 +4,14 @@
 #include "skin/evaluation/report.hpp"
 
 #include <algorithm>
+#include <array>
 #include <ctime>
+#include <map>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "skin/core/binomial.hpp"
 #include "skin/core/error.hpp"
 #include "skin/core/strings.hpp"
 #include "skin/core/version.hpp"
@@ -254,9 +257,56 @@ void add_selective(json& report, const ScoreTable& table, const ReportOptions& o
                           "among answered items; AURC = area under risk over coverage (step curve)"}};
 }
 
+// The metadata of each scored item, in the scoring's order.
+std::vector<const std::map<std::string, std::string>*> scored_attributes(const Dataset& dataset, const Scoring& s) {
+  std::unordered_map<std::string, const std::map<std::string, std::string>*> by_id;
+  for (const auto& item : dataset.items) by_id[item.id] = &item.attributes;
+  std::vector<const std::map<std::string, std::string>*> attributes;
+  for (const auto& item : s.scored) attributes.push_back(by_id.at(item.id));
+  return attributes;
+}
+
+// What the model's guaranteed-sensitivity threshold achieves here: sensitivity and specificity
+// with exact (Clopper-Pearson) 95% intervals; guarantee_sensitivity / guarantee_specificity
+// among the metrics.
+void add_malignant_guarantee(json& report, const Scoring& s, const ScoreTable& table) {
+  const SensitivityGuarantee& g = *s.malignant_guarantee;
+  std::size_t tp = 0, fn = 0, tn = 0, fp = 0;
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const bool called = table.malignant_score[i] >= g.threshold;
+    if (table.malignant_truth[i])
+      (called ? tp : fn) += 1;
+    else
+      (called ? fp : tn) += 1;
+  }
+  auto rate = [](std::size_t hit, std::size_t total) -> json {
+    if (total == 0) return {{"value", nullptr}, {"ci", nullptr}};
+    const auto [lo, hi] = clopper_pearson(hit, total, 0.95);
+    return {{"value", double(hit) / double(total)}, {"ci", {lo, hi}}};
+  };
+  const json sensitivity = rate(tp, tp + fn), specificity = rate(tn, tn + fp);
+  report["malignant_guarantee"] = {
+      {"threshold", g.threshold},
+      {"target_sensitivity", g.sensitivity},
+      {"delta", g.delta},
+      {"calibration", g.record},
+      {"tp", tp},
+      {"fn", fn},
+      {"tn", tn},
+      {"fp", fp},
+      {"sensitivity", sensitivity},
+      {"specificity", specificity},
+      {"definition",
+       "called malignant when the summed malignant probability >= threshold; intervals: exact Clopper-Pearson 95%. "
+       "The guarantee (sensitivity >= target with probability >= 1 - delta over calibration sets) holds for "
+       "malignant images exchangeable with the calibration set's"}};
+  report["metrics"]["guarantee_sensitivity"] = sensitivity["value"];
+  report["metrics"]["guarantee_specificity"] = specificity["value"];
+}
+
 // Empirical coverage and set sizes of the model's conformal prediction sets: `conformal`, and
 // conformal_coverage / conformal_mean_set_size among the metrics.
-void add_conformal(json& report, const Scoring& s) {
+void add_conformal(json& report, const Dataset& dataset, const Scoring& s, const ReportOptions& options) {
   const ConformalSpec& spec = *s.conformal;
   std::vector<double> covered(s.labels.size(), 0), sizes(s.labels.size(), 0), counts(s.labels.size(), 0);
   std::size_t empty = 0, all_covered = 0, all_size = 0;
@@ -286,17 +336,27 @@ void add_conformal(json& report, const Scoring& s) {
       {"definition",
        "coverage: share of images whose true class is in the set; the guarantee (>= target on average over "
        "calibration sets) holds for images exchangeable with the calibration images, not per class unless Mondrian"}};
+  // Per subgroup (--group-by): coverage holds on average, not per clinic or per acquisition.
+  if (!options.subgroups.columns.empty()) {
+    const auto attributes = scored_attributes(dataset, s);
+    json per_group = json::object();
+    for (const auto& column : options.subgroups.columns) {
+      const auto groups = group_values(attributes, column, options.subgroups.bins);
+      std::map<std::string, std::array<double, 3>> sums;  // n, covered, total set size
+      for (std::size_t i = 0; i < s.scored.size(); ++i) {
+        const auto set = prediction_set(s.scored[i].probabilities, spec);
+        auto& g = sums[groups[i]];
+        g[0] += 1;
+        g[1] += std::find(set.begin(), set.end(), std::size_t(s.scored[i].truth)) != set.end();
+        g[2] += double(set.size());
+      }
+      for (const auto& [group, g] : sums)
+        per_group[column][group] = {{"n", g[0]}, {"coverage", g[1] / g[0]}, {"mean_set_size", g[2] / g[0]}};
+    }
+    report["conformal"]["per_group"] = per_group;
+  }
   report["metrics"]["conformal_coverage"] = double(all_covered) / n;
   report["metrics"]["conformal_mean_set_size"] = double(all_size) / n;
-}
-
-// The metadata of each scored item, in the scoring's order.
-std::vector<const std::map<std::string, std::string>*> scored_attributes(const Dataset& dataset, const Scoring& s) {
-  std::unordered_map<std::string, const std::map<std::string, std::string>*> by_id;
-  for (const auto& item : dataset.items) by_id[item.id] = &item.attributes;
-  std::vector<const std::map<std::string, std::string>*> attributes;
-  for (const auto& item : s.scored) attributes.push_back(by_id.at(item.id));
-  return attributes;
 }
 
 json confidence_intervals_section(const BootstrapSummary& boot, const SubsetMetrics& all,
@@ -376,7 +436,8 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
   add_selective(report, table, options);
   if (boot) report["confidence_intervals"] = confidence_intervals_section(*boot, all, options);
   if (!options.subgroups.columns.empty()) add_subgroups(report, dataset, s, table, options);
-  if (s.conformal) add_conformal(report, s);
+  if (s.conformal) add_conformal(report, dataset, s, options);
+  if (s.malignant_guarantee && table.has_binary) add_malignant_guarantee(report, s, table);
   if (s.feature_statistics) {
     double top_sum = 0;
     for (const auto& item : s.scored)

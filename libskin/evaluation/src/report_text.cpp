@@ -70,6 +70,21 @@ std::string report_summary_text(const nlohmann::json& r) {
       if (ci.contains(k)) out += fmt::format(" {} {}", k, interval(ci[k]));
     out += "\n";
   }
+  if (r.contains("conformal")) {
+    const auto& c = r["conformal"];
+    out += fmt::format("conformal prediction sets ({} at alpha {:g}): coverage {}, mean set size {}\n",
+                       c.value("method", "?"), c.value("alpha", 0.0), cell(c["coverage"]), cell(c["mean_set_size"]));
+  }
+  if (r.contains("malignant_guarantee")) {
+    const auto& g = r["malignant_guarantee"];
+    out += fmt::format(
+        "guaranteed-sensitivity threshold {:.6g} (target {} at confidence {}): sensitivity {} {} ({} of {}), "
+        "specificity {} {}\n",
+        g["threshold"].get<double>(), cell(g["target_sensitivity"]), cell(1 - g["delta"].get<double>()),
+        cell(g["sensitivity"]["value"]), interval(g["sensitivity"]["ci"]), g["tp"].get<std::size_t>(),
+        g["tp"].get<std::size_t>() + g["fn"].get<std::size_t>(), cell(g["specificity"]["value"]),
+        interval(g["specificity"]["ci"]));
+  }
   if (r.contains("thresholds_applied")) {
     out += fmt::format("\nthresholds from {}:\n", r["thresholds_applied"]["source"].get<std::string>());
     out += fmt::format("  {:<10} {:>9} {:>11} {:>11} {:>7} {:>7}\n", "class", "threshold", "sensitivity", "specificity",

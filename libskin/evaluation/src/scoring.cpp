@@ -63,6 +63,7 @@ ModelSide model_side(const Dataset& dataset, Classifier& classifier, const Label
   s.malignant = m.malignant;
   s.feature_statistics = m.feature_statistics;
   s.conformal = m.conformal;
+  s.malignant_guarantee = m.malignant_guarantee;
   s.source = {{"kind", "model"},
               {"name", m.name},
               {"version", m.version},
@@ -78,6 +79,7 @@ ModelSide model_side(const Dataset& dataset, Classifier& classifier, const Label
   if (!resolved.identity) {
     s.labels = resolved.labels;
     s.malignant.clear();
+    s.malignant_guarantee.reset();
     for (const auto& label : m.malignant)  // a malignant label survives if its column was not dropped
       for (std::size_t c = 0; c < m.labels.size(); ++c)
         if (m.labels[c] == label && resolved.target[c] >= 0) {

@@ -37,6 +37,21 @@ json severity_metrics(const Scoring& s, int severity, const ReportOptions& optio
     row["malignant_sensitivity"] = b.sensitivity;
     row["malignant_specificity"] = b.specificity;
   }
+  // Whether the model's calibrated promises survive the acquisition change: conformal coverage and
+  // the guaranteed-sensitivity threshold's sensitivity (both assume images like the calibration set).
+  if (s.conformal) {
+    double covered = 0, size = 0;
+    for (const auto& item : s.scored) {
+      const auto set = prediction_set(item.probabilities, *s.conformal);
+      covered += std::find(set.begin(), set.end(), std::size_t(item.truth)) != set.end();
+      size += double(set.size());
+    }
+    row["conformal_coverage"] = covered / double(s.scored.size());
+    row["conformal_mean_set_size"] = size / double(s.scored.size());
+  }
+  if (s.malignant_guarantee && table.has_binary)
+    row["guarantee_sensitivity"] =
+        binary_metrics(table.malignant_truth, table.malignant_score, s.malignant_guarantee->threshold).sensitivity;
   return row;
 }
 

@@ -41,8 +41,10 @@ class CsvWriter : public PredictionWriter {
   CsvWriter(OutputFile& out, const Manifest& m) : out_(out), manifest_(m) {
     std::string header = "path,id,label,probability";
     for (const auto& l : manifest_.labels) header += "," + csv_escape(l);
-    // A model with conformal prediction sets adds them (labels joined by '|') before the error.
-    out_.write(header + ",malignant_probability" + (manifest_.conformal ? ",prediction_set" : "") + ",error\n");
+    // A model with conformal prediction sets adds them (labels joined by '|') before the error, and
+    // one with a guaranteed-sensitivity threshold its malignant call (1 or 0).
+    out_.write(header + ",malignant_probability" + (manifest_.conformal ? ",prediction_set" : "") +
+               (manifest_.malignant_guarantee ? ",malignant_call" : "") + ",error\n");
     out_.flush();
   }
   void write(const Prediction& p) override {
@@ -57,11 +59,12 @@ class CsvWriter : public PredictionWriter {
         const std::string set = fmt::format("{}", fmt::join(prediction_set_labels(p.probabilities, manifest_), "|"));
         row += "," + csv_escape(set);
       }
+      if (manifest_.malignant_guarantee) row += malignant_call(p.probabilities, manifest_) ? ",1" : ",0";
       row += ",";
     } else {
       row += ",,";  // label, probability
       for (std::size_t i = 0; i < manifest_.labels.size(); ++i) row += ",";
-      row += manifest_.conformal ? ",," : ",";
+      row += std::string(1 + (manifest_.conformal ? 1 : 0) + (manifest_.malignant_guarantee ? 1 : 0), ',');
       row += csv_escape(p.error);
     }
     out_.write(row + "\n");

@@ -168,6 +168,10 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
       r.fail("'explain' must name both 'member_features' and 'member_logits', or neither");
   }
   if (doc.contains("conformal")) m.conformal = parse_conformal(doc.at("conformal"), m.labels.size(), source);
+  if (doc.contains("malignant_guarantee")) {
+    if (m.malignant.empty()) r.fail("'malignant_guarantee' needs 'malignant' labels");
+    m.malignant_guarantee = parse_sensitivity_guarantee(doc.at("malignant_guarantee"), source);
+  }
   if (doc.contains("feature_statistics")) {
     const json& fs = doc.at("feature_statistics");
     if (!fs.is_object()) r.fail("'feature_statistics' must be an object");

@@ -50,15 +50,21 @@ void save_with_temperature(const std::string& from, const std::string& to, doubl
       [&](nlohmann::json& manifest) {
         manifest["output"]["temperature"] = temperature;
         manifest["provenance"]["calibration"] = record;
-        manifest.erase("conformal");  // its quantiles were fitted at the old temperature
+        // Both were fitted on probabilities at the old temperature.
+        manifest.erase("conformal");
+        manifest.erase("malignant_guarantee");
       },
       overwrite);
 }
 
-void save_with_conformal(const std::string& from, const std::string& to, const nlohmann::json& conformal,
-                         bool overwrite) {
+void save_with_sections(const std::string& from, const std::string& to, const nlohmann::json& sections,
+                        bool overwrite) {
   save_edited_copy(
-      from, to, [&](nlohmann::json& manifest) { manifest["conformal"] = conformal; }, overwrite);
+      from, to,
+      [&](nlohmann::json& manifest) {
+        for (const auto& [name, section] : sections.items()) manifest[name] = section;
+      },
+      overwrite);
 }
 
 }  // namespace skin

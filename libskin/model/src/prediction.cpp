@@ -17,6 +17,11 @@ std::vector<std::size_t> top_k(const std::vector<float>& p, std::size_t k) {
   return idx;
 }
 
+bool malignant_call(const std::vector<float>& probabilities, const Manifest& manifest) {
+  return manifest.malignant_guarantee &&
+         malignant_probability(probabilities, manifest) >= manifest.malignant_guarantee->threshold;
+}
+
 double malignant_probability(const std::vector<float>& p, const Manifest& manifest) {
   double total = 0;
   for (std::size_t i = 0; i < p.size() && i < manifest.labels.size(); ++i)
@@ -54,6 +59,7 @@ nlohmann::json to_json(const Prediction& pred, const Manifest& manifest, std::si
   j["top_k"] = topk;
   if (!manifest.malignant.empty()) j["malignant_probability"] = malignant_probability(pred.probabilities, manifest);
   if (manifest.conformal) j["prediction_set"] = prediction_set_labels(pred.probabilities, manifest);
+  if (manifest.malignant_guarantee) j["malignant_call"] = malignant_call(pred.probabilities, manifest);
   return j;
 }
 

@@ -38,6 +38,9 @@ struct Scoring {
   std::optional<FeatureStatistics> feature_statistics;  // the model's reference for the dataset-shift score
   FeatureMoments feature_moments;                       // of the scored images' pooled features
   std::optional<ConformalSpec> conformal;               // the model's prediction sets, if calibrated
+  // The model's guaranteed-sensitivity malignant threshold (not with a non-identity label map,
+  // whose malignant view is not the one the threshold was fitted on).
+  std::optional<SensitivityGuarantee> malignant_guarantee;
 };
 
 // Index of `label` in `labels`, case-insensitively; -1 when absent.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "skin/model/conformal.hpp"
+#include "skin/model/sensitivity_guarantee.hpp"
 
 namespace skin {
 
@@ -59,6 +60,8 @@ struct Manifest {
   std::string member_features_method, member_logits_method;
   std::optional<FeatureStatistics> feature_statistics;  // needs features_method
   std::optional<ConformalSpec> conformal;               // prediction sets, from `calibrate --conformal`
+  // The applied malignant threshold with its guarantee, from `calibrate --malignant-sensitivity`.
+  std::optional<SensitivityGuarantee> malignant_guarantee;
   nlohmann::json provenance = nlohmann::json::object();
   nlohmann::json metrics = nlohmann::json::object();
   // The whole document and the SHA-256 of the file's bytes, as load_manifest read them (the file

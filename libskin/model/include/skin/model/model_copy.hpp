@@ -14,9 +14,8 @@ namespace skin {
 void save_with_temperature(const std::string& from, const std::string& to, double temperature,
                            const nlohmann::json& record, bool overwrite);
 
-// The same with the manifest's "conformal" section set to `conformal` (conformal_json), fitted
-// on the model's probabilities at its current temperature.
-void save_with_conformal(const std::string& from, const std::string& to, const nlohmann::json& conformal,
-                         bool overwrite);
+// The same with top-level manifest sections set ({"conformal": conformal_json(...),
+// "malignant_guarantee": ...}), fitted on the model's probabilities at its current temperature.
+void save_with_sections(const std::string& from, const std::string& to, const nlohmann::json& sections, bool overwrite);
 
 }  // namespace skin

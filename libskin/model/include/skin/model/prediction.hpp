@@ -39,6 +39,10 @@ std::vector<std::size_t> top_k(const std::vector<float>& probabilities, std::siz
 // Sum of the probabilities of the manifest's malignant labels.
 double malignant_probability(const std::vector<float>& probabilities, const Manifest& manifest);
 
+// Whether the malignant probability reaches the manifest's guaranteed-sensitivity threshold
+// (calibrate --malignant-sensitivity); only meaningful when the manifest has one.
+bool malignant_call(const std::vector<float>& probabilities, const Manifest& manifest);
+
 // The labels of the manifest's conformal prediction set for these probabilities, by decreasing
 // probability; empty when the manifest has no conformal section.
 std::vector<std::string> prediction_set_labels(const std::vector<float>& probabilities, const Manifest& manifest);
