@@ -14,6 +14,7 @@
 #include "skin/evaluation/scoring.hpp"
 #include "skin/model/conformal.hpp"
 #include "skin/model/model_copy.hpp"
+#include "skin/model/ood.hpp"
 #include "skin/model/sensitivity_guarantee.hpp"
 
 namespace cli {
@@ -33,6 +34,9 @@ struct CalibrateOptions {
   double sensitivity = 0;  // --malignant-sensitivity
   bool sensitivity_given = false;
   double delta = 0.1;
+  std::string ood;            // --ood METHOD
+  double ood_tpr = 0.95;      // share of in-distribution calibration images left unflagged
+  std::string ood_reference;  // --ood-reference-split: the class means' images (default: --split's)
 };
 
 // Which images calibrated a model, for the record each fitted section keeps.
@@ -118,16 +122,57 @@ nlohmann::json fit_guarantee_section(const CalibrateOptions& o, const skin::Scor
   return skin::sensitivity_guarantee_json(g);
 }
 
+// calibrate --ood: class means (for Mahalanobis) on the reference images, and the threshold that
+// leaves --ood-tpr of the scored images unflagged.
+nlohmann::json fit_ood_section(const CalibrateOptions& o, const skin::Scoring& s, const skin::Scoring& reference,
+                               skin::Classifier& classifier, nlohmann::json record) {
+  const skin::Manifest& m = classifier.manifest();
+  skin::OodReference ref;
+  ref.method = skin::parse_ood_method(o.ood);
+  ref.tpr = o.ood_tpr;
+  if (ref.method == skin::OodMethod::mahalanobis || !reference.scored.empty()) {
+    std::vector<std::vector<float>> pooled;
+    std::vector<int> truth;
+    for (const auto& item : reference.scored.empty() ? s.scored : reference.scored)
+      if (!item.pooled.empty()) pooled.push_back(item.pooled), truth.push_back(item.truth);
+    if (pooled.empty())
+      throw skin::Error(skin::ErrorKind::usage,
+                        fmt::format("model '{}' gives no pooled features (its manifest has no feature_statistics): "
+                                    "--ood mahalanobis cannot be fitted",
+                                    m.name));
+    skin::fit_class_gaussians(ref, pooled, truth, s.labels.size());
+    record["class_means_images"] = pooled.size();
+    record["class_means_split"] = o.ood_reference.empty() ? o.dataset.split : o.ood_reference;
+  }
+  std::vector<double> scores;
+  for (const auto& item : s.scored) {
+    const std::vector<float> p(item.probabilities.begin(), item.probabilities.end());
+    const std::vector<float> z(item.scores.begin(), item.scores.end());
+    if (auto v = skin::ood_score(ref.method, p, z, m.output_kind == skin::OutputKind::logits, item.pooled, &ref))
+      scores.push_back(*v);
+  }
+  if (scores.empty())
+    throw skin::Error(skin::ErrorKind::usage, fmt::format("model '{}' cannot give {} scores", m.name, o.ood));
+  ref.threshold = skin::ood_threshold(scores, o.ood_tpr);
+  record["threshold_images"] = scores.size();
+  ref.record = std::move(record);
+  if (ref.method != skin::OodMethod::mahalanobis) ref.class_means.clear(), ref.variance.clear();
+  std::printf("OOD %s: threshold %.6g leaves %.0f%% of the %zu calibration images unflagged\n", o.ood.c_str(),
+              ref.threshold, 100 * o.ood_tpr, scores.size());
+  return skin::ood_json(ref);
+}
+
 // calibrate --conformal and/or --malignant-sensitivity: sections fitted on the scored images,
 // written into a copy of the model.
 int run_sections(const CalibrateOptions& o, const skin::Dataset& dataset, skin::Classifier& classifier,
-                 const skin::Scoring& s) {
+                 const skin::Scoring& s, const skin::Scoring& ood_reference) {
   const nlohmann::json record = calibration_record(o, dataset, classifier, s);
   nlohmann::json sections = nlohmann::json::object();
   std::printf("calibrated on %zu images (%zu missing, %zu failed)\n", s.scored.size(), s.missing.size(),
               s.failed.size());
   if (!o.conformal.empty()) sections["conformal"] = fit_conformal_section(o, s, record);
   if (o.sensitivity_given) sections["malignant_guarantee"] = fit_guarantee_section(o, s, record);
+  if (!o.ood.empty()) sections["ood"] = fit_ood_section(o, s, ood_reference, classifier, record);
   skin::save_with_sections(classifier.directory(), o.out, sections, o.force);
   std::printf("wrote %s\n", o.out.c_str());
   return s.failed.empty() ? kOk : kItemsFailed;
@@ -138,7 +183,12 @@ int run(const CalibrateOptions& o) {
     skin::parse_conformal_method(o.conformal);
     skin::min_calibration_size(o.alpha);  // checks alpha
   }
-  const bool sections = !o.conformal.empty() || o.sensitivity_given;
+  const bool sections = !o.conformal.empty() || o.sensitivity_given || !o.ood.empty();
+  if (!o.ood.empty()) skin::parse_ood_method(o.ood);
+  if (!(o.ood_tpr > 0 && o.ood_tpr < 1))
+    throw skin::Error(skin::ErrorKind::usage, fmt::format("--ood-tpr {} must lie strictly between 0 and 1", o.ood_tpr));
+  if (!o.ood_reference.empty() && o.ood.empty())
+    throw skin::Error(skin::ErrorKind::usage, "--ood-reference-split needs --ood");
   if (o.sensitivity_given) skin::min_malignant_for_guarantee(o.sensitivity, o.delta);  // checks both levels
   skin::Dataset dataset = skin::load_dataset(o.dataset);
   skin::Classifier classifier = load_classifier(o.common);
@@ -160,7 +210,18 @@ int run(const CalibrateOptions& o) {
   if (s.scored.size() < 2)
     throw skin::Error(skin::ErrorKind::usage,
                       fmt::format("{}: fewer than 2 labelled images could be scored", dataset.root));
-  if (sections) return run_sections(o, dataset, classifier, s);
+  skin::Scoring reference;
+  if (!o.ood_reference.empty()) {
+    skin::DatasetSpec spec = o.dataset;
+    spec.split = o.ood_reference;
+    const skin::Dataset reference_data = skin::load_dataset(spec);
+    skin::Progress reference_progress(!o.common.quiet, reference_data.items.size());
+    reference = skin::score_with_model(reference_data, classifier, po, [&](const skin::PipelineStats& st) {
+      reference_progress.update(st.total, st.failed);
+    });
+    reference_progress.finish();
+  }
+  if (sections) return run_sections(o, dataset, classifier, s, reference);
   const skin::TemperatureFit fit = skin::calibrate(s, m.temperature);
   skin::save_with_temperature(classifier.directory(), o.out, fit.temperature,
                               fit.record(dataset.root, dataset.layout, o.dataset.split), o.force);
@@ -206,6 +267,17 @@ Subcommand setup_calibrate(CLI::App& app) {
   sub->add_option("--delta", o->delta, "Allowed probability that the sensitivity guarantee fails")
       ->capture_default_str()
       ->group("Guaranteed sensitivity");
+  sub->add_option("--ood", o->ood,
+                  "Fit a per-image out-of-distribution flag: msp, energy or mahalanobis (class means of pooled "
+                  "features); the threshold leaves --ood-tpr of these images unflagged")
+      ->check(CLI::IsMember({"msp", "energy", "mahalanobis"}))
+      ->group("Out-of-distribution");
+  sub->add_option("--ood-tpr", o->ood_tpr, "Share of in-distribution calibration images the OOD flag leaves alone")
+      ->capture_default_str()
+      ->group("Out-of-distribution");
+  sub->add_option("--ood-reference-split", o->ood_reference,
+                  "Id list whose images give the class means (e.g. the train split); default: --split's")
+      ->group("Out-of-distribution");
   add_common_options(*sub, o->common);
   sub->footer(
       std::string("Examples:\n"
@@ -214,7 +286,9 @@ Subcommand setup_calibrate(CLI::App& app) {
                   "  skinscan calibrate --model models/m --data ../shared/datasets/ham10000 \\\n"
                   "      --split datasets/splits/val.txt --conformal aps --alpha 0.1 --out models/m-conformal\n"
                   "  skinscan calibrate --data ../shared/datasets/ham10000 --split datasets/splits/val.txt \\\n"
-                  "      --malignant-sensitivity 0.95 --delta 0.1 --out models/m-sens95   # needs >= 45 malignant\n") +
+                  "      --malignant-sensitivity 0.95 --delta 0.1 --out models/m-sens95   # needs >= 45 malignant\n"
+                  "  skinscan calibrate --data ../shared/datasets/ham10000 --split datasets/splits/val.txt \\\n"
+                  "      --ood mahalanobis --ood-reference-split datasets/splits/train.txt --out models/m-ood\n") +
       docs_line("evaluate.md") + kExitCodesHelp);
   return {sub, [o, sensitivity] {
             o->sensitivity_given = sensitivity->count() > 0;

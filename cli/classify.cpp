@@ -65,6 +65,13 @@ void print_text(const skin::Prediction& p, const skin::Manifest& m, std::size_t 
         skin::conformal_method_name(m.conformal->method), 100 * (1 - m.conformal->alpha), fmt::join(set, ", "),
         100 * (1 - m.conformal->alpha), set.size() > 1 ? "; more than one class: the model is unsure" : "");
   }
+  if (m.ood)
+    if (const auto score = skin::prediction_ood_score(p, m))
+      out += fmt::format("  out-of-distribution check ({}): score {:.4g}, threshold {:.4g}: {}\n",
+                         skin::ood_method_name(m.ood->method), *score, m.ood->threshold,
+                         skin::ood_flagged(*score, m)
+                             ? "FLAGGED - unlike the images the model was calibrated on; do not trust the output"
+                             : "like the calibration images");
   std::fputs(out.c_str(), stdout);
 }
 

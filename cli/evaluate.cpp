@@ -17,6 +17,7 @@
 #include "skin/evaluation/gates.hpp"
 #include "skin/evaluation/junit.hpp"
 #include "skin/evaluation/leaderboard.hpp"
+#include "skin/evaluation/ood_report.hpp"
 #include "skin/evaluation/plots.hpp"
 #include "skin/evaluation/report.hpp"
 #include "skin/evaluation/report_text.hpp"
@@ -26,6 +27,7 @@
 #include "skin/evaluation/subgroups.hpp"
 #include "skin/evaluation/summary_markdown.hpp"
 #include "skin/inference/prediction_files.hpp"
+#include "skin/input/input_source.hpp"
 #include "skin/input/label_map.hpp"
 #include "skin/model/thresholds_file.hpp"
 #include "skin/robustness/dataset_shift.hpp"
@@ -38,6 +40,7 @@ struct EvaluateOptions {
   ImageOptions image;
   skin::DatasetSpec dataset;
   std::string predictions;
+  std::string ood;  // --ood DIR: out-of-distribution images to separate from the dataset's
   std::vector<std::string> malignant{"mel", "bcc", "akiec"};
   std::string out, per_image, plots, junit, summary_md;
   bool json = false;
@@ -74,11 +77,18 @@ skin::GateSpec check_before_work(const EvaluateOptions& o) {
   if (!o.report.pick_threshold.empty()) skin::validate_threshold_rule(o.report.pick_threshold);
   if (!o.save_thresholds.empty() && o.report.pick_threshold.empty())
     throw skin::Error(skin::ErrorKind::usage, "--save-thresholds needs --pick-threshold");
+  if (!o.ood.empty()) {
+    if (!o.predictions.empty())
+      throw skin::Error(skin::ErrorKind::usage,
+                        "--ood runs the model on the OOD images: it cannot score --predictions");
+    skin::require_images_in(o.ood, "--ood");
+  }
   if (o.shift && !o.predictions.empty())
     throw skin::Error(skin::ErrorKind::usage,
                       "--shift runs the model on corrupted images: it cannot score --predictions");
   if (o.models.size() > 1) {
     const char* single_only = o.shift                      ? "--shift"
+                              : !o.ood.empty()             ? "--ood"
                               : !o.predictions.empty()     ? "--predictions"
                               : !o.per_image.empty()       ? "--per-image"
                               : !o.plots.empty()           ? "--plots"
@@ -236,6 +246,7 @@ int run(EvaluateOptions o) {
   if (o.shift) corruptions = skin::parse_corruptions(o.shift_list.empty() ? "all" : o.shift_list);
   skin::Scoring scoring;
   std::optional<skin::ShiftScorings> shifted;
+  nlohmann::json ood_section;
   if (!o.predictions.empty()) {
     scoring = skin::score_with_predictions(dataset, o.predictions, o.malignant, label_map);
   } else {
@@ -252,6 +263,14 @@ int run(EvaluateOptions o) {
     } else {
       scoring = skin::score_with_model(dataset, classifier, po, on_progress, label_map);
     }
+    if (!o.ood.empty()) {
+      skin::Progress ood_progress(!o.common.quiet, 0);
+      ood_section = skin::ood_report(
+          skin::ood_scores_of(scoring, classifier),
+          skin::ood_scores_of_folder(o.ood, classifier, po,
+                                     [&](const skin::PipelineStats& s) { ood_progress.update(s.total, s.failed); }),
+          o.ood, classifier);
+    }
   }
   if (!scoring.label_map.is_null() && !o.common.quiet)
     for (const auto& [column, target] : scoring.label_map["columns"].items())
@@ -262,6 +281,7 @@ int run(EvaluateOptions o) {
 
   nlohmann::json report = skin::make_report(dataset, scoring, ro);
   if (shifted) skin::add_shift_section(report, *shifted, ro);
+  if (!ood_section.is_null()) report["ood"] = ood_section;
   const std::vector<skin::GateResult> results = skin::evaluate_gates(report, gates);
   const std::vector<std::string> failures = skin::gate_failures(results);
   report["gates"] = skin::gates_json(gates, results);
@@ -282,7 +302,9 @@ int run(EvaluateOptions o) {
   }
   if (o.strict) skin::require_complete(scoring);
   for (const auto& f : failures) std::fprintf(stderr, "skinscan: gate failed: %s\n", f.c_str());
-  return !failures.empty() ? kGateFailed : !scoring.failed.empty() ? kItemsFailed : kOk;
+  const bool ood_failed = ood_section.contains("error");
+  if (ood_failed) std::fprintf(stderr, "skinscan: error: %s\n", ood_section["error"].get<std::string>().c_str());
+  return !failures.empty() ? kGateFailed : (!scoring.failed.empty() || ood_failed) ? kItemsFailed : kOk;
 }
 
 }  // namespace
@@ -303,6 +325,10 @@ Subcommand setup_evaluate(CLI::App& app) {
       ->check(CLI::Range(0, 100000))
       ->capture_default_str()
       ->group("Metrics");
+  sub->add_option("--ood", o->ood,
+                  "Also score a folder of images unlike the dataset's (other modalities, non-lesion photos): how well "
+                  "MSP, energy and Mahalanobis separate them (AUROC, FPR at 95% TPR; report key ood)")
+      ->group("Robustness");
   sub->add_option("--cluster-by", o->report.cluster_by,
                   "Resample whole clusters of this metadata column (lesion_id, patient_id) in every bootstrap: "
                   "images of one lesion are not independent (needs --bootstrap)")

@@ -143,6 +143,17 @@ assert r['metrics']['guarantee_sensitivity'] == g['sensitivity']['value'] == g['
 lo, hi = g['sensitivity']['ci']
 assert 0 <= lo <= g['sensitivity']['value'] <= hi <= 1
 "
+  # Under acquisition changes, each shift entry says whether the promises still hold.
+  run "$SKINSCAN" evaluate -m "$WORK/g" --data "$WORK/folder" --shift blur --out "$WORK/shift.json"
+  expect_rc 0
+  py "
+import json
+rows = json.load(open('$WORK/shift.json'))['shift']['blur']
+assert len(rows) == 6
+for row in rows:
+    assert 0 <= row['conformal_coverage'] <= 1 and row['conformal_mean_set_size'] >= 0, row
+    assert 0 <= row['guarantee_sensitivity'] <= 1, row
+"
   # A new temperature makes the threshold stale: the copy drops it.
   run "$SKINSCAN" calibrate -m "$WORK/g" --data "$WORK/folder" --out "$WORK/t"
   expect_rc 0
@@ -150,6 +161,90 @@ assert 0 <= lo <= g['sensitivity']['value'] <= hi <= 1
 import json
 assert 'malignant_guarantee' not in json.load(open('$WORK/t/manifest.json'))
 "
+}
+
+test_calibrate_and_evaluate_ood() {
+  # tiny7 with feature statistics (so it gives pooled features), 12 labelled images at its 32 px input.
+  cp -r "$TINY7" "$WORK/m" && mkdir -p "$WORK/d/mel" "$WORK/d/nv" "$WORK/far" "$WORK/empty"
+  py "
+import json
+import numpy as np
+from PIL import Image
+m = json.load(open('$WORK/m/manifest.json'))
+m['feature_statistics'] = {'n': 10, 'mean': [0.1 * c for c in range(8)], 'std': [0.5] * 8}
+json.dump(m, open('$WORK/m/manifest.json', 'w'))
+rng = np.random.default_rng(4)
+for i in range(12):
+    a = np.clip(rng.normal(150, 20, (32, 32, 3)), 0, 255).astype(np.uint8)
+    Image.fromarray(a).save('$WORK/d/%s/i%d.png' % ('mel' if i % 2 else 'nv', i))
+for i in range(6):  # unlike them: saturated stripes
+    a = np.zeros((32, 32, 3), np.uint8); a[:, ::4] = 255; a[..., i % 3] = 255
+    Image.fromarray(a).save('$WORK/far/f%d.png' % i)
+"
+  run "$SKINSCAN" calibrate -m "$TINY7" --data "$WORK/d" --ood mahalanobis --out "$WORK/x"
+  expect_rc 1
+  expect_err "model 'tiny7' gives no pooled features (its manifest has no feature_statistics): --ood mahalanobis cannot be fitted"
+  run "$SKINSCAN" calibrate -m "$WORK/m" --data "$WORK/nonexistent" --ood energy --ood-tpr 1.5 --out "$WORK/x"
+  expect_rc 1
+  expect_err "--ood-tpr 1.5 must lie strictly between 0 and 1"
+  run "$SKINSCAN" calibrate -m "$WORK/m" --data "$WORK/d" --ood mahalanobis --ood-tpr 0.9 --out "$WORK/o"
+  expect_rc 0
+  expect_out "OOD mahalanobis: threshold "
+  py "
+import json
+o = json.load(open('$WORK/o/manifest.json'))['ood']
+assert o['method'] == 'mahalanobis' and o['tpr'] == 0.9 and len(o['class_means']) == 7 and len(o['variance']) == 8, o
+assert o['class_means'][0] == [] and len(o['class_means'][4]) == 8  # akiec has no images; mel has
+"
+  run "$SKINSCAN" classify -m "$WORK/o" "$WORK/far/f0.png"
+  expect_rc 0
+  expect_out "out-of-distribution check (mahalanobis): score "
+  run "$SKINSCAN" batch -m "$WORK/o" --format csv "$WORK/d" "$WORK/far"
+  expect_rc 0
+  py "
+import csv, json
+rows = list(csv.DictReader(open('$WORK/out')))
+t = json.load(open('$WORK/o/manifest.json'))['ood']['threshold']
+assert len(rows) == 18
+for r in rows:
+    assert (float(r['ood_score']) > t) == (r['ood_flagged'] == '1'), r
+# 90% of the calibration images are left unflagged by construction.
+assert sum(r['ood_flagged'] == '1' for r in rows if '/d/' in r['path']) == 1
+"
+  run "$SKINSCAN" evaluate -m "$WORK/o" --data "$WORK/d" --ood "$WORK/far" --out "$WORK/r.json"
+  expect_rc 0
+  expect_out "OOD separation from $WORK/far (12 in-distribution, 6 OOD images)"
+  py "
+import json
+o = json.load(open('$WORK/r.json'))['ood']
+assert o['ood_images'] == 6 and set(o['methods']) == {'msp', 'energy', 'mahalanobis'}
+for m in o['methods'].values():
+    assert 0 <= m['auroc'] <= 1 and 0 <= m['fpr_at_95_tpr'] <= 1, m
+assert o['model_flag']['method'] == 'mahalanobis' and abs(o['model_flag']['in_distribution_flagged'] - 1 / 12) < 1e-12
+"
+  # Without calibrated class means Mahalanobis says why it is missing; the rest are measured.
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/d" --ood "$WORK/far" --json
+  expect_rc 0
+  py "
+import json
+m = json.load(open('$WORK/out'))['ood']['methods']
+assert m['mahalanobis']['auroc'] is None and 'calibrate --ood' in m['mahalanobis']['why_missing'] and m['energy']['auroc'] is not None
+"
+  # Errors before any work: an OOD folder without images, with --predictions.
+  touch "$WORK/empty/notes.txt"
+  run "$SKINSCAN" evaluate -m "$WORK/o" --data "$WORK/d" --ood "$WORK/empty" --out "$WORK/r2.json"
+  expect_rc 1
+  expect_err "--ood $WORK/empty: no images there (1 other files skipped)"
+  [ ! -e "$WORK/r2.json" ] || fail "a report was written for a usage error"
+  run "$SKINSCAN" evaluate --data "$WORK/d" --predictions "$WORK/out" --ood "$WORK/far"
+  expect_rc 1
+  expect_err "--ood runs the model on the OOD images: it cannot score --predictions"
+  # Only undecodable images in the folder: the evaluation is still written, the error said, exit 2.
+  mkdir -p "$WORK/broken" && cp "$BAD/empty.jpg" "$WORK/broken/a.jpg"
+  run "$SKINSCAN" evaluate -m "$WORK/o" --data "$WORK/d" --ood "$WORK/broken" --out "$WORK/r3.json"
+  expect_rc 2
+  expect_err "no image in the OOD folder could be scored (1 failed)"
+  [ -s "$WORK/r3.json" ] || fail "the evaluation was lost"
 }
 
 "$1"

@@ -85,6 +85,14 @@ std::string report_summary_text(const nlohmann::json& r) {
         g["tp"].get<std::size_t>() + g["fn"].get<std::size_t>(), cell(g["specificity"]["value"]),
         interval(g["specificity"]["ci"]));
   }
+  if (r.contains("ood") && !r["ood"].contains("error")) {
+    const auto& o = r["ood"];
+    out += fmt::format("OOD separation from {} ({} in-distribution, {} OOD images):", o["folder"].get<std::string>(),
+                       o["in_distribution_images"].get<std::size_t>(), o["ood_images"].get<std::size_t>());
+    for (const auto& [name, m] : o["methods"].items())
+      out += fmt::format(" {} AUROC {} FPR95 {};", name, cell(m["auroc"]), cell(m["fpr_at_95_tpr"]));
+    out += "\n";
+  }
   if (r.contains("thresholds_applied")) {
     out += fmt::format("\nthresholds from {}:\n", r["thresholds_applied"]["source"].get<std::string>());
     out += fmt::format("  {:<10} {:>9} {:>11} {:>11} {:>7} {:>7}\n", "class", "threshold", "sensitivity", "specificity",

@@ -94,14 +94,20 @@ ModelSide model_side(const Dataset& dataset, Classifier& classifier, const Label
 }
 
 void add_scored(Scoring& into, const ResolvedLabels& resolved, const LabeledItem& item, const std::vector<float>& p,
-                const std::vector<float>& raw) {
+                const std::vector<float>& raw, const std::vector<float>& pooled = {}) {
   std::vector<double> probabilities(p.begin(), p.end());
+  ScoredItem scored;
+  scored.id = item.id;
+  scored.path = item.path;
+  scored.truth = truth_index(into, item);
+  scored.pooled = pooled;
   if (resolved.identity) {
-    into.scored.push_back({item.id, item.path, truth_index(into, item), std::move(probabilities),
-                           std::vector<double>(raw.begin(), raw.end())});
+    scored.probabilities = std::move(probabilities);
+    scored.scores.assign(raw.begin(), raw.end());
   } else {  // merged columns have no raw score
-    into.scored.push_back({item.id, item.path, truth_index(into, item), resolved.apply(probabilities.data()), {}});
+    scored.probabilities = resolved.apply(probabilities.data());
   }
+  into.scored.push_back(std::move(scored));
 }
 
 // The dataset's items with a file (and the ids of those without, as `missing`).
@@ -147,7 +153,7 @@ std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifie
         if (p.variants.size() != variant_count)
           throw Error(ErrorKind::usage,
                       fmt::format("{}: {} variants, expected {}", item.path, p.variants.size(), variant_count));
-        add_scored(out[0], side.resolved, item, p.probabilities, p.scores);
+        add_scored(out[0], side.resolved, item, p.probabilities, p.scores, p.pooled_features);
         if (!p.pooled_features.empty()) out[0].feature_moments.add(p.pooled_features);
         for (std::size_t v = 0; v < variant_count; ++v)
           add_scored(out[v + 1], side.resolved, item, p.variants[v].probabilities, p.variants[v].scores);
@@ -189,7 +195,7 @@ std::vector<Scoring> score_with_models(const Dataset& dataset, const std::vector
             out[m].failed.push_back({item.id, item.path, p.error});
             continue;
           }
-          add_scored(out[m], sides[m].resolved, item, p.probabilities, p.scores);
+          add_scored(out[m], sides[m].resolved, item, p.probabilities, p.scores, p.pooled_features);
           if (!p.pooled_features.empty()) out[m].feature_moments.add(p.pooled_features);
         }
       },

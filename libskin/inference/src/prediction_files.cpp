@@ -44,7 +44,8 @@ class CsvWriter : public PredictionWriter {
     // A model with conformal prediction sets adds them (labels joined by '|') before the error, and
     // one with a guaranteed-sensitivity threshold its malignant call (1 or 0).
     out_.write(header + ",malignant_probability" + (manifest_.conformal ? ",prediction_set" : "") +
-               (manifest_.malignant_guarantee ? ",malignant_call" : "") + ",error\n");
+               (manifest_.malignant_guarantee ? ",malignant_call" : "") +
+               (manifest_.ood ? ",ood_score,ood_flagged" : "") + ",error\n");
     out_.flush();
   }
   void write(const Prediction& p) override {
@@ -60,11 +61,16 @@ class CsvWriter : public PredictionWriter {
         row += "," + csv_escape(set);
       }
       if (manifest_.malignant_guarantee) row += malignant_call(p.probabilities, manifest_) ? ",1" : ",0";
+      if (manifest_.ood) {
+        const auto score = prediction_ood_score(p, manifest_);
+        row += score ? "," + number(*score) + (ood_flagged(*score, manifest_) ? ",1" : ",0") : ",,";
+      }
       row += ",";
     } else {
       row += ",,";  // label, probability
       for (std::size_t i = 0; i < manifest_.labels.size(); ++i) row += ",";
-      row += std::string(1 + (manifest_.conformal ? 1 : 0) + (manifest_.malignant_guarantee ? 1 : 0), ',');
+      row += std::string(
+          1 + (manifest_.conformal ? 1 : 0) + (manifest_.malignant_guarantee ? 1 : 0) + (manifest_.ood ? 2 : 0), ',');
       row += csv_escape(p.error);
     }
     out_.write(row + "\n");

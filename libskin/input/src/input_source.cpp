@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "skin/core/error.hpp"
 #include "skin/input/image.hpp"
 
 namespace skin {
@@ -120,6 +121,15 @@ std::optional<InputItem> InputSource::next_unfiltered() {
     }
     if (auto item = expand(input, true)) return item;
   }
+}
+
+void require_images_in(const std::string& path, const std::string& option) {
+  InputSource source({path});
+  const auto first = source.next();
+  if (!first)
+    throw Error(ErrorKind::usage,
+                fmt::format("{} {}: no images there ({} other files skipped)", option, path, source.skipped()));
+  if (!first->error.empty()) throw Error(ErrorKind::usage, fmt::format("{} {}", option, first->error));
 }
 
 }  // namespace skin

@@ -63,30 +63,8 @@ struct Reader {
   }
 };
 
-}  // namespace
-
-std::string Manifest::display_name(const std::string& label) const {
-  auto it = label_names.find(label);
-  return it == label_names.end() ? label : it->second;
-}
-
-bool Manifest::is_malignant(const std::string& label) const {
-  return std::find(malignant.begin(), malignant.end(), label) != malignant.end();
-}
-
-Manifest parse_manifest(const json& doc, const std::string& source) {
-  Reader r{source};
-  if (!doc.is_object()) r.fail("manifest must be a JSON object");
-  Manifest m;
-  const json& version = r.field(doc, "schema_version", "schema_version");
-  if (!version.is_number_integer()) r.fail("'schema_version' must be an integer");
-  m.schema_version = version.get<int>();
-  if (m.schema_version != kManifestSchemaVersion)
-    r.fail(fmt::format("unsupported schema_version {} (this skinscan reads {})", m.schema_version,
-                       kManifestSchemaVersion));
-  m.name = r.string(doc, "name", "name");
-  m.version = r.string(doc, "version", "version");
-
+// labels, label_names, malignant.
+void parse_labels(Reader& r, const json& doc, Manifest& m) {
   m.labels = r.strings(r.field(doc, "labels", "labels"), "labels");
   if (m.labels.size() < 2) r.fail("'labels' must list at least 2 classes");
   std::set<std::string> unique(m.labels.begin(), m.labels.end());
@@ -106,7 +84,10 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
     for (const auto& label : m.malignant)
       if (!unique.count(label)) r.fail(fmt::format("'malignant' lists unknown label '{}'", label));
   }
+}
 
+// input: size, resize, colour order, normalisation, colour constancy.
+void parse_input(Reader& r, const json& doc, Manifest& m) {
   const json& input = r.field(doc, "input", "input");
   if (!input.is_object()) r.fail("'input' must be an object");
   auto size = [&](const char* key, const char* path) {
@@ -142,7 +123,10 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
     if (!(m.input.shades_of_gray_p >= 1 && m.input.shades_of_gray_p <= 16))
       r.fail("'input.color_constancy.p' must be between 1 and 16");
   }
+}
 
+// output: kind and temperature.
+void parse_output(Reader& r, const json& doc, Manifest& m) {
   if (doc.contains("output")) {
     const json& output = doc.at("output");
     if (!output.is_object()) r.fail("'output' must be an object");
@@ -153,6 +137,10 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
       if (!(m.temperature > 0) || m.temperature > 1e6) r.fail("'output.temperature' must be positive");
     }
   }
+}
+
+// explain: the exported methods behind saliency and pooled features.
+void parse_explain(Reader& r, const json& doc, Manifest& m) {
   if (doc.contains("explain")) {
     const json& explain = doc.at("explain");
     if (!explain.is_object()) r.fail("'explain' must be an object");
@@ -167,11 +155,10 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
     if (m.member_features_method.empty() != m.member_logits_method.empty())
       r.fail("'explain' must name both 'member_features' and 'member_logits', or neither");
   }
-  if (doc.contains("conformal")) m.conformal = parse_conformal(doc.at("conformal"), m.labels.size(), source);
-  if (doc.contains("malignant_guarantee")) {
-    if (m.malignant.empty()) r.fail("'malignant_guarantee' needs 'malignant' labels");
-    m.malignant_guarantee = parse_sensitivity_guarantee(doc.at("malignant_guarantee"), source);
-  }
+}
+
+// feature_statistics: the train split's pooled-feature moments (dataset-shift score).
+void parse_feature_statistics(Reader& r, const json& doc, Manifest& m) {
   if (doc.contains("feature_statistics")) {
     const json& fs = doc.at("feature_statistics");
     if (!fs.is_object()) r.fail("'feature_statistics' must be an object");
@@ -202,6 +189,54 @@ Manifest parse_manifest(const json& doc, const std::string& source) {
     if (fs.contains("threshold_calibration")) stats.threshold_calibration = fs.at("threshold_calibration");
     m.feature_statistics = std::move(stats);
   }
+}
+
+// What `calibrate` fits onto a model: conformal sets, the OOD flag, the guaranteed-sensitivity threshold.
+void parse_calibrated_sections(Reader& r, const json& doc, Manifest& m) {
+  if (doc.contains("conformal")) m.conformal = parse_conformal(doc.at("conformal"), m.labels.size(), r.source);
+  if (doc.contains("ood")) {
+    m.ood = parse_ood(doc.at("ood"), m.labels.size(), r.source);
+    // Pooled features are computed for models with feature statistics: the class means need them.
+    if (!m.ood->class_means.empty() &&
+        (!m.feature_statistics || m.feature_statistics->mean.size() != m.ood->variance.size()))
+      r.fail("'ood' class means need 'feature_statistics' over as many channels");
+  }
+  if (doc.contains("malignant_guarantee")) {
+    if (m.malignant.empty()) r.fail("'malignant_guarantee' needs 'malignant' labels");
+    m.malignant_guarantee = parse_sensitivity_guarantee(doc.at("malignant_guarantee"), r.source);
+  }
+}
+
+}  // namespace
+
+std::string Manifest::display_name(const std::string& label) const {
+  auto it = label_names.find(label);
+  return it == label_names.end() ? label : it->second;
+}
+
+bool Manifest::is_malignant(const std::string& label) const {
+  return std::find(malignant.begin(), malignant.end(), label) != malignant.end();
+}
+
+Manifest parse_manifest(const json& doc, const std::string& source) {
+  Reader r{source};
+  if (!doc.is_object()) r.fail("manifest must be a JSON object");
+  Manifest m;
+  const json& version = r.field(doc, "schema_version", "schema_version");
+  if (!version.is_number_integer()) r.fail("'schema_version' must be an integer");
+  m.schema_version = version.get<int>();
+  if (m.schema_version != kManifestSchemaVersion)
+    r.fail(fmt::format("unsupported schema_version {} (this skinscan reads {})", m.schema_version,
+                       kManifestSchemaVersion));
+  m.name = r.string(doc, "name", "name");
+  m.version = r.string(doc, "version", "version");
+
+  parse_labels(r, doc, m);
+  parse_input(r, doc, m);
+  parse_output(r, doc, m);
+  parse_explain(r, doc, m);
+  parse_feature_statistics(r, doc, m);
+  parse_calibrated_sections(r, doc, m);
   if (doc.contains("provenance")) m.provenance = doc.at("provenance");
   if (doc.contains("metrics")) m.metrics = doc.at("metrics");
   return m;

@@ -53,6 +53,8 @@ void save_with_temperature(const std::string& from, const std::string& to, doubl
         // Both were fitted on probabilities at the old temperature.
         manifest.erase("conformal");
         manifest.erase("malignant_guarantee");
+        // MSP moves with the temperature; energy (raw logits) and Mahalanobis (features) do not.
+        if (manifest.contains("ood") && manifest["ood"].value("method", "") == "msp") manifest.erase("ood");
       },
       overwrite);
 }

@@ -17,6 +17,14 @@ std::vector<std::size_t> top_k(const std::vector<float>& p, std::size_t k) {
   return idx;
 }
 
+std::optional<double> prediction_ood_score(const Prediction& p, const Manifest& manifest) {
+  if (!manifest.ood || !p.ok()) return std::nullopt;
+  return ood_score(manifest.ood->method, p.probabilities, p.scores, manifest.output_kind == OutputKind::logits,
+                   p.pooled_features, &*manifest.ood);
+}
+
+bool ood_flagged(double score, const Manifest& manifest) { return manifest.ood && score > manifest.ood->threshold; }
+
 bool malignant_call(const std::vector<float>& probabilities, const Manifest& manifest) {
   return manifest.malignant_guarantee &&
          malignant_probability(probabilities, manifest) >= manifest.malignant_guarantee->threshold;
@@ -60,6 +68,13 @@ nlohmann::json to_json(const Prediction& pred, const Manifest& manifest, std::si
   if (!manifest.malignant.empty()) j["malignant_probability"] = malignant_probability(pred.probabilities, manifest);
   if (manifest.conformal) j["prediction_set"] = prediction_set_labels(pred.probabilities, manifest);
   if (manifest.malignant_guarantee) j["malignant_call"] = malignant_call(pred.probabilities, manifest);
+  if (manifest.ood) {
+    const auto score = prediction_ood_score(pred, manifest);
+    j["ood"] = {{"method", ood_method_name(manifest.ood->method)},
+                {"score", score ? nlohmann::json(*score) : nlohmann::json()},
+                {"threshold", manifest.ood->threshold},
+                {"flagged", score ? nlohmann::json(ood_flagged(*score, manifest)) : nlohmann::json()}};
+  }
   return j;
 }
 

@@ -19,7 +19,8 @@ struct ScoredItem {
   std::string id, path;
   int truth = 0;
   std::vector<double> probabilities;
-  std::vector<double> scores;  // raw model outputs (empty when scored from a predictions file)
+  std::vector<double> scores;   // raw model outputs (empty when scored from a predictions file)
+  std::vector<float> pooled{};  // pooled features (models with feature statistics; for OOD scores)
 };
 
 struct FailedItem {

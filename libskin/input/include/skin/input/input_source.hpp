@@ -16,6 +16,10 @@ struct InputItem {
   std::string error;  // set when the input itself is unusable (missing path, unreadable directory)
 };
 
+// Error(usage) "OPTION PATH: ..." unless PATH is an image file or a folder holding at least one
+// file that looks like an image (what an option that must find images checks before any work).
+void require_images_in(const std::string& path, const std::string& option);
+
 class InputSource {
  public:
   explicit InputSource(std::vector<std::string> inputs, std::istream* lines = nullptr);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "skin/model/conformal.hpp"
+#include "skin/model/ood.hpp"
 #include "skin/model/sensitivity_guarantee.hpp"
 
 namespace skin {
@@ -62,6 +63,7 @@ struct Manifest {
   std::optional<ConformalSpec> conformal;               // prediction sets, from `calibrate --conformal`
   // The applied malignant threshold with its guarantee, from `calibrate --malignant-sensitivity`.
   std::optional<SensitivityGuarantee> malignant_guarantee;
+  std::optional<OodReference> ood;  // per-image OOD score and flag, from `calibrate --ood`
   nlohmann::json provenance = nlohmann::json::object();
   nlohmann::json metrics = nlohmann::json::object();
   // The whole document and the SHA-256 of the file's bytes, as load_manifest read them (the file

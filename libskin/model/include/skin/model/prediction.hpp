@@ -43,6 +43,11 @@ double malignant_probability(const std::vector<float>& probabilities, const Mani
 // (calibrate --malignant-sensitivity); only meaningful when the manifest has one.
 bool malignant_call(const std::vector<float>& probabilities, const Manifest& manifest);
 
+// The manifest's OOD score of a prediction (manifest.ood's method; nullopt without one, or when
+// the prediction lacks what the method needs), and whether it is over the model's threshold.
+std::optional<double> prediction_ood_score(const Prediction& prediction, const Manifest& manifest);
+bool ood_flagged(double score, const Manifest& manifest);
+
 // The labels of the manifest's conformal prediction set for these probabilities, by decreasing
 // probability; empty when the manifest has no conformal section.
 std::vector<std::string> prediction_set_labels(const std::vector<float>& probabilities, const Manifest& manifest);
