@@ -88,6 +88,10 @@ for label, p in c['probabilities'].items():
     assert abs(p - s['probabilities'][label]) < 1e-6, (label, p, s['probabilities'][label])
     assert abs(p - raw['results'][0]['probabilities'][label]) < 1e-6
 assert abs(c['malignant_probability'] - s['malignant_probability']) < 1e-6
+# The per-image OOD score (the bundled model's Mahalanobis on pooled features) as the CLI gives it.
+if 'ood' in c:
+    assert s['ood']['method'] == c['ood']['method'] and s['ood']['flagged'] == c['ood']['flagged'], (c['ood'], s['ood'])
+    assert abs(s['ood']['score'] - c['ood']['score']) <= 1e-4 * max(1.0, abs(c['ood']['score'])), (c['ood'], s['ood'])
 assert cli['model'] == served['model'], (cli['model'], served['model'])
 assert set(s['timing_ms']) == {'decode', 'inference'} and served['timing_ms']['total'] > 0
 assert served['disclaimer'] == cli['disclaimer']

@@ -92,6 +92,10 @@ struct HttpServer::Impl {
   std::optional<Classifier> explain_classifier;
   ServerMetrics metrics;
   std::unique_ptr<MicroBatcher> batcher;
+  std::size_t pooled_channels() const {
+    return manifest().feature_statistics ? manifest().feature_statistics->mean.size() : 0;
+  }
+  std::size_t row_size() const { return 2 * classifier.num_classes() + pooled_channels(); }
   httplib::Server server;
   json model_info;
   std::atomic<bool> stop_requested{false};
@@ -217,7 +221,10 @@ struct HttpServer::Impl {
     p.id = image_id(out.upload.name);
     p.decode_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     BatchedResult r = batcher->submit(std::move(input)).get();
-    p.probabilities = std::move(r.outputs);
+    const auto k = long(classifier.num_classes());
+    p.probabilities.assign(r.outputs.begin(), r.outputs.begin() + k);
+    p.scores.assign(r.outputs.begin() + k, r.outputs.begin() + 2 * k);
+    p.pooled_features.assign(r.outputs.begin() + 2 * k, r.outputs.end());
     p.inference_ms = r.inference_ms;
     return out;
   }
@@ -393,12 +400,27 @@ HttpServer::HttpServer(Classifier classifier, ServerOptions options)
     : impl_(std::make_unique<Impl>(std::move(classifier), std::move(options))) {
   Impl& s = *impl_;
   s.describe_model();
+  // Each request's row: the probabilities, then the raw scores and, for models with feature
+  // statistics, the pooled features (what the per-image OOD score needs).
   s.batcher = std::make_unique<MicroBatcher>(
       [&s](const float* inputs, std::size_t n) {
-        std::lock_guard<std::mutex> lock(s.model_mutex);
-        return s.classifier.predict(inputs, n);
+        std::vector<float> pooled, raw;
+        {
+          std::lock_guard<std::mutex> lock(s.model_mutex);
+          raw = s.classifier.raw_scores(inputs, n, s.pooled_channels() ? &pooled : nullptr);
+        }
+        const std::vector<float> probabilities = scores_to_probabilities(raw, n, s.manifest());
+        const std::size_t k = s.classifier.num_classes(), c = s.pooled_channels();
+        std::vector<float> rows;
+        rows.reserve(n * s.row_size());
+        for (std::size_t i = 0; i < n; ++i) {
+          rows.insert(rows.end(), probabilities.begin() + long(i * k), probabilities.begin() + long((i + 1) * k));
+          rows.insert(rows.end(), raw.begin() + long(i * k), raw.begin() + long((i + 1) * k));
+          if (c) rows.insert(rows.end(), pooled.begin() + long(i * c), pooled.begin() + long((i + 1) * c));
+        }
+        return rows;
       },
-      s.classifier.input_size(), s.classifier.num_classes(), s.options.max_batch, s.options.max_wait,
+      s.classifier.input_size(), s.row_size(), s.options.max_batch, s.options.max_wait,
       [&s](std::size_t n, double seconds) { s.metrics.record_batch(n, seconds); }, [&s] { return s.arriving.load(); });
   const int workers = std::max(1, s.options.workers);
   s.server.new_task_queue = [workers] { return new httplib::ThreadPool(std::size_t(workers)); };
