@@ -7,6 +7,13 @@ set -u
 
 test_adapt_writes_a_new_model_and_records_failures() {
   make_bn_model "$WORK/m"
+  # An OOD flag fitted on the unadapted network: the adapted copy must not keep it.
+  py "
+import json
+m = json.load(open('$WORK/m/manifest.json'))
+m['ood'] = {'method': 'energy', 'threshold': -1.0, 'tpr': 0.95}
+json.dump(m, open('$WORK/m/manifest.json', 'w'))
+"
   mkdir -p "$WORK/clinic/a"
   cp "$GOOD"/plain.png "$GOOD"/baseline.jpg "$GOOD"/grey.png "$GOOD"/cmyk.jpg "$GOOD"/sixteen.png "$WORK/clinic/a/"
   cp "$BAD/empty.jpg" "$WORK/clinic/broken.jpg"
@@ -23,6 +30,7 @@ m = json.load(open('$WORK/adapted/manifest.json'))
 a = m['adaptation']
 assert m['version'] == '0.1.0+adapted' and a['images'] == 5 and a['images_failed'] == 1 and a['layers'] == 1, a
 assert a['source'] == '$WORK/clinic' and len(a['image_ids_sha256']) == 64 and a['base_model']['name'] == 'bn-tiny'
+assert 'ood' not in m and a['base_calibration_dropped'] == ['ood'], a
 "
   run "$SKINSCAN" classify -m "$WORK/adapted" "$GOOD/plain.png"
   expect_rc 0

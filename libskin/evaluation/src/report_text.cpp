@@ -17,9 +17,8 @@ std::string interval(const nlohmann::json& v) {
 
 std::string cell(const nlohmann::json& v) { return v.is_null() ? "   -  " : fmt::format("{:6.4f}", v.get<double>()); }
 
-}  // namespace
-
-std::string report_summary_text(const nlohmann::json& r) {
+// The dataset line and the per-class table.
+std::string section_dataset_and_classes(const nlohmann::json& r) {
   const auto& d = r["dataset"];
   std::string out = fmt::format(
       "dataset: {} at {}{}\n  {} labelled, {} scored, {} missing, {} failed{}\n\n", d["layout"].get<std::string>(),
@@ -32,6 +31,12 @@ std::string report_summary_text(const nlohmann::json& r) {
     out += fmt::format("{:<8} {:>7} {:>9} {:>7} {:>11} {:>6} {:>6} {:>17} {:>6}\n", label, c["support"].get<int>(),
                        cell(c["precision"]), cell(c["recall"]), cell(c["specificity"]), cell(c["f1"]), cell(c["auc"]),
                        interval(c.value("auc_ci", nlohmann::json())), cell(c["average_precision"]));
+  return out;
+}
+
+// Headline metrics, calibration and the malignant-vs-benign view.
+std::string section_headline(const nlohmann::json& r) {
+  std::string out;
   const auto& m = r["metrics"];
   out += fmt::format("\naccuracy {}  balanced accuracy {}  macro-F1 {}  kappa {}  macro AUC {}\n", cell(m["accuracy"]),
                      cell(m["balanced_accuracy"]), cell(m["macro_f1"]), cell(m["cohen_kappa"]), cell(m["macro_auc"]));
@@ -52,6 +57,12 @@ std::string report_summary_text(const nlohmann::json& r) {
       out += "\n";
     }
   }
+  return out;
+}
+
+// Selective prediction.
+std::string section_selective(const nlohmann::json& r) {
+  std::string out;
   if (r.contains("selective")) {
     const auto& sel = r["selective"];
     out += "selective prediction (top probability):";
@@ -59,6 +70,12 @@ std::string report_summary_text(const nlohmann::json& r) {
       if (v.is_number_float()) out += fmt::format(" {} {:.4f}", key, v.get<double>());
     out += "\n";
   }
+  return out;
+}
+
+// Bootstrap intervals and their unit.
+std::string section_intervals(const nlohmann::json& r) {
+  std::string out;
   if (r.contains("confidence_intervals")) {
     const auto& ci = r["confidence_intervals"];
     const std::string unit = ci.value("unit", "image");
@@ -70,6 +87,13 @@ std::string report_summary_text(const nlohmann::json& r) {
       if (ci.contains(k)) out += fmt::format(" {} {}", k, interval(ci[k]));
     out += "\n";
   }
+  return out;
+}
+
+// What the model's calibrations promise and achieve here: conformal sets, the guaranteed-sensitivity threshold, OOD
+// separation.
+std::string section_promises(const nlohmann::json& r) {
+  std::string out;
   if (r.contains("conformal")) {
     const auto& c = r["conformal"];
     out += fmt::format("conformal prediction sets ({} at alpha {:g}): coverage {}, mean set size {}\n",
@@ -93,6 +117,12 @@ std::string report_summary_text(const nlohmann::json& r) {
       out += fmt::format(" {} AUROC {} FPR95 {};", name, cell(m["auroc"]), cell(m["fpr_at_95_tpr"]));
     out += "\n";
   }
+  return out;
+}
+
+// Applied per-class thresholds.
+std::string section_thresholds(const nlohmann::json& r) {
+  std::string out;
   if (r.contains("thresholds_applied")) {
     out += fmt::format("\nthresholds from {}:\n", r["thresholds_applied"]["source"].get<std::string>());
     out += fmt::format("  {:<10} {:>9} {:>11} {:>11} {:>7} {:>7}\n", "class", "threshold", "sensitivity", "specificity",
@@ -101,6 +131,12 @@ std::string report_summary_text(const nlohmann::json& r) {
       out += fmt::format("  {:<10} {:>9.4f} {:>11} {:>11} {:>7} {:>7}\n", name, t["threshold"].get<double>(),
                          cell(t["sensitivity"]), cell(t["specificity"]), cell(t["ppv"]), cell(t["npv"]));
   }
+  return out;
+}
+
+// Subgroup table and disparity.
+std::string section_subgroups(const nlohmann::json& r) {
+  std::string out;
   if (r.contains("subgroups")) {
     const bool with_ci = !r["subgroups"].empty() && r["subgroups"][0].contains("ci");
     out += fmt::format("\n{:<14} {:<22} {:>6}  {:>8} {:>8} {:>8} {:>8} {:>8}{}\n", "column", "group", "n", "acc",
@@ -123,6 +159,12 @@ std::string report_summary_text(const nlohmann::json& r) {
                          dv["max_gap"].get<double>(), cell(dv["min_ratio"]));
     }
   }
+  return out;
+}
+
+// Dataset shift and the corruption benchmark.
+std::string section_shift(const nlohmann::json& r) {
+  std::string out;
   if (r.contains("dataset_shift")) out += dataset_shift_summary(r["dataset_shift"]);
   if (r.contains("shift")) {
     out += "\nbalanced accuracy under acquisition changes, severity 0-5 (mal_sens at 5; corruption error)\n";
@@ -138,6 +180,20 @@ std::string report_summary_text(const nlohmann::json& r) {
                        cell(sm["worst"]["balanced_accuracy"]), sm["worst"]["corruption"].get<std::string>(),
                        sm["worst"]["severity"].get<int>());
   }
+  return out;
+}
+
+}  // namespace
+
+std::string report_summary_text(const nlohmann::json& r) {
+  std::string out = section_dataset_and_classes(r);
+  out += section_headline(r);
+  out += section_selective(r);
+  out += section_intervals(r);
+  out += section_promises(r);
+  out += section_thresholds(r);
+  out += section_subgroups(r);
+  out += section_shift(r);
   return out;
 }
 

@@ -27,6 +27,94 @@ std::string bin_label(double lo, double hi) { return fmt::format("[{:g},{:g})", 
 
 nlohmann::json optional_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
+// The rows of each group, in a stable order: bins in edge order, other values sorted, "(missing)" last.
+using GroupRows = std::vector<std::pair<std::string, std::vector<std::size_t>>>;
+GroupRows rows_by_group(const std::vector<std::string>& values, const std::vector<double>& bins) {
+  std::map<std::string, std::vector<std::size_t>> rows;
+  for (std::size_t i = 0; i < values.size(); ++i) rows[values[i]].push_back(i);
+  std::vector<std::string> order;
+  for (std::size_t b = 0; b + 1 < bins.size(); ++b)
+    if (rows.count(bin_label(bins[b], bins[b + 1]))) order.push_back(bin_label(bins[b], bins[b + 1]));
+  for (const auto& [name, r] : rows)
+    if (name != kMissing && std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+  if (rows.count(kMissing)) order.push_back(kMissing);
+  GroupRows out;
+  for (const auto& name : order) out.emplace_back(name, rows[name]);
+  return out;
+}
+
+// One group's entry: n, whether it is too small for disparity and gates, its metrics and intervals.
+nlohmann::json group_entry(const ScoreTable& table, const SubsetMetrics& subset, const SubsetSummary& s,
+                           const std::string& column, const std::string& name, const SubgroupOptions& o) {
+  using nlohmann::json;
+  json metrics = json::object();
+  for (const auto& m : subset_metric_names()) {
+    if (!table.has_binary && m.rfind("malignant_", 0) == 0) continue;
+    metrics[m] = optional_json(subset_metric(s, m));
+  }
+  json g = {{"column", column},
+            {"group", name},
+            {"n", subset.rows().size()},
+            {"flagged_small", subset.rows().size() < o.min_group_n},
+            {"metrics", metrics}};
+  if (o.bootstrap > 0) {
+    const auto boot = bootstrap_subset(subset, o.bootstrap, o.seed);
+    json ci = json::object();
+    for (const auto& [m, v] : metrics.items())
+      if (auto it = boot.intervals.find(m); it != boot.intervals.end()) ci[m] = {it->second.lower, it->second.upper};
+    g["ci"] = ci;
+  }
+  return g;
+}
+
+struct EligibleGroup {
+  std::string column, group;
+  SubsetSummary summary;
+};
+
+// Per metric, over the groups large enough (all of them, and per column): the worst group, the
+// largest gap and the smallest ratio.
+nlohmann::json disparity_section(const ScoreTable& table, const std::vector<EligibleGroup>& eligible,
+                                 const std::vector<std::string>& columns) {
+  using nlohmann::json;
+  json disparity = json::object();
+  for (const auto& m : subset_metric_names()) {
+    if (!table.has_binary && m.rfind("malignant_", 0) == 0) continue;
+    const bool lower_better = subset_metric_lower_is_better(m);
+    auto summarise = [&](const std::string& only_column) -> json {
+      const EligibleGroup* worst = nullptr;
+      double lo = 0, hi = 0;
+      std::size_t count = 0;
+      for (const auto& e : eligible) {
+        if (!only_column.empty() && e.column != only_column) continue;
+        auto v = subset_metric(e.summary, m);
+        if (!v) continue;
+        if (count == 0 || *v < lo) lo = *v;
+        if (count == 0 || *v > hi) hi = *v;
+        const double worst_value = worst ? *subset_metric(worst->summary, m) : 0;
+        if (!worst || (lower_better ? *v > worst_value : *v < worst_value)) worst = &e;
+        ++count;
+      }
+      if (count == 0) return nullptr;
+      return {{"worst_group", only_column.empty() ? worst->column + "=" + worst->group : worst->group},
+              {"worst_value", *subset_metric(worst->summary, m)},
+              {"max_gap", hi - lo},
+              {"min_ratio", hi > 0 ? json(lo / hi) : json()},
+              {"groups_compared", count}};
+    };
+    json entry = summarise("");
+    if (entry.is_null()) {
+      disparity[m] = nullptr;
+      continue;
+    }
+    json by_column = json::object();
+    for (const auto& column : columns) by_column[column] = summarise(column);
+    entry["by_column"] = by_column;
+    disparity[m] = entry;
+  }
+  return disparity;
+}
+
 }  // namespace
 
 std::vector<std::string> group_values(const std::vector<const std::map<std::string, std::string>*>& attributes,
@@ -64,88 +152,18 @@ nlohmann::json subgroup_report(const ScoreTable& table,
                                const SubgroupOptions& o) {
   using nlohmann::json;
   json groups = json::array();
-  struct Eligible {
-    std::string column, group;
-    SubsetSummary summary;
-  };
-  std::vector<Eligible> eligible;
+  std::vector<EligibleGroup> eligible;
   for (const auto& column : o.columns) {
-    const auto values = group_values(attributes, column, o.bins);
-    // Groups in a stable order: bins in edge order, other values sorted, "(missing)" last.
-    std::map<std::string, std::vector<std::size_t>> rows;
-    for (std::size_t i = 0; i < values.size(); ++i) rows[values[i]].push_back(i);
-    std::vector<std::string> order;
-    for (std::size_t b = 0; b + 1 < o.bins.size(); ++b)
-      if (rows.count(bin_label(o.bins[b], o.bins[b + 1]))) order.push_back(bin_label(o.bins[b], o.bins[b + 1]));
-    for (const auto& [name, r] : rows)
-      if (name != kMissing && std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
-    if (rows.count(kMissing)) order.push_back(kMissing);
-
-    for (const auto& name : order) {
-      SubsetMetrics subset(table, rows[name], o.calibration_bins);
+    const GroupRows by_group = rows_by_group(group_values(attributes, column, o.bins), o.bins);
+    for (const auto& [name, rows] : by_group) {
+      SubsetMetrics subset(table, rows, o.calibration_bins);
       const SubsetSummary s = subset.compute();
-      const bool small = rows[name].size() < o.min_group_n;
-      json metrics = json::object();
-      for (const auto& m : subset_metric_names()) {
-        if (!table.has_binary && m.rfind("malignant_", 0) == 0) continue;
-        metrics[m] = optional_json(subset_metric(s, m));
-      }
-      json g = {{"column", column},
-                {"group", name},
-                {"n", rows[name].size()},
-                {"flagged_small", small},
-                {"metrics", metrics}};
-      if (o.bootstrap > 0) {
-        const auto boot = bootstrap_subset(subset, o.bootstrap, o.seed);
-        json ci = json::object();
-        for (const auto& [m, v] : metrics.items())
-          if (auto it = boot.intervals.find(m); it != boot.intervals.end())
-            ci[m] = {it->second.lower, it->second.upper};
-        g["ci"] = ci;
-      }
-      groups.push_back(g);
-      if (!small) eligible.push_back({column, name, s});
+      groups.push_back(group_entry(table, subset, s, column, name, o));
+      if (rows.size() >= o.min_group_n) eligible.push_back({column, name, s});
     }
-  }
-
-  // Disparity over the groups large enough: across all of them, and per column.
-  json disparity = json::object();
-  for (const auto& m : subset_metric_names()) {
-    if (!table.has_binary && m.rfind("malignant_", 0) == 0) continue;
-    const bool lower_better = subset_metric_lower_is_better(m);
-    auto summarise = [&](const std::string& only_column) -> json {
-      const Eligible* worst = nullptr;
-      double lo = 0, hi = 0;
-      std::size_t count = 0;
-      for (const auto& e : eligible) {
-        if (!only_column.empty() && e.column != only_column) continue;
-        auto v = subset_metric(e.summary, m);
-        if (!v) continue;
-        if (count == 0 || *v < lo) lo = *v;
-        if (count == 0 || *v > hi) hi = *v;
-        const double worst_value = worst ? *subset_metric(worst->summary, m) : 0;
-        if (!worst || (lower_better ? *v > worst_value : *v < worst_value)) worst = &e;
-        ++count;
-      }
-      if (count == 0) return nullptr;
-      return {{"worst_group", only_column.empty() ? worst->column + "=" + worst->group : worst->group},
-              {"worst_value", *subset_metric(worst->summary, m)},
-              {"max_gap", hi - lo},
-              {"min_ratio", hi > 0 ? json(lo / hi) : json()},
-              {"groups_compared", count}};
-    };
-    json entry = summarise("");
-    if (entry.is_null()) {
-      disparity[m] = nullptr;
-      continue;
-    }
-    json by_column = json::object();
-    for (const auto& column : o.columns) by_column[column] = summarise(column);
-    entry["by_column"] = by_column;
-    disparity[m] = entry;
   }
   return {{"subgroups", groups},
-          {"disparity", disparity},
+          {"disparity", disparity_section(table, eligible, o.columns)},
           {"subgroup_options",
            {{"columns", o.columns},
             {"bins", o.bins},

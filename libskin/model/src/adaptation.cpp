@@ -121,53 +121,58 @@ std::unique_ptr<torch::jit::GraphFunction> probe(Graph& flat, std::size_t index)
   return std::make_unique<torch::jit::GraphFunction>("skinscan_adapt_probe", graph, nullptr);
 }
 
-}  // namespace
-
-AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std::string>& image_paths,
-                                  const std::string& out_dir, const AdaptationOptions& options,
-                                  const std::function<void(std::size_t, std::size_t)>& progress) {
-  const std::string model_path = skin::model_path(classifier.directory());
+// Refuses an output that holds something, or that is the model being adapted.
+void check_output_directory(const std::string& out_dir, const Classifier& classifier) {
   std::error_code ec;
   if (fs::exists(out_dir, ec) && !(fs::is_directory(out_dir, ec) && fs::is_empty(out_dir, ec)))
     throw Error(ErrorKind::usage, fmt::format("{}: exists and is not an empty directory", out_dir));
   if (fs::weakly_canonical(out_dir, ec) == fs::weakly_canonical(classifier.directory(), ec))
     throw Error(ErrorKind::usage, fmt::format("{}: is the model being adapted; choose a new directory", out_dir));
+}
 
-  // A copy: the classifier's own module (and its model directory) stay as they were.
-  torch::jit::script::Module module = classifier.impl().module.clone();
-  module.eval();
-  auto flat = flat_forward(module);
-  const std::vector<Layer> layers = batch_norm_layers(module, *flat, model_path);
-
-  AdaptationResult result;
-  const InputSpec& spec = classifier.manifest().input;
-  const std::size_t size = classifier.input_size();
+// The usable images, preprocessed as the model wants them; the others go to result.failed.
+struct PreparedImages {
   std::vector<float> inputs;
   std::vector<std::string> ids;
+};
+
+PreparedImages prepare_images(const Classifier& classifier, const std::vector<std::string>& image_paths,
+                              const AdaptationOptions& options, AdaptationResult& result) {
+  const InputSpec& spec = classifier.manifest().input;
+  const std::size_t size = classifier.input_size();
+  PreparedImages out;
   for (const auto& path : image_paths) {
     try {
       const cv::Mat image = load_image(path, options.limits, cv::Size(spec.width, spec.height));
-      inputs.resize(inputs.size() + size);
-      preprocess_into(image, spec, inputs.data() + inputs.size() - size);
-      ids.push_back(image_id(path));
+      out.inputs.resize(out.inputs.size() + size);
+      preprocess_into(image, spec, out.inputs.data() + out.inputs.size() - size);
+      out.ids.push_back(image_id(path));
     } catch (const Error& e) {
       result.failed.emplace_back(path, e.what());
     }
   }
-  result.images = ids.size();
-  if (ids.empty())
+  result.images = out.ids.size();
+  if (out.ids.empty())
     throw Error(ErrorKind::input, fmt::format("{}: no usable images to adapt on",
                                               options.source.empty() ? std::string("input") : options.source));
+  return out;
+}
 
-  const std::size_t batch = std::max<std::size_t>(1, options.batch_size);
+// Layer by layer in forward order: each layer's input statistics over every pixel of every
+// image, with the layers before it already adapted, copied into its running mean and variance.
+void reestimate(torch::jit::script::Module& module, Graph& flat, const std::vector<Layer>& layers,
+                std::vector<float>& inputs, const InputSpec& spec, std::size_t images, std::size_t batch_size,
+                const std::function<void(std::size_t, std::size_t)>& progress) {
+  const std::size_t size = std::size_t(3 * spec.width * spec.height);
+  const std::size_t batch = std::max<std::size_t>(1, batch_size);
   for (std::size_t l = 0; l < layers.size(); ++l) {
-    auto fn = probe(*flat, layers[l].node);
+    auto fn = probe(flat, layers[l].node);
     at::Tensor sum, sum_sq;
     double count = 0;
     {
       c10::InferenceMode guard;
-      for (std::size_t start = 0; start < result.images; start += batch) {
-        const std::int64_t n = std::int64_t(std::min(batch, result.images - start));
+      for (std::size_t start = 0; start < images; start += batch) {
+        const std::int64_t n = std::int64_t(std::min(batch, images - start));
         auto x = torch::from_blob(inputs.data() + start * size, {n, 3, spec.height, spec.width}, torch::kFloat32);
         const at::Tensor activation = (*fn)({module._ivalue(), x}).toTensor().to(torch::kFloat64);
         std::vector<std::int64_t> dims{0};
@@ -188,11 +193,14 @@ AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std:
     }
     if (progress) progress(l + 1, layers.size());
   }
-  result.layers = layers.size();
+}
 
-  // The new manifest: the old one, version suffixed, with the adaptation on record. Reference
-  // feature statistics describe the unadapted network, and its metrics were measured on other
-  // data: both move into the record instead of describing the new model.
+// The new manifest: the old one, version suffixed, with the adaptation on record. What was
+// measured or fitted on the unadapted network (reference feature statistics, metrics, conformal
+// quantiles, the guaranteed-sensitivity threshold, the OOD flag) no longer describes the new one:
+// it moves into the record.
+nlohmann::json adapted_manifest(const Classifier& classifier, const std::vector<std::string>& ids,
+                                const AdaptationResult& result, const AdaptationOptions& options) {
   nlohmann::json manifest = classifier.manifest().document;
   std::vector<std::string> sorted = ids;
   std::sort(sorted.begin(), sorted.end());
@@ -217,12 +225,20 @@ AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std:
     record["base_metrics"] = manifest["metrics"];
     manifest.erase("metrics");
   }
+  for (const char* stale : {"conformal", "malignant_guarantee", "ood"})
+    if (manifest.contains(stale)) {
+      record["base_calibration_dropped"].push_back(stale);
+      manifest.erase(stale);
+    }
   if (manifest.contains("feature_statistics")) manifest.erase("feature_statistics");
   manifest["version"] = classifier.manifest().version + "+adapted";
   manifest["adaptation"] = record;
-  result.manifest = manifest;
+  return manifest;
+}
 
-  // Written in a staging folder of its own and renamed into place: no half-written model directory.
+// Written in a staging folder of its own and renamed into place: no half-written model directory.
+void write_model_directory(const std::string& out_dir, torch::jit::script::Module& module,
+                           const nlohmann::json& manifest) {
   ModelDirectoryWriter writer(out_dir);
   try {
     module.save(writer.path(kModelFile));
@@ -232,6 +248,27 @@ AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std:
   }
   write_json(writer.path(kManifestFile), manifest);
   writer.commit(false);
+}
+
+}  // namespace
+
+AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std::string>& image_paths,
+                                  const std::string& out_dir, const AdaptationOptions& options,
+                                  const std::function<void(std::size_t, std::size_t)>& progress) {
+  check_output_directory(out_dir, classifier);
+  // A copy: the classifier's own module (and its model directory) stay as they were.
+  torch::jit::script::Module module = classifier.impl().module.clone();
+  module.eval();
+  auto flat = flat_forward(module);
+  const std::vector<Layer> layers = batch_norm_layers(module, *flat, skin::model_path(classifier.directory()));
+
+  AdaptationResult result;
+  PreparedImages prepared = prepare_images(classifier, image_paths, options, result);
+  reestimate(module, *flat, layers, prepared.inputs, classifier.manifest().input, result.images, options.batch_size,
+             progress);
+  result.layers = layers.size();
+  result.manifest = adapted_manifest(classifier, prepared.ids, result, options);
+  write_model_directory(out_dir, module, result.manifest);
   return result;
 }
 
