@@ -63,7 +63,7 @@ int run(const BatchOptions& o) {
     done = skin::read_jsonl_records(partial ? o.out + ".partial" : o.out);
   }
   skin::OutputFile out(o.out);
-  auto writer = skin::make_writer(format, out, m, o.top_k);
+  auto writer = skin::make_writer(format, out, m, o.top_k, o.pipeline.skin_tone);
   for (const auto& line : done.lines) out.write(line + "\n");
   out.flush();
 
@@ -163,6 +163,10 @@ Subcommand setup_batch(CLI::App& app) {
       ->capture_default_str()
       ->group("Output");
   add_pipeline_options(*sub, o->pipeline);
+  sub->add_flag("--skin-tone", o->pipeline.skin_tone,
+                "Also measure each image's skin tone: ITA in degrees and its Chardon category (a proxy for "
+                "skin tone, not a Fitzpatrick type)")
+      ->group("Output");
   sub->add_option("--shard", o->shard,
                   "Run only shard I of N (I/N, 0-based) or the Slurm array task's shard (slurm); needs --out")
       ->group("Scale-out");
@@ -170,15 +174,17 @@ Subcommand setup_batch(CLI::App& app) {
                 "Continue an interrupted --out FILE run (jsonl): keep its records, skip the images they cover")
       ->group("Output");
   add_common_options(*sub, o->common);
-  sub->footer(std::string("Examples:\n"
-                          "  skinscan batch images/ > preds.jsonl\n"
-                          "  skinscan batch --out preds.jsonl images/    # Ctrl-C, then the same with --resume\n"
-                          "  skinscan batch --format isic --out submission.csv ISIC2018_Task3_Test_Input/\n"
-                          "  find data -name '*.jpg' | skinscan batch --format csv -\n"
-                          "  skinscan batch --shard 0/4 --out preds.0.jsonl images/   # then: skinscan merge "
-                          "preds.jsonl preds.*.jsonl\n"
-                          "Failed images become error records (path, error) and the run goes on.\n") +
-              docs_line("batch.md") + kExitCodesHelp);
+  sub->footer(
+      std::string("Examples:\n"
+                  "  skinscan batch images/ > preds.jsonl\n"
+                  "  skinscan batch --out preds.jsonl images/    # Ctrl-C, then the same with --resume\n"
+                  "  skinscan batch --format isic --out submission.csv ISIC2018_Task3_Test_Input/\n"
+                  "  find data -name '*.jpg' | skinscan batch --format csv -\n"
+                  "  skinscan batch --skin-tone --format csv images/ > tones.csv   # ita, ita_category columns\n"
+                  "  skinscan batch --shard 0/4 --out preds.0.jsonl images/   # then: skinscan merge "
+                  "preds.jsonl preds.*.jsonl\n"
+                  "Failed images become error records (path, error) and the run goes on.\n") +
+      docs_line("batch.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }
 

@@ -1,5 +1,6 @@
 // cli/evaluate.cpp: `skinscan evaluate`: metrics of a model (or a predictions file) on a labelled
 // dataset, as a readable table or a JSON report, with CI gates.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -104,10 +105,26 @@ skin::GateSpec check_before_work(const EvaluateOptions& o) {
   return gates;
 }
 
+bool has_column(const skin::Dataset& dataset, const std::string& column) {
+  return std::any_of(dataset.items.begin(), dataset.items.end(),
+                     [&](const skin::LabeledItem& item) { return item.attributes.count(column) > 0; });
+}
+
 // The metadata columns named by --group-by and --cluster-by exist, before any image is read; a
 // lesion or patient column with repeated values and no --cluster-by gets a warning.
 void check_columns(EvaluateOptions& o, const skin::Dataset& dataset) {
-  for (const auto& column : o.report.subgroups.columns) skin::require_column(dataset, column, "--group-by");
+  for (const auto& column : o.report.subgroups.columns) {
+    // ita is measured on the images when the data has no such column (a joined CSV may bring one).
+    if (column == "ita" && !has_column(dataset, "ita")) {
+      if (!o.predictions.empty())
+        throw skin::Error(skin::ErrorKind::usage,
+                          "--group-by ita measures skin tone on the images: it cannot be used with --predictions "
+                          "(join an ita column with --metadata instead)");
+      o.pipeline.skin_tone = true;
+      continue;
+    }
+    skin::require_column(dataset, column, "--group-by");
+  }
   if (!o.report.cluster_by.empty()) {
     skin::require_column(dataset, o.report.cluster_by, "--cluster-by");
     if (o.report.bootstrap <= 0 || o.report.auc_ci == "delong")
@@ -166,7 +183,7 @@ skin::JunitSuite junit_suite(const nlohmann::json& report, const skin::Scoring& 
 
 // evaluate -m A -m B ...: every model over one read of the images, one report each (with its
 // gates), a leaderboard and paired tests against the first model.
-int run_many(const EvaluateOptions& o, const skin::GateSpec& gates, const skin::Dataset& dataset,
+int run_many(const EvaluateOptions& o, const skin::GateSpec& gates, skin::Dataset& dataset,
              const skin::ReportOptions& ro, const skin::LabelMap& label_map,
              std::chrono::steady_clock::time_point started, const std::string& started_at) {
   std::vector<skin::Classifier> classifiers;
@@ -191,6 +208,7 @@ int run_many(const EvaluateOptions& o, const skin::GateSpec& gates, const skin::
       dataset, pointers, po, [&](const skin::PipelineStats& s) { progress.update(s.total, s.failed); }, label_map);
   if (!o.common.quiet)
     for (const auto& f : scorings[0].failed) std::fprintf(stderr, "skinscan: error: %s\n", f.error.c_str());
+  if (scorings[0].skin_tone_measured) skin::add_skin_tone_attributes(dataset, scorings[0]);
 
   std::vector<nlohmann::json> reports;
   std::vector<std::vector<skin::GateResult>> results;
@@ -272,6 +290,7 @@ int run(EvaluateOptions o) {
           o.ood, classifier);
     }
   }
+  if (scoring.skin_tone_measured) skin::add_skin_tone_attributes(dataset, scoring);
   if (!scoring.label_map.is_null() && !o.common.quiet)
     for (const auto& [column, target] : scoring.label_map["columns"].items())
       std::fprintf(stderr, "skinscan: label map: %s -> %s\n", column.c_str(),
@@ -377,7 +396,7 @@ Subcommand setup_evaluate(CLI::App& app) {
       ->group("Subgroups");
   sub->add_option("--group-by", o->report.subgroups.columns,
                   "Metrics per group of these metadata columns (sex, age, localization, "
-                  "dx_type, dataset, or --metadata columns)")
+                  "dx_type, dataset, --metadata columns, or ita: skin tone measured on the images)")
       ->delimiter(',')
       ->group("Subgroups");
   sub->add_option("--age-bins", o->report.subgroups.bins,

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config
           libtorch-dev libopencv-dev libcli11-dev libfmt-dev nlohmann-json3-dev doctest-dev
-          python3-torch python3-torchvision python3-numpy python3-pil python3-sklearn python3-pandas r-cran-proc
+          python3-torch python3-torchvision python3-numpy python3-pil python3-sklearn python3-skimage python3-pandas r-cran-proc
           libcpp-httplib-dev curl chromium  # serve; its tests (curl, headless Chromium)
           libxml2-utils  # xmllint: JUnit files against their schema
           slurm-wlm munge clang-format clang-14 libclang-rt-14-dev)  # clang: fuzzing (SKINSCAN_FUZZ); clang-format: format_check test

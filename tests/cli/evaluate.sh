@@ -730,4 +730,50 @@ assert all('ci' in g for g in b['subgroups'])
   expect_err "--cluster-by patient: no item"
 }
 
+test_evaluate_group_by_skin_tone() {
+  # Skin patches of two tones (sRGB picked for ITA about 60 and about 0) with a dark lesion in the middle.
+  mkdir -p "$WORK/d/mel" "$WORK/d/nv"
+  py "
+import numpy as np
+from PIL import Image
+rng = np.random.default_rng(3)
+yy, xx = np.mgrid[0:120, 0:160]
+disk = (yy - 60) ** 2 + (xx - 80) ** 2 < 30 ** 2
+for i in range(8):
+    skin = (235, 200, 185) if i % 2 else (150, 110, 85)
+    a = np.empty((120, 160, 3)); a[:] = skin; a[disk] = (40, 25, 20)
+    a = np.clip(a + rng.normal(0, 2, a.shape), 0, 255).astype(np.uint8)
+    Image.fromarray(a).save('$WORK/d/%s/p%d.png' % ('mel' if i < 4 else 'nv', i))
+"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/d" --group-by ita --min-group-n 2 --out "$WORK/r.json" \
+    --per-image "$WORK/per.csv"
+  expect_rc 0
+  expect_out "ita            very_light"
+  py "
+import csv, json
+r = json.load(open('$WORK/r.json'))
+groups = {g['group']: g['n'] for g in r['subgroups'] if g['column'] == 'ita'}
+assert groups == {'very_light': 4, 'brown': 4}, groups
+rows = list(csv.DictReader(open('$WORK/per.csv')))
+assert {row['ita_category'] for row in rows} == {'very_light', 'brown'}
+for row in rows:
+    assert (float(row['ita']) > 55) == (row['ita_category'] == 'very_light'), row
+"
+  run "$SKINSCAN" batch -m "$TINY7" --skin-tone --format csv "$WORK/d"
+  expect_rc 0
+  head -1 "$WORK/out" | grep -q ",ita,ita_category,error$" || fail "csv header lacks ita columns"
+  run "$SKINSCAN" batch -m "$TINY7" --skin-tone "$WORK/d/mel/p1.png"
+  expect_rc 0
+  py "
+import json
+r = json.loads(open('$WORK/out').readline())
+assert r['ita']['category'] == 'very_light' and r['ita']['degrees'] > 55, r
+"
+  # Skin tone is measured on images: not from a predictions file (a joined ita column works).
+  "$SKINSCAN" batch -m "$TINY7" --format csv "$WORK/d" >"$WORK/p.csv" 2>/dev/null
+  run "$SKINSCAN" evaluate --data "$WORK/d" --predictions "$WORK/p.csv" --group-by ita
+  expect_rc 1
+  expect_err "--group-by ita measures skin tone on the images: it cannot be used with --predictions"
+}
+
 "$1"

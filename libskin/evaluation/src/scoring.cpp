@@ -94,13 +94,17 @@ ModelSide model_side(const Dataset& dataset, Classifier& classifier, const Label
 }
 
 void add_scored(Scoring& into, const ResolvedLabels& resolved, const LabeledItem& item, const std::vector<float>& p,
-                const std::vector<float>& raw, const std::vector<float>& pooled = {}) {
+                const std::vector<float>& raw, const Prediction* whole = nullptr) {
   std::vector<double> probabilities(p.begin(), p.end());
   ScoredItem scored;
   scored.id = item.id;
   scored.path = item.path;
   scored.truth = truth_index(into, item);
-  scored.pooled = pooled;
+  if (whole) {
+    scored.pooled = whole->pooled_features;
+    scored.skin_tone = whole->skin_tone;
+    into.skin_tone_measured = into.skin_tone_measured || whole->skin_tone_measured;
+  }
   if (resolved.identity) {
     scored.probabilities = std::move(probabilities);
     scored.scores.assign(raw.begin(), raw.end());
@@ -153,7 +157,7 @@ std::vector<Scoring> score_with_model_variants(const Dataset& dataset, Classifie
         if (p.variants.size() != variant_count)
           throw Error(ErrorKind::usage,
                       fmt::format("{}: {} variants, expected {}", item.path, p.variants.size(), variant_count));
-        add_scored(out[0], side.resolved, item, p.probabilities, p.scores, p.pooled_features);
+        add_scored(out[0], side.resolved, item, p.probabilities, p.scores, &p);
         if (!p.pooled_features.empty()) out[0].feature_moments.add(p.pooled_features);
         for (std::size_t v = 0; v < variant_count; ++v)
           add_scored(out[v + 1], side.resolved, item, p.variants[v].probabilities, p.variants[v].scores);
@@ -195,7 +199,7 @@ std::vector<Scoring> score_with_models(const Dataset& dataset, const std::vector
             out[m].failed.push_back({item.id, item.path, p.error});
             continue;
           }
-          add_scored(out[m], sides[m].resolved, item, p.probabilities, p.scores, p.pooled_features);
+          add_scored(out[m], sides[m].resolved, item, p.probabilities, p.scores, &p);
           if (!p.pooled_features.empty()) out[m].feature_moments.add(p.pooled_features);
         }
       },
@@ -267,6 +271,7 @@ FlatScores flatten_raw_scores(const Scoring& s) { return flatten(s, &ScoredItem:
 std::string per_image_csv(const Scoring& s) {
   std::string out = "id,path,truth,prediction,confidence,correct";
   for (const auto& label : s.labels) out += ",p_" + csv_escape(label);
+  if (s.skin_tone_measured) out += ",ita,ita_category";
   out += "\n";
   for (const auto& item : s.scored) {
     auto best = std::size_t(std::max_element(item.probabilities.begin(), item.probabilities.end()) -
@@ -276,9 +281,23 @@ std::string per_image_csv(const Scoring& s) {
                        int(best) == item.truth ? 1 : 0);
     for (double p : item.probabilities)
       out += fmt::format(",{:.17g}", p);  // round-trips: paired tests see the same ties
+    if (s.skin_tone_measured)
+      out += item.skin_tone ? fmt::format(",{:.6f},{}", item.skin_tone->ita, item.skin_tone->category) : ",,";
     out += "\n";
   }
   return out;
+}
+
+void add_skin_tone_attributes(Dataset& dataset, const Scoring& scoring) {
+  std::unordered_map<std::string, const ScoredItem*> by_id;
+  for (const auto& item : scoring.scored) by_id[item.id] = &item;
+  for (auto& item : dataset.items) {
+    const auto it = by_id.find(item.id);
+    if (it == by_id.end()) continue;
+    const auto& tone = it->second->skin_tone;
+    item.attributes["ita"] = tone ? tone->category : "(no skin visible)";
+    item.attributes["ita_degrees"] = tone ? fmt::format("{:.3f}", tone->ita) : "";
+  }
 }
 
 void require_complete(const Scoring& s) {

@@ -139,6 +139,10 @@ class Stream {
       slot.inputs.resize(sharing_.specs.size());
       for (std::size_t d = 0; d < sharing_.decode_sizes.size(); ++d) {
         cv::Mat image = load_image(item.path, options_.limits, sharing_.decode_sizes[d]);
+        if (options_.skin_tone && d == 0) {
+          slot.prediction.skin_tone_measured = true;
+          slot.prediction.skin_tone = measure_skin_tone(image);
+        }
         std::vector<cv::Mat> images{image};
         if (options_.variants)
           for (auto& variant : options_.variants(image, slot.prediction.id)) images.push_back(std::move(variant));

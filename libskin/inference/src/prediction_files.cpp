@@ -38,14 +38,15 @@ class JsonlWriter : public PredictionWriter {
 
 class CsvWriter : public PredictionWriter {
  public:
-  CsvWriter(OutputFile& out, const Manifest& m) : out_(out), manifest_(m) {
+  CsvWriter(OutputFile& out, const Manifest& m, bool skin_tone) : out_(out), manifest_(m), skin_tone_(skin_tone) {
     std::string header = "path,id,label,probability";
     for (const auto& l : manifest_.labels) header += "," + csv_escape(l);
     // A model with conformal prediction sets adds them (labels joined by '|') before the error, and
-    // one with a guaranteed-sensitivity threshold its malignant call (1 or 0).
+    // one with a guaranteed-sensitivity threshold its malignant call (1 or 0), one with an OOD
+    // flag its score and flag; --skin-tone adds the ITA and its category.
     out_.write(header + ",malignant_probability" + (manifest_.conformal ? ",prediction_set" : "") +
                (manifest_.malignant_guarantee ? ",malignant_call" : "") +
-               (manifest_.ood ? ",ood_score,ood_flagged" : "") + ",error\n");
+               (manifest_.ood ? ",ood_score,ood_flagged" : "") + (skin_tone_ ? ",ita,ita_category" : "") + ",error\n");
     out_.flush();
   }
   void write(const Prediction& p) override {
@@ -65,12 +66,14 @@ class CsvWriter : public PredictionWriter {
         const auto score = prediction_ood_score(p, manifest_);
         row += score ? "," + number(*score) + (ood_flagged(*score, manifest_) ? ",1" : ",0") : ",,";
       }
+      if (skin_tone_) row += p.skin_tone ? "," + number(p.skin_tone->ita) + "," + p.skin_tone->category : ",,";
       row += ",";
     } else {
       row += ",,";  // label, probability
       for (std::size_t i = 0; i < manifest_.labels.size(); ++i) row += ",";
-      row += std::string(
-          1 + (manifest_.conformal ? 1 : 0) + (manifest_.malignant_guarantee ? 1 : 0) + (manifest_.ood ? 2 : 0), ',');
+      row += std::string(1 + (manifest_.conformal ? 1 : 0) + (manifest_.malignant_guarantee ? 1 : 0) +
+                             (manifest_.ood ? 2 : 0) + (skin_tone_ ? 2 : 0),
+                         ',');
       row += csv_escape(p.error);
     }
     out_.write(row + "\n");
@@ -80,6 +83,7 @@ class CsvWriter : public PredictionWriter {
  private:
   OutputFile& out_;
   const Manifest& manifest_;
+  bool skin_tone_ = false;
 };
 
 class IsicWriter : public PredictionWriter {
@@ -170,12 +174,12 @@ std::string csv_escape(const std::string& field) {
 }
 
 std::unique_ptr<PredictionWriter> make_writer(OutputFormat format, OutputFile& out, const Manifest& manifest,
-                                              std::size_t top_k) {
+                                              std::size_t top_k, bool skin_tone) {
   switch (format) {
     case OutputFormat::jsonl:
       return std::make_unique<JsonlWriter>(out, manifest, top_k);
     case OutputFormat::csv:
-      return std::make_unique<CsvWriter>(out, manifest);
+      return std::make_unique<CsvWriter>(out, manifest, skin_tone);
     case OutputFormat::isic:
       return std::make_unique<IsicWriter>(out, manifest);
   }

@@ -68,6 +68,9 @@ nlohmann::json to_json(const Prediction& pred, const Manifest& manifest, std::si
   if (!manifest.malignant.empty()) j["malignant_probability"] = malignant_probability(pred.probabilities, manifest);
   if (manifest.conformal) j["prediction_set"] = prediction_set_labels(pred.probabilities, manifest);
   if (manifest.malignant_guarantee) j["malignant_call"] = malignant_call(pred.probabilities, manifest);
+  if (pred.skin_tone_measured)
+    j["ita"] = pred.skin_tone ? nlohmann::json{{"degrees", pred.skin_tone->ita}, {"category", pred.skin_tone->category}}
+                              : nlohmann::json();
   if (manifest.ood) {
     const auto score = prediction_ood_score(pred, manifest);
     j["ood"] = {{"method", ood_method_name(manifest.ood->method)},

@@ -19,8 +19,9 @@ struct ScoredItem {
   std::string id, path;
   int truth = 0;
   std::vector<double> probabilities;
-  std::vector<double> scores;   // raw model outputs (empty when scored from a predictions file)
-  std::vector<float> pooled{};  // pooled features (models with feature statistics; for OOD scores)
+  std::vector<double> scores;           // raw model outputs (empty when scored from a predictions file)
+  std::vector<float> pooled{};          // pooled features (models with feature statistics; for OOD scores)
+  std::optional<SkinTone> skin_tone{};  // ITA, when PipelineOptions::skin_tone was set
 };
 
 struct FailedItem {
@@ -42,7 +43,13 @@ struct Scoring {
   // The model's guaranteed-sensitivity malignant threshold (not with a non-identity label map,
   // whose malignant view is not the one the threshold was fitted on).
   std::optional<SensitivityGuarantee> malignant_guarantee;
+  bool skin_tone_measured = false;  // the images' ITA was measured (evaluate --group-by ita)
 };
+
+// Adds each scored item's skin tone to its dataset item's attributes: "ita" (the Chardon
+// category, "(no skin visible)" without a measurement) and "ita_degrees", so that --group-by ita
+// and group gates work on it as on any metadata column.
+void add_skin_tone_attributes(Dataset& dataset, const Scoring& scoring);
 
 // Index of `label` in `labels`, case-insensitively; -1 when absent.
 int find_label(const std::vector<std::string>& labels, const std::string& label);

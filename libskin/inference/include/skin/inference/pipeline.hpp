@@ -32,6 +32,9 @@ struct PipelineOptions {
   // file is read and decoded once however many versions there are. Forward passes still take
   // batch_size images at a time.
   std::function<std::vector<cv::Mat>(const cv::Mat& decoded, const std::string& id)> variants;
+  // Measure each decoded image's skin tone (ITA, skin_tone.hpp) on the decode workers, before any
+  // colour constancy: Prediction::skin_tone.
+  bool skin_tone = false;
 };
 
 struct PipelineStats {

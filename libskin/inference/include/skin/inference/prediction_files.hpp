@@ -29,8 +29,9 @@ class PredictionWriter {
 
 // Writers flush after every record so that pipes see results as they come and an interrupted
 // run keeps what it had.
+// `skin_tone`: the CSV gains ita and ita_category columns (batch --skin-tone).
 std::unique_ptr<PredictionWriter> make_writer(OutputFormat format, OutputFile& out, const Manifest& manifest,
-                                              std::size_t top_k);
+                                              std::size_t top_k, bool skin_tone = false);
 
 // The ISIC 2018 Task 3 column order, and where each column sits in the model's labels
 // (case-insensitive). Throws Error(usage) when the model lacks one of the seven classes.

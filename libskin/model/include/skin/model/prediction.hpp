@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "skin/input/skin_tone.hpp"
 #include "skin/model/manifest.hpp"
 
 namespace skin {
@@ -27,6 +28,8 @@ struct Prediction {
   double inference_ms = 0;              // this item's share of its batch's forward pass
   std::vector<VariantResult> variants;  // PipelineOptions::variants' images, in order
   std::vector<float> pooled_features;   // for models with feature statistics (dataset_shift.hpp)
+  bool skin_tone_measured = false;      // PipelineOptions::skin_tone was set
+  std::optional<SkinTone> skin_tone{};  // ITA of the decoded image (none: too little skin visible)
 
   bool ok() const { return error.empty(); }
 };
