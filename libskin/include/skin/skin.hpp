@@ -3,6 +3,7 @@
 #pragma once
 
 // core
+#include "skin/core/binomial.hpp"
 #include "skin/core/csv.hpp"
 #include "skin/core/error.hpp"
 #include "skin/core/json_file.hpp"
@@ -19,16 +20,21 @@
 #include "skin/input/image_io.hpp"
 #include "skin/input/input_source.hpp"
 #include "skin/input/label_map.hpp"
+#include "skin/input/skin_tone.hpp"
 
 // model
 #include "skin/model/adaptation.hpp"
 #include "skin/model/classifier.hpp"
 #include "skin/model/color_constancy.hpp"
+#include "skin/model/conformal.hpp"
 #include "skin/model/manifest.hpp"
 #include "skin/model/model_copy.hpp"
+#include "skin/model/model_directory_writer.hpp"
 #include "skin/model/model_locator.hpp"
+#include "skin/model/ood.hpp"
 #include "skin/model/prediction.hpp"
 #include "skin/model/preprocess.hpp"
+#include "skin/model/sensitivity_guarantee.hpp"
 #include "skin/model/thresholds_file.hpp"
 
 // inference
@@ -42,10 +48,14 @@
 
 // evaluation
 #include "skin/evaluation/calibration.hpp"
+#include "skin/evaluation/clusters.hpp"
 #include "skin/evaluation/compare.hpp"
 #include "skin/evaluation/delong.hpp"
 #include "skin/evaluation/gates.hpp"
+#include "skin/evaluation/junit.hpp"
+#include "skin/evaluation/leaderboard.hpp"
 #include "skin/evaluation/metrics.hpp"
+#include "skin/evaluation/ood_report.hpp"
 #include "skin/evaluation/plots.hpp"
 #include "skin/evaluation/report.hpp"
 #include "skin/evaluation/report_text.hpp"
@@ -55,6 +65,7 @@
 #include "skin/evaluation/shift.hpp"
 #include "skin/evaluation/subgroups.hpp"
 #include "skin/evaluation/subset_metrics.hpp"
+#include "skin/evaluation/summary_markdown.hpp"
 
 // explain
 #include "skin/explain/explainer.hpp"
