@@ -19,9 +19,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string num(const json& v) { return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : "-"; }
-std::string interval(const json& v) {
-  return v.is_array() && v.size() == 2 ? fmt::format("[{}, {}]", num(v[0]), num(v[1])) : "-";
+std::string num_text(const json& v) { return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : "-"; }
+std::string ci_text(const json& v) {
+  return v.is_array() && v.size() == 2 ? fmt::format("[{}, {}]", num_text(v[0]), num_text(v[1])) : "-";
 }
 
 std::string model_label(const json& report) {
@@ -211,8 +211,8 @@ std::string leaderboard_text(const json& board) {
                                 board["sort_by"].get<std::string>(), "95% CI", "acc", "bal_acc", "auc", "ece");
   for (const auto& r : board["rows"])
     out += fmt::format("{:>4}  {:<32} {:>17} {:>18} {:>8} {:>8} {:>8} {:>8}\n", r["rank"].get<int>(),
-                       r["model"].get<std::string>().substr(0, 32), num(r["metric"]), interval(r["ci"]),
-                       num(r["accuracy"]), num(r["balanced_accuracy"]), num(r["macro_auc"]), num(r["ece"]));
+                       r["model"].get<std::string>().substr(0, 32), num_text(r["metric"]), ci_text(r["ci"]),
+                       num_text(r["accuracy"]), num_text(r["balanced_accuracy"]), num_text(r["macro_auc"]), num_text(r["ece"]));
   if (!board["pairwise"].empty()) {
     out += fmt::format("\nagainst {} (paired images):\n", board["pairwise"][0]["reference"].get<std::string>());
     for (const auto& p : board["pairwise"]) {
@@ -220,7 +220,7 @@ std::string leaderboard_text(const json& board) {
       out += fmt::format(
           "  {}: n = {}, balanced accuracy {:+.4f} {} p = {}; McNemar p = {:.4g}; malignant AUC DeLong {}\n",
           p["model"].get<std::string>(), p["paired_images"].get<std::size_t>(), d["estimate"].get<double>(),
-          interval(d["ci"]), d["p_value"].is_number() ? fmt::format("{:.4g}", d["p_value"].get<double>()) : "-",
+          ci_text(d["ci"]), d["p_value"].is_number() ? fmt::format("{:.4g}", d["p_value"].get<double>()) : "-",
           p["mcnemar"]["p_value"].get<double>(),
           p["delong_malignant"].is_object() ? fmt::format("p = {:.4g}", p["delong_malignant"]["p_value"].get<double>())
                                             : "-");
@@ -236,8 +236,8 @@ std::string leaderboard_markdown(const json& board) {
       "|---:|---|---:|---|---:|---:|---:|---:|---:|\n";
   for (const auto& r : board["rows"])
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r["rank"].get<int>(),
-                      r["model"].get<std::string>(), num(r["metric"]), interval(r["ci"]), num(r["accuracy"]),
-                      num(r["balanced_accuracy"]), num(r["macro_auc"]), num(r["ece"]), num(r["malignant_auc"]));
+                      r["model"].get<std::string>(), num_text(r["metric"]), ci_text(r["ci"]), num_text(r["accuracy"]),
+                      num_text(r["balanced_accuracy"]), num_text(r["macro_auc"]), num_text(r["ece"]), num_text(r["malignant_auc"]));
   if (!board["pairwise"].empty()) {
     md += fmt::format(
         "\n### Against {}\n\n| model | images | balanced accuracy change | 95% CI | p | McNemar p | "
@@ -246,7 +246,7 @@ std::string leaderboard_markdown(const json& board) {
     for (const auto& p : board["pairwise"]) {
       const json& d = p["balanced_accuracy_difference"];
       md += fmt::format("| {} | {} | {:+.4f} | {} | {} | {:.4g} | {} |\n", p["model"].get<std::string>(),
-                        p["paired_images"].get<std::size_t>(), d["estimate"].get<double>(), interval(d["ci"]),
+                        p["paired_images"].get<std::size_t>(), d["estimate"].get<double>(), ci_text(d["ci"]),
                         d["p_value"].is_number() ? fmt::format("{:.4g}", d["p_value"].get<double>()) : "-",
                         p["mcnemar"]["p_value"].get<double>(),
                         p["delong_malignant"].is_object()
