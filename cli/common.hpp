@@ -59,5 +59,6 @@ Subcommand setup_explain(CLI::App& app);
 Subcommand setup_merge(CLI::App& app);
 Subcommand setup_serve(CLI::App& app);
 Subcommand setup_adapt(CLI::App& app);
+Subcommand setup_audit(CLI::App& app);
 
 }  // namespace cli

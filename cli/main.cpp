@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   app.footer(std::string("Run 'skinscan SUBCOMMAND --help' for details and examples.\n") + cli::kExitCodesHelp);
   const cli::Subcommand subcommands[] = {cli::setup_classify(app),  cli::setup_batch(app),   cli::setup_evaluate(app),
                                          cli::setup_calibrate(app), cli::setup_explain(app), cli::setup_compare(app),
-                                         cli::setup_merge(app),     cli::setup_serve(app),   cli::setup_adapt(app)};
+                                         cli::setup_merge(app),     cli::setup_serve(app),   cli::setup_adapt(app),
+                                         cli::setup_audit(app)};
   try {
     app.parse(argc, argv);
     for (const auto& subcommand : subcommands)

@@ -19,7 +19,8 @@ DHash difference_hash(const cv::Mat& bgr8) {
   std::size_t bit = 0;
   for (int y = 0; y < 16; ++y)
     for (int x = 0; x < 16; ++x, ++bit)
-      if (small.at<std::uint8_t>(y, x) > small.at<std::uint8_t>(y, x + 1)) h[bit / 64] |= std::uint64_t{1} << (bit % 64);
+      if (small.at<std::uint8_t>(y, x) > small.at<std::uint8_t>(y, x + 1))
+        h[bit / 64] |= std::uint64_t{1} << (bit % 64);
   return h;
 }
 
@@ -34,9 +35,9 @@ Fingerprint fingerprint(const std::string& id, const std::string& path, const cv
   f.id = id;
   f.path = path;
   const cv::Mat continuous = bgr8.isContinuous() ? bgr8 : bgr8.clone();
-  f.pixels_sha256 = sha256_hex(std::string(reinterpret_cast<const char*>(continuous.data),
-                                           continuous.total() * continuous.elemSize()) +
-                               std::to_string(bgr8.cols) + "x" + std::to_string(bgr8.rows));
+  f.pixels_sha256 = sha256_hex(
+      std::string(reinterpret_cast<const char*>(continuous.data), continuous.total() * continuous.elemSize()) +
+      std::to_string(bgr8.cols) + "x" + std::to_string(bgr8.rows));
   f.hash = difference_hash(bgr8);
   cv::Mat flipped;
   cv::flip(bgr8, flipped, 1);
@@ -49,7 +50,8 @@ std::vector<DuplicatePair> near_duplicate_pairs(const std::vector<Fingerprint>& 
   for (std::size_t a = 0; a < prints.size(); ++a)
     for (std::size_t b = a + 1; b < prints.size(); ++b) {
       const bool exact = prints[a].pixels_sha256 == prints[b].pixels_sha256;
-      const int d = exact ? 0 : std::min(hamming(prints[a].hash, prints[b].hash), hamming(prints[a].hash, prints[b].mirrored));
+      const int d =
+          exact ? 0 : std::min(hamming(prints[a].hash, prints[b].hash), hamming(prints[a].hash, prints[b].mirrored));
       if (exact || d <= max_distance) pairs.push_back({a, b, d, exact});
     }
   std::sort(pairs.begin(), pairs.end(), [](const DuplicatePair& x, const DuplicatePair& y) {
@@ -71,8 +73,7 @@ std::vector<std::vector<std::size_t>> duplicate_clusters(std::size_t count, cons
   std::vector<std::vector<std::size_t>> clusters;
   for (auto& c : by_root)
     if (c.size() > 1) clusters.push_back(std::move(c));
-  std::stable_sort(clusters.begin(), clusters.end(),
-                   [](const auto& x, const auto& y) { return x.size() > y.size(); });
+  std::stable_sort(clusters.begin(), clusters.end(), [](const auto& x, const auto& y) { return x.size() > y.size(); });
   return clusters;
 }
 

@@ -212,7 +212,8 @@ std::string leaderboard_text(const json& board) {
   for (const auto& r : board["rows"])
     out += fmt::format("{:>4}  {:<32} {:>17} {:>18} {:>8} {:>8} {:>8} {:>8}\n", r["rank"].get<int>(),
                        r["model"].get<std::string>().substr(0, 32), num_text(r["metric"]), ci_text(r["ci"]),
-                       num_text(r["accuracy"]), num_text(r["balanced_accuracy"]), num_text(r["macro_auc"]), num_text(r["ece"]));
+                       num_text(r["accuracy"]), num_text(r["balanced_accuracy"]), num_text(r["macro_auc"]),
+                       num_text(r["ece"]));
   if (!board["pairwise"].empty()) {
     out += fmt::format("\nagainst {} (paired images):\n", board["pairwise"][0]["reference"].get<std::string>());
     for (const auto& p : board["pairwise"]) {
@@ -237,7 +238,8 @@ std::string leaderboard_markdown(const json& board) {
   for (const auto& r : board["rows"])
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r["rank"].get<int>(),
                       r["model"].get<std::string>(), num_text(r["metric"]), ci_text(r["ci"]), num_text(r["accuracy"]),
-                      num_text(r["balanced_accuracy"]), num_text(r["macro_auc"]), num_text(r["ece"]), num_text(r["malignant_auc"]));
+                      num_text(r["balanced_accuracy"]), num_text(r["macro_auc"]), num_text(r["ece"]),
+                      num_text(r["malignant_auc"]));
   if (!board["pairwise"].empty()) {
     md += fmt::format(
         "\n### Against {}\n\n| model | images | balanced accuracy change | 95% CI | p | McNemar p | "

@@ -47,12 +47,15 @@
 #include "skin/robustness/dataset_shift.hpp"
 
 // evaluation
+#include "skin/evaluation/audit.hpp"
 #include "skin/evaluation/calibration.hpp"
 #include "skin/evaluation/clusters.hpp"
 #include "skin/evaluation/compare.hpp"
 #include "skin/evaluation/delong.hpp"
+#include "skin/evaluation/duplicates.hpp"
 #include "skin/evaluation/gates.hpp"
 #include "skin/evaluation/junit.hpp"
+#include "skin/evaluation/label_issues.hpp"
 #include "skin/evaluation/leaderboard.hpp"
 #include "skin/evaluation/metrics.hpp"
 #include "skin/evaluation/ood_report.hpp"

@@ -10,7 +10,10 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace skin {
 
@@ -22,14 +25,21 @@ struct LabelIssue {
 };
 
 struct ConfidentLearning {
-  std::vector<double> thresholds;                 // t_j; NaN for a class with no labelled image
-  std::vector<std::vector<std::size_t>> joint;    // C[given][confident]
-  std::vector<LabelIssue> issues;                 // ranked
-  std::vector<int> confident_class;               // per row; -1 when none
+  std::vector<double> thresholds;               // t_j; NaN for a class with no labelled image
+  std::vector<std::vector<std::size_t>> joint;  // C[given][confident]
+  std::vector<LabelIssue> issues;               // ranked
+  std::vector<int> confident_class;             // per row; -1 when none
 };
 
 // `probabilities[r]` has one entry per class; `labels[r]` is the given class.
 ConfidentLearning confident_learning(const std::vector<std::vector<double>>& probabilities,
                                      const std::vector<int>& labels, std::size_t classes);
+
+// Confident learning on an `evaluate --per-image` CSV (id, truth, p_<label> columns) restricted to
+// `ids` (all rows when empty): {classes, images, thresholds, confident_joint, issues: [{id, given,
+// suggested, self_confidence, suggested_probability}] (the `top` first), issue_count, definition}.
+// Error(input) naming the file when it lacks those columns or none of its ids is in `ids`.
+nlohmann::json label_issues_report(const std::string& per_image_csv, const std::unordered_set<std::string>& ids,
+                                   std::size_t top);
 
 }  // namespace skin

@@ -1,0 +1,51 @@
+// skin/evaluation/audit.hpp: skinscan audit: what is wrong with a dataset before any model is
+// scored on it: exact and near-duplicate images (duplicates.hpp) reported as clusters, leakage
+// (near-duplicates that straddle two sides: a split against another, or two folders), with and
+// without a shared lesion_id / patient_id, and likely label errors (label_issues.hpp) from
+// out-of-sample probabilities.
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "skin/evaluation/duplicates.hpp"
+#include "skin/input/image.hpp"
+
+namespace skin {
+
+struct AuditImage {
+  std::string id, path;
+  int side = 0;                                                    // 0: the audited set; 1: the --against set
+  const std::map<std::string, std::string>* attributes = nullptr;  // metadata (lesion_id, dx, ...), or null
+  std::string label;                                               // empty when unlabelled
+};
+
+struct AuditOptions {
+  int max_distance = 20;  // dHash bits for a near-duplicate pair
+  ImageLimits limits;
+  int threads = 2;
+};
+
+struct AuditFingerprints {
+  std::vector<Fingerprint> prints;    // of the images that decoded, in input order
+  std::vector<std::size_t> image_of;  // prints[k] belongs to images[image_of[k]]
+  std::vector<std::string> errors;    // one line per image that did not decode
+};
+
+// Decodes every image (on `threads` threads) and fingerprints it; `progress(done)` after each.
+AuditFingerprints fingerprint_images(const std::vector<AuditImage>& images, const AuditOptions& options,
+                                     const std::function<void(std::size_t)>& progress = {});
+
+// {images, failed, duplicates: {exact_pairs, near_pairs, clusters: [[ids]], pairs: [...]},
+// leaks: {pairs, same_lesion, different_lesion, list: [...]}, label_issues (when probabilities were
+// given), counts (the gate metrics: duplicate_pairs, exact_duplicates, leaks, label_issues), definitions}.
+nlohmann::json audit_report(const std::vector<AuditImage>& images, const AuditFingerprints& fingerprints,
+                            const AuditOptions& options, const nlohmann::json& label_issues);
+
+// The audit's gate metric names (for --fail-over).
+const std::vector<std::string>& audit_metric_names();
+
+}  // namespace skin

@@ -1,0 +1,134 @@
+// audit.cpp: fingerprints on worker threads, then duplicates, clusters and leaks as one report.
+#include "skin/evaluation/audit.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "skin/core/error.hpp"
+
+namespace skin {
+namespace {
+
+// The metadata value that ties two images to one lesion or patient, if any.
+std::string shared_unit(const AuditImage& a, const AuditImage& b) {
+  if (!a.attributes || !b.attributes) return {};
+  for (const char* column : {"lesion_id", "patient_id"}) {
+    const auto x = a.attributes->find(column), y = b.attributes->find(column);
+    if (x != a.attributes->end() && y != b.attributes->end() && !x->second.empty() && x->second == y->second)
+      return std::string(column) + "=" + x->second;
+  }
+  return {};
+}
+
+}  // namespace
+
+const std::vector<std::string>& audit_metric_names() {
+  static const std::vector<std::string> names{"duplicate_pairs", "exact_duplicates", "leaks", "label_issues"};
+  return names;
+}
+
+AuditFingerprints fingerprint_images(const std::vector<AuditImage>& images, const AuditOptions& options,
+                                     const std::function<void(std::size_t)>& progress) {
+  std::vector<std::optional<Fingerprint>> prints(images.size());
+  std::vector<std::string> errors(images.size());
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  auto work = [&] {
+    for (std::size_t i = next++; i < images.size(); i = next++) {
+      try {
+        prints[i] = fingerprint(images[i].id, images[i].path, load_image(images[i].path, options.limits));
+      } catch (const Error& e) {
+        errors[i] = e.what();
+      } catch (const std::exception& e) {
+        errors[i] = fmt::format("{}: {}", images[i].path, e.what());
+      }
+      const std::size_t d = ++done;
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        progress(d);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::max(1, options.threads); ++t) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+  AuditFingerprints out;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (prints[i]) {
+      out.prints.push_back(std::move(*prints[i]));
+      out.image_of.push_back(i);
+    } else {
+      out.errors.push_back(errors[i]);
+    }
+  }
+  return out;
+}
+
+nlohmann::json audit_report(const std::vector<AuditImage>& images, const AuditFingerprints& f,
+                            const AuditOptions& options, const nlohmann::json& label_issues) {
+  using nlohmann::json;
+  const auto pairs = near_duplicate_pairs(f.prints, options.max_distance);
+  const auto clusters = duplicate_clusters(f.prints.size(), pairs);
+  auto image = [&](std::size_t k) -> const AuditImage& { return images[f.image_of[k]]; };
+  json pair_list = json::array(), leak_list = json::array(), cluster_list = json::array();
+  std::size_t exact = 0, leaks = 0, leaks_same_unit = 0;
+  for (const auto& p : pairs) {
+    const AuditImage &a = image(p.a), &b = image(p.b);
+    const std::string unit = shared_unit(a, b);
+    json entry = {{"a", a.id},
+                  {"b", b.id},
+                  {"distance", p.distance},
+                  {"exact", p.exact},
+                  {"shared", unit.empty() ? json() : json(unit)}};
+    if (!a.label.empty() || !b.label.empty()) entry["labels"] = {a.label, b.label};
+    exact += p.exact;
+    if (a.side != b.side) {
+      ++leaks;
+      leaks_same_unit += !unit.empty();
+      leak_list.push_back(entry);
+    }
+    pair_list.push_back(std::move(entry));
+  }
+  for (const auto& c : clusters) {
+    json ids = json::array();
+    for (std::size_t k : c) ids.push_back(image(k).id);
+    cluster_list.push_back(ids);
+  }
+  const std::size_t sides =
+      1 + std::size_t(std::any_of(images.begin(), images.end(), [](const AuditImage& i) { return i.side == 1; }));
+  json report = {
+      {"images", images.size()},
+      {"fingerprinted", f.prints.size()},
+      {"failed", f.errors},
+      {"duplicates",
+       {{"max_distance", options.max_distance},
+        {"exact_pairs", exact},
+        {"near_pairs", pairs.size() - exact},
+        {"clusters", cluster_list},
+        {"pairs", pair_list}}},
+      {"counts",
+       {{"duplicate_pairs", pairs.size()},
+        {"exact_duplicates", exact},
+        {"leaks", sides > 1 ? json(leaks) : json()},
+        {"label_issues", label_issues.is_null() ? json() : json(label_issues["issues"].size())}}},
+      {"definitions",
+       {{"exact", "identical decoded pixels (SHA-256 of the pixels and the size)"},
+        {"near", "256-bit difference hashes (of the image, and of its mirror image) within max_distance bits"},
+        {"leak", "a duplicate pair with one image on each side (--against)"},
+        {"shared", "the lesion_id or patient_id both images carry, when the metadata ties them"}}}};
+  if (sides > 1)
+    report["leaks"] = {{"pairs", leaks},
+                       {"same_lesion_or_patient", leaks_same_unit},
+                       {"unrelated_ids", leaks - leaks_same_unit},
+                       {"list", leak_list}};
+  if (!label_issues.is_null()) report["label_issues"] = label_issues;
+  return report;
+}
+
+}  // namespace skin

@@ -1,0 +1,43 @@
+// duplicates_test.cpp: difference hashes, pairs and clusters (skin/evaluation/duplicates.hpp).
+#include "skin/evaluation/duplicates.hpp"
+
+#include <doctest/doctest.h>
+#include <opencv2/imgproc.hpp>
+
+namespace {
+
+cv::Mat duplicate_test_blobs(int seed) {
+  cv::Mat small(6, 8, CV_8UC3), big;
+  cv::RNG rng{std::uint64_t(seed)};
+  rng.fill(small, cv::RNG::UNIFORM, 0, 256);
+  cv::resize(small, big, cv::Size(160, 120), 0, 0, cv::INTER_CUBIC);
+  return big;
+}
+
+}  // namespace
+
+TEST_CASE("copies are near, unrelated images far; flips are caught through the mirrored hash") {
+  const cv::Mat a = duplicate_test_blobs(1), b = duplicate_test_blobs(2);
+  cv::Mat half, flipped;
+  cv::resize(a, half, cv::Size(80, 60), 0, 0, cv::INTER_AREA);
+  cv::flip(a, flipped, 1);
+  const std::vector<skin::Fingerprint> prints{
+      skin::fingerprint("a", "", a), skin::fingerprint("b", "", b), skin::fingerprint("half", "", half),
+      skin::fingerprint("flipped", "", flipped), skin::fingerprint("same", "", a.clone())};
+  CHECK(skin::hamming(prints[0].hash, prints[1].hash) > 60);
+  CHECK(skin::hamming(prints[0].hash, prints[2].hash) <= 8);
+  const auto pairs = skin::near_duplicate_pairs(prints, 20);
+  auto has = [&](std::size_t x, std::size_t y) {
+    for (const auto& p : pairs)
+      if (p.a == x && p.b == y) return true;
+    return false;
+  };
+  CHECK(has(0, 2));
+  CHECK(has(0, 3));  // the flip
+  CHECK(has(0, 4));
+  CHECK_FALSE(has(0, 1));
+  for (const auto& p : pairs) CHECK(p.exact == (p.a == 0 && p.b == 4));  // only the pixel copy is exact
+  const auto clusters = skin::duplicate_clusters(prints.size(), pairs);
+  REQUIRE(clusters.size() == 1);
+  CHECK(clusters[0] == std::vector<std::size_t>{0, 2, 3, 4});
+}
