@@ -208,7 +208,7 @@ Subcommand setup_audit(CLI::App& app) {
                   "      --against datasets/splits/train.txt --fail-over leaks=0   # test images copied in train?\n"
                   "  skinscan audit --data DIR --split datasets/splits/val.txt --per-image val_per_image.csv\n"
                   "  skinscan audit clinic_a/ --against clinic_b/ --out audit.json\n") +
-      docs_line("evaluate.md") + kExitCodesHelp);
+      docs_line("audit.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }
 
