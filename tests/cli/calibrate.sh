@@ -66,7 +66,7 @@ assert ps == sorted(ps, reverse=True), s  # by decreasing probability
   run "$SKINSCAN" batch -m "$WORK/c" --format csv "$WORK/folder"
   expect_rc 0
   head -1 "$WORK/out" | grep -q ",malignant_probability,prediction_set,error$" || fail "csv header lacks prediction_set"
-  run "$SKINSCAN" evaluate -m "$WORK/c" --data "$WORK/folder" --json --fail-under conformal_coverage=1.01
+  run "$SKINSCAN" evaluate -m "$WORK/c" --data "$WORK/folder" --json --bootstrap 50 --fail-under conformal_coverage=1.01
   expect_rc 3
   expect_err "gate failed: conformal_coverage = "
   py "
@@ -75,6 +75,8 @@ r = json.load(open('$WORK/out'))
 c = r['conformal']
 assert c['method'] == 'aps' and c['target_coverage'] == 0.75 and 0 <= c['coverage'] <= 1 and c['mean_set_size'] >= 0
 assert r['metrics']['conformal_coverage'] == c['coverage'] and set(c['per_class']) == set(r['confusion_matrix']['labels'])
+lo, hi = c['coverage_ci']
+assert lo <= c['coverage'] <= hi and c['mean_set_size_ci'][0] <= c['mean_set_size'] <= c['mean_set_size_ci'][1], c
 "
   # A gate on conformal coverage fails (does not pass silently) for a model without prediction sets.
   run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --fail-under conformal_coverage=0.5

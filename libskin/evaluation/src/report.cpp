@@ -306,7 +306,8 @@ void add_malignant_guarantee(json& report, const Scoring& s, const ScoreTable& t
 
 // Empirical coverage and set sizes of the model's conformal prediction sets: `conformal`, and
 // conformal_coverage / conformal_mean_set_size among the metrics.
-void add_conformal(json& report, const Dataset& dataset, const Scoring& s, const ReportOptions& options) {
+void add_conformal(json& report, const Dataset& dataset, const Scoring& s, const ReportOptions& options,
+                   const SubsetMetrics& all) {
   const ConformalSpec& spec = *s.conformal;
   std::vector<double> covered(s.labels.size(), 0), sizes(s.labels.size(), 0), counts(s.labels.size(), 0);
   std::size_t empty = 0, all_covered = 0, all_size = 0;
@@ -336,6 +337,24 @@ void add_conformal(json& report, const Dataset& dataset, const Scoring& s, const
       {"definition",
        "coverage: share of images whose true class is in the set; the guarantee (>= target on average over "
        "calibration sets) holds for images exchangeable with the calibration images, not per class unless Mondrian"}};
+  // Bootstrap intervals (--bootstrap) from the report's own resamples (by class, or by cluster).
+  if (options.bootstrap > 0) {
+    std::vector<double> hit, size;
+    for (const auto& item : s.scored) {
+      const auto set = prediction_set(item.probabilities, spec);
+      hit.push_back(std::find(set.begin(), set.end(), std::size_t(item.truth)) != set.end());
+      size.push_back(double(set.size()));
+    }
+    std::vector<double> coverages, sizes;
+    for (const auto& w : bootstrap_weights(all, options.bootstrap, options.seed)) {
+      double total = 0, covered_w = 0, size_w = 0;
+      for (std::size_t i = 0; i < w.size(); ++i) total += w[i], covered_w += w[i] * hit[i], size_w += w[i] * size[i];
+      coverages.push_back(covered_w / total);
+      sizes.push_back(size_w / total);
+    }
+    report["conformal"]["coverage_ci"] = {percentile(coverages, 0.025), percentile(coverages, 0.975)};
+    report["conformal"]["mean_set_size_ci"] = {percentile(sizes, 0.025), percentile(sizes, 0.975)};
+  }
   // Per subgroup (--group-by): coverage holds on average, not per clinic or per acquisition.
   if (!options.subgroups.columns.empty()) {
     const auto attributes = scored_attributes(dataset, s);
@@ -436,7 +455,7 @@ nlohmann::json make_report(const Dataset& dataset, const Scoring& s, const Repor
   add_selective(report, table, options);
   if (boot) report["confidence_intervals"] = confidence_intervals_section(*boot, all, options);
   if (!options.subgroups.columns.empty()) add_subgroups(report, dataset, s, table, options);
-  if (s.conformal) add_conformal(report, dataset, s, options);
+  if (s.conformal) add_conformal(report, dataset, s, options, all);
   if (s.malignant_guarantee && table.has_binary) add_malignant_guarantee(report, s, table);
   if (s.feature_statistics) {
     double top_sum = 0;
