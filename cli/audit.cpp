@@ -72,18 +72,11 @@ std::vector<skin::AuditImage> collect_images(const AuditCliOptions& o, skin::Dat
     skin::DatasetSpec spec = o.dataset;
     spec.split.clear();
     dataset = skin::load_dataset(spec);
-    std::unordered_set<std::string> side0, side1;
-    if (!o.dataset.split.empty()) side0 = skin::read_id_list(o.dataset.split);
-    if (against_list) side1 = skin::read_id_list(o.against);
-    for (const auto& item : dataset.items) {
-      if (item.path.empty()) continue;
-      // Without --split, side 0 is everything the --against list does not hold. An id on both
-      // lists is audited on both sides (and is then a leak).
-      const bool in1 = side1.count(item.id) > 0;
-      const bool in0 = o.dataset.split.empty() ? !in1 : side0.count(item.id) > 0;
-      if (in0) images.push_back({item.id, item.path, 0, &item.attributes, item.label});
-      if (in1) images.push_back({item.id, item.path, 1, &item.attributes, item.label});
-    }
+    const std::unordered_set<std::string> audited =
+        o.dataset.split.empty() ? std::unordered_set<std::string>{} : skin::read_id_list(o.dataset.split);
+    const std::unordered_set<std::string> against =
+        against_list ? skin::read_id_list(o.against) : std::unordered_set<std::string>{};
+    images = skin::dataset_audit_images(dataset, audited, against);
   }
   auto add_files = [&](const std::vector<std::string>& inputs, int side) {
     skin::InputSource source(inputs);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -26,6 +27,22 @@ std::string shared_unit(const AuditImage& a, const AuditImage& b) {
 }
 
 }  // namespace
+
+std::vector<AuditImage> dataset_audit_images(const Dataset& dataset, const std::unordered_set<std::string>& audited,
+                                             const std::unordered_set<std::string>& against) {
+  auto listed = [](const std::unordered_set<std::string>& ids, const std::string& id) {
+    return ids.count(id) > 0 || ids.count(std::filesystem::path(id).stem().string()) > 0;
+  };
+  std::vector<AuditImage> images;
+  for (const auto& item : dataset.items) {
+    if (item.path.empty()) continue;
+    const bool in1 = listed(against, item.id);
+    const bool in0 = audited.empty() ? !in1 : listed(audited, item.id);
+    if (in0) images.push_back({item.id, item.path, 0, &item.attributes, item.label});
+    if (in1) images.push_back({item.id, item.path, 1, &item.attributes, item.label});
+  }
+  return images;
+}
 
 const std::vector<std::string>& audit_metric_names() {
   static const std::vector<std::string> names{"duplicate_pairs", "exact_duplicates", "leaks", "label_issues"};

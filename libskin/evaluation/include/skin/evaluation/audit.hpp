@@ -7,11 +7,13 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "skin/evaluation/duplicates.hpp"
+#include "skin/input/dataset.hpp"
 #include "skin/input/image.hpp"
 
 namespace skin {
@@ -22,6 +24,13 @@ struct AuditImage {
   const std::map<std::string, std::string>* attributes = nullptr;  // metadata (lesion_id, dx, ...), or null
   std::string label;                                               // empty when unlabelled
 };
+
+// The images of a dataset to audit: side 0 holds the items listed in `audited` (every item not in
+// `against` when `audited` is empty), side 1 those in `against`; an item on both lists is audited on
+// both sides (and is then a leak). Lists match an item's id or its id without extension; items
+// without an image file are left out.
+std::vector<AuditImage> dataset_audit_images(const Dataset& dataset, const std::unordered_set<std::string>& audited,
+                                             const std::unordered_set<std::string>& against);
 
 struct AuditOptions {
   int max_distance = 20;  // dHash bits for a near-duplicate pair
