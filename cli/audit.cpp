@@ -14,6 +14,7 @@
 #include "skin/core/json_file.hpp"
 #include "skin/core/output_file.hpp"
 #include "skin/core/progress.hpp"
+#include "skin/evaluation/gates.hpp"
 #include "skin/evaluation/label_issues.hpp"
 #include "skin/input/dataset.hpp"
 #include "skin/input/input_source.hpp"
@@ -39,17 +40,7 @@ struct AuditCliOptions {
 std::vector<std::pair<std::string, double>> parse_gates(const AuditCliOptions& o) {
   std::vector<std::pair<std::string, double>> gates;
   for (const auto& gate : o.fail_over) {
-    const auto eq = gate.find('=');
-    double value = 0;
-    try {
-      if (eq == std::string::npos) throw std::invalid_argument("no =");
-      std::size_t used = 0;
-      value = std::stod(gate.substr(eq + 1), &used);
-      if (used != gate.size() - eq - 1) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw skin::Error(skin::ErrorKind::usage, fmt::format("gate '{}' must look like METRIC=VALUE", gate));
-    }
-    const std::string name = gate.substr(0, eq);
+    const auto [name, value] = skin::parse_gate(gate);
     const auto& names = skin::audit_metric_names();
     if (std::find(names.begin(), names.end(), name) == names.end())
       throw skin::Error(skin::ErrorKind::usage, fmt::format("gate '{}': unknown audit metric '{}' (use {})", gate, name,
