@@ -261,7 +261,7 @@ int run(EvaluateOptions o) {
   }
   if (o.models.size() > 1) return run_many(o, gates, dataset, ro, label_map, started, started_at);
   std::vector<skin::Corruption> corruptions;
-  if (o.shift) corruptions = skin::parse_corruptions(o.shift_list.empty() ? "all" : o.shift_list);
+  if (o.shift) corruptions = skin::parse_corruptions(o.shift_list.empty() ? "acquisition" : o.shift_list);
   skin::Scoring scoring;
   std::optional<skin::ShiftScorings> shifted;
   nlohmann::json ood_section;
@@ -299,7 +299,10 @@ int run(EvaluateOptions o) {
     for (const auto& f : scoring.failed) std::fprintf(stderr, "skinscan: error: %s\n", f.error.c_str());
 
   nlohmann::json report = skin::make_report(dataset, scoring, ro);
-  if (shifted) skin::add_shift_section(report, *shifted, ro);
+  if (shifted)
+    skin::add_shift_section(report, *shifted, ro,
+                            ro.cluster_by.empty() ? std::unordered_map<std::string, std::size_t>{}
+                                                  : skin::cluster_of_ids(dataset, ro.cluster_by));
   if (!ood_section.is_null()) report["ood"] = ood_section;
   const std::vector<skin::GateResult> results = skin::evaluate_gates(report, gates);
   const std::vector<std::string> failures = skin::gate_failures(results);
@@ -359,9 +362,12 @@ Subcommand setup_evaluate(CLI::App& app) {
   for (skin::Corruption c : skin::all_corruptions()) corruption_help += "\n  " + skin::corruption_description(c);
   CLI::Option* shift_option =
       sub->add_option("--shift", o->shift_list,
-                      "Also evaluate under synthetic acquisition changes at severities 1-5 (all, or a comma-separated "
-                      "list; the image is decoded once): report key shift, summary shift_summary, gate metric "
-                      "shift_mean_balanced_accuracy, plot shift.png. Corruptions:" +
+                      "Also evaluate under synthetic acquisition changes and artefacts at severities 1-5, each "
+                      "paired image by image with the unchanged image (top-1 flips, malignant-probability change "
+                      "with CI and Wilcoxon p, malignant-call flips). Names or presets, comma-separated: "
+                      "acquisition (the default: the first 11 below), artefacts (ink, hair, ruler, bubbles, patch), "
+                      "all. The image is decoded once. Report key shift, summary shift_summary, gate metrics "
+                      "shift_mean_balanced_accuracy, shift_max_malignant_change, plot shift.png. Corruptions:" +
                           corruption_help)
           ->expected(0, 1)
           ->group("Robustness");
@@ -453,6 +459,8 @@ Subcommand setup_evaluate(CLI::App& app) {
           "  skinscan evaluate --data DIR --fail-under balanced_accuracy=0.6 --fail-over ece=0.05\n"
           "  skinscan evaluate --data DIR --split LIST --shift blur,jpeg,noise --out report.json --plots plots/\n"
           "  skinscan evaluate --data DIR --shift --fail-under shift_mean_balanced_accuracy=0.5\n"
+          "  skinscan evaluate --data DIR --split LIST --shift artefacts --fail-over shift_max_malignant_change=0.05\n"
+          "      # does ink, hair, a ruler, bubbles or a colour patch move the malignant probability?\n"
           "  skinscan evaluate --data DIR --split LIST --fail-under balanced_accuracy=0.6 --junit junit.xml \\\n"
           "      --summary-md \"$GITHUB_STEP_SUMMARY\"\n"
           "  skinscan evaluate -m models/a -m models/b -m models/c --data DIR --split LIST --bootstrap 1000 \\\n"
@@ -461,7 +469,8 @@ Subcommand setup_evaluate(CLI::App& app) {
           "      # intervals that resample lesions, not images\n"
           "Metrics: accuracy balanced_accuracy macro_f1 macro_precision macro_recall weighted_f1\n"
           "cohen_kappa macro_auc top_2_accuracy top_3_accuracy ece mce brier nll aurc; with --shift also\n"
-          "shift_mean_balanced_accuracy shift_mean_corruption_error shift_worst_balanced_accuracy.\n") +
+          "shift_mean_balanced_accuracy shift_mean_corruption_error shift_worst_balanced_accuracy\n"
+          "shift_max_top1_flip_rate shift_max_malignant_change.\n") +
       docs_line("evaluate.md and docs/ci.md") + kExitCodesHelp);
   return {sub, [o, shift_option] {
             o->shift = shift_option->count() > 0;

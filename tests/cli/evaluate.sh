@@ -149,6 +149,35 @@ for name, kind in [('brightness', 'bright'), ('jpeg', 'jpeg')]:
     for k in ['accuracy', 'balanced_accuracy', 'ece', 'macro_auc']:
         assert abs(row[k] - plain[k]) < 1e-9, (name, k, row[k], plain[k])
 "
+  # The paired statistics of brightness at severity 3 must be those of batch's per-image
+  # probabilities on the clean and the offline-brightened images.
+  for kind in clean bright; do
+    run "$SKINSCAN" batch -m "$TINY7" "$WORK/$kind" --format jsonl
+    expect_rc 0
+    cp "$WORK/out" "$WORK/$kind.jsonl"
+  done
+  py "
+import json, os
+import numpy as np
+def load(kind):
+    rows = [json.loads(l) for l in open('$WORK/%s.jsonl' % kind)]
+    return {os.path.basename(r['path']): r['probabilities'] for r in rows}
+clean, bright = load('clean'), load('bright')
+manifest = json.load(open(os.path.join('$TINY7', 'manifest.json')))
+malignant = manifest['malignant']
+mal = lambda p: sum(p[k] for k in malignant)
+keys = sorted(clean)
+d = np.array([mal(bright[k]) - mal(clean[k]) for k in keys])
+flips = np.mean([max(clean[k], key=clean[k].get) != max(bright[k], key=bright[k].get) for k in keys])
+calls = np.mean([(mal(clean[k]) >= 0.5) != (mal(bright[k]) >= 0.5) for k in keys])
+paired = json.load(open('$WORK/shift.json'))['shift']['brightness'][3]['paired']
+assert paired['n'] == len(keys) == 8, paired
+assert abs(paired['top1_flip_rate'] - flips) < 1e-12, (paired['top1_flip_rate'], flips)
+assert abs(paired['malignant_change']['mean'] - d.mean()) < 1e-6, (paired['malignant_change']['mean'], d.mean())
+assert abs(paired['malignant_call_flip_rate'] - calls) < 1e-12
+lo, hi = paired['malignant_change']['ci']
+assert lo <= paired['malignant_change']['mean'] <= hi
+"
 
   rm "$WORK/folder/nv/broken.jpg"
   run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --shift blur --fail-under shift_mean_balanced_accuracy=1.01
@@ -156,7 +185,7 @@ for name, kind in [('brightness', 'bright'), ('jpeg', 'jpeg')]:
   expect_err "skinscan: gate failed: shift_mean_balanced_accuracy = "
   run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --shift blur,nope
   expect_rc 1
-  expect_err "unknown corruption 'nope' (known: all, white_balance, gamma, brightness, contrast, blur, defocus, jpeg, noise, vignette, zoom, rotate)"
+  expect_err "unknown corruption 'nope' (known: all, acquisition, artefacts, white_balance, gamma, brightness, contrast, blur, defocus, jpeg, noise, vignette, zoom, rotate, ink, hair, ruler, bubbles, patch)"
   printf 'image,MEL,NV,BCC,AKIEC,BKL,DF,VASC\nplain,1,0,0,0,0,0,0\n' >"$WORK/pred.csv"
   run "$SKINSCAN" evaluate --data "$WORK/folder" --predictions "$WORK/pred.csv" --shift
   expect_rc 1
@@ -774,6 +803,61 @@ assert r['ita']['category'] == 'very_light' and r['ita']['degrees'] > 55, r
   run "$SKINSCAN" evaluate --data "$WORK/d" --predictions "$WORK/p.csv" --group-by ita
   expect_rc 1
   expect_err "--group-by ita measures skin tone on the images: it cannot be used with --predictions"
+}
+
+
+test_evaluate_shift_artefacts_paired_statistics_and_gates() {
+  make_imagefolder
+  rm "$WORK/folder/nv/broken.jpg"
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --shift artefacts --seed 5 --out "$WORK/r.json" \
+    --summary-md "$WORK/summary.md"
+  expect_rc 0
+  expect_out "artefact that moves the malignant probability most: "
+  expect_out "top-1 flips and mean change of the malignant probability"
+  py "
+import json
+r = json.load(open('$WORK/r.json'))
+names = ['ink', 'hair', 'ruler', 'bubbles', 'patch']
+assert list(r['shift']) == names or sorted(r['shift']) == sorted(names), list(r['shift'])
+s = r['shift_summary']
+biggest = None
+for name in names:
+    assert s['per_corruption'][name]['artefact'] is True
+    for row in r['shift'][name][1:]:
+        p = row['paired']
+        assert p['n'] == row['n'] == 5, p
+        mc = p['malignant_change']
+        assert mc['resamples'] == 1000 and mc['ci'][0] <= mc['mean'] <= mc['ci'][1], mc
+        assert 0 <= mc['wilcoxon_p'] <= 1 and 0 <= p['top1_flip_rate'] <= 1
+        if biggest is None or abs(mc['mean']) > abs(biggest[2]):
+            biggest = (name, row['severity'], mc['mean'])
+    assert 'paired' not in r['shift'][name][0]
+l = s['largest_artefact_malignant_change']
+assert (l['corruption'], l['severity'], l['mean_malignant_change']) == biggest, (l, biggest)
+assert s['largest_malignant_change'] == l
+assert abs(r['metrics']['shift_max_malignant_change'] - abs(biggest[2])) < 1e-15
+assert 0 <= r['metrics']['shift_max_top1_flip_rate'] <= 1
+"
+  grep -q "Moves the malignant probability most:" "$WORK/summary.md" || fail "summary.md lacks the largest change"
+  # A gate on the change; an unknown artefact is refused with the list of names.
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --shift ink --fail-over shift_max_malignant_change=0
+  expect_rc 3
+  expect_err "gate failed: shift_max_malignant_change = "
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --shift ink,tattoo
+  expect_rc 1
+  expect_err "unknown corruption 'tattoo' (known: all, acquisition, artefacts,"
+  # --shift without a list keeps the 11 acquisition changes; all adds the artefacts.
+  run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --shift --json
+  expect_rc 0
+  py "
+import json
+r = json.loads(open('$WORK/out').read())
+assert len(r['shift']) == 11 and 'ink' not in r['shift'], list(r['shift'])
+assert 'largest_artefact_malignant_change' not in r['shift_summary']
+"
+  run "$SKINSCAN" evaluate --help
+  expect_out "ink: surgical-marker ink"
+  expect_out "--shift artefacts --fail-over shift_max_malignant_change=0.05"
 }
 
 "$1"

@@ -7,7 +7,10 @@ computed again in float64 from the same decoded pixels, with the levels written 
 the float stages must agree to 1e-5 on the 0-1 intensity scale, the 8-bit results must be the
 float stage rounded and clipped, and JPEG re-compression (PIL's libjpeg at the same quality) must
 agree exactly. The noise stream (splitmix64 + Box-Muller, seeded from FNV-1a of the image id) is
-generated here independently. With SKINSCAN_PERTURB_REFERENCE=EPS the reference is moved by EPS
+generated here independently. The artefacts (ink, hair, ruler, bubbles, patch) are redrawn here from
+their closed-form shapes (soft-edged capsules and boxes painted in order), with the lesion centre
+and radius that dump_corruptions reports (the lesion mask itself is checked by the skin-tone
+reference); ink must also leave the disk of half its ring radius around the lesion centre untouched. With SKINSCAN_PERTURB_REFERENCE=EPS the reference is moved by EPS
 (and JPEG's quality by one), and the check must fail.
 
 Usage: check_corruptions_reference.py DUMP_CORRUPTIONS
@@ -35,7 +38,15 @@ LEVELS = {
     "vignette": [0.95, 0.85, 0.75, 0.65, 0.55],
     "zoom": [1.15, 1.3, 1.5, 1.75, 2.0],
     "rotate": [12, 24, 36, 48, 60],
+    "ink": [1, 2, 4, 6, 9],
+    "hair": [2, 4, 8, 14, 22],
+    "ruler": [0.3, 0.45, 0.6, 0.8, 1.0],
+    "bubbles": [1, 2, 4, 7, 11],
+    "patch": [0.10, 0.14, 0.18, 0.22, 0.26],
 }
+INK, HAIR, WHITE = (140, 40, 100), (30, 35, 50), (255, 255, 255)
+RULER_BODY, RULER_TICK = (225, 230, 235), (25, 25, 25)
+PATCH = [(40, 40, 200), (60, 170, 60), (190, 90, 40), (40, 210, 230)]
 MASK = (1 << 64) - 1
 GAMMA = 0x9E3779B97F4A7C15
 
@@ -98,7 +109,117 @@ def bilinear(f, to_source):
     return top * (1 - ay) + bottom * ay
 
 
-def reference(name, level, bgr, seed):
+def uniforms(seed, n):
+    k = np.arange(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = mix(np.uint64(seed) + (k + np.uint64(1)) * np.uint64(GAMMA))
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+
+
+def mark(seed, i):
+    return uniforms(seed, 8 * i + 8)[8 * i:]
+
+
+class Canvas:
+    """Float64 BGR image with pixel-centre coordinates; primitives are painted in order."""
+
+    def __init__(self, f):
+        self.f = f.copy()
+        h, w = f.shape[:2]
+        self.y, self.x = np.mgrid[0:h, 0:w].astype(np.float64) + 0.5
+
+    def paint(self, cover, colour, opacity):
+        a = (opacity * cover)[..., None]
+        self.f = self.f + a * (np.array(colour, np.float64) - self.f)
+
+    @staticmethod
+    def cover(half_width, distance):
+        return np.clip(half_width + 0.5 - distance, 0, 1)
+
+    def segment_distance(self, a, b):
+        vx, vy = b[0] - a[0], b[1] - a[1]
+        wx, wy = self.x - a[0], self.y - a[1]
+        l2 = vx * vx + vy * vy
+        t = np.clip((wx * vx + wy * vy) / l2, 0, 1) if l2 > 0 else 0.0
+        return np.hypot(wx - t * vx, wy - t * vy)
+
+    def polyline(self, points, half_width, colour, opacity):
+        d = np.min([self.segment_distance(points[max(i - 1, 0)], points[i]) for i in range(len(points))], axis=0)
+        self.paint(self.cover(half_width, d), colour, opacity)
+
+    def box(self, x0, y0, x1, y1, colour, opacity):
+        cx, cy, hx, hy = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+        self.paint(self.cover(hx, np.abs(self.x - cx)) * self.cover(hy, np.abs(self.y - cy)), colour, opacity)
+
+
+def artefact(name, level, f, seed, lesion):
+    h, w = f.shape[:2]
+    s, side = min(h, w) / 224, min(h, w)
+    c = Canvas(f)
+    if name == "ink":
+        cx, cy, radius = lesion
+        radius = min(radius, 0.3 * side)
+        for i in range(int(level)):
+            u = mark(seed, i)
+            theta, r = 2 * math.pi * u[0], radius * (1.15 + 0.35 * u[1])
+            px, py = cx + r * math.cos(theta), cy + r * math.sin(theta)
+            dot = u[4] < 0.3
+            hl = 0.0 if dot else (4 + 6 * u[3]) * s
+            hw = (2 + 1.5 * u[3]) * s if dot else 1.5 * s
+            a = theta + math.pi / 2 + (u[2] - 0.5) * 0.6
+            c.polyline([(px - hl * math.cos(a), py - hl * math.sin(a)), (px + hl * math.cos(a), py + hl * math.sin(a))],
+                       hw, INK, 0.8)
+    elif name == "hair":
+        for i in range(int(level)):
+            u = mark(seed, i)
+            p0 = np.array([w * u[0], h * u[1]])
+            phi, length = 2 * math.pi * u[2], (0.35 + 0.45 * u[3]) * side
+            bend = (u[4] - 0.5) * 0.5 * length
+            p2 = p0 + length * np.array([math.cos(phi), math.sin(phi)])
+            p1 = (p0 + p2) / 2 + bend * np.array([-math.sin(phi), math.cos(phi)])
+            t = np.arange(25)[:, None] / 24
+            points = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t ** 2 * p2
+            c.polyline(points, (0.5 + 0.5 * u[5]) * s, HAIR, 0.9)
+    elif name == "ruler":
+        u = mark(seed, 0)
+        edge = min(3, int(4 * u[0]))
+        e = w if edge < 2 else h
+        thickness, inset, length = 12 * s, 3 * s, level * e
+        t0 = (e - length) * u[1]
+
+        def box(ta, tb, qa, qb, colour, opacity):
+            x0, y0, x1, y1 = [(ta, h - qb, tb, h - qa), (ta, qa, tb, qb), (qa, ta, qb, tb), (w - qb, ta, w - qa, tb)][edge]
+            c.box(x0, y0, x1, y1, colour, opacity)
+
+        box(t0, t0 + length, inset, inset + thickness, RULER_BODY, 0.85)
+        k = 0
+        while t0 + 2 * s + 4 * s * k <= t0 + length - 2 * s:
+            t = t0 + 2 * s + 4 * s * k
+            box(t - 0.5 * s, t + 0.5 * s, inset, inset + (0.75 if k % 5 == 0 else 0.4) * thickness, RULER_TICK, 1.0)
+            k += 1
+    elif name == "bubbles":
+        for i in range(int(level)):
+            u = mark(seed, i)
+            cx, cy, rho = w * u[0], h * u[1], (5 + 12 * u[2]) * s
+            d = np.hypot(c.x - cx, c.y - cy)
+            c.paint(c.cover(rho, d), WHITE, 0.12)
+            c.paint(c.cover(0.8 * s, np.abs(d - rho)), WHITE, 0.85)
+            c.paint(c.cover(0.15 * rho, np.hypot(c.x - (cx - 0.4 * rho), c.y - (cy - 0.4 * rho))), WHITE, 0.7)
+    elif name == "patch":
+        u = mark(seed, 0)
+        corner = min(3, int(4 * u[0]))
+        size, margin = level * side, 4 * s
+        x0 = margin if corner % 2 == 0 else w - margin - size
+        y0 = margin if corner < 2 else h - margin - size
+        for k in range(4):
+            bx, by = x0 + (k % 2) * size / 2, y0 + (k // 2) * size / 2
+            c.box(bx, by, bx + size / 2, by + size / 2, PATCH[k], 1.0)
+    else:
+        raise ValueError(name)
+    return c.f
+
+
+def reference(name, level, bgr, seed, lesion=None):
     f = bgr.astype(np.float64)
     h, w = f.shape[:2]
     scale = min(h, w) / 224
@@ -141,7 +262,7 @@ def reference(name, level, bgr, seed):
     if name == "rotate":
         a = math.radians(level)
         return bilinear(f, lambda dx, dy: (math.cos(a) * dx + math.sin(a) * dy, -math.sin(a) * dx + math.cos(a) * dy))
-    raise ValueError(name)
+    return artefact(name, level, f, seed, lesion)
 
 
 def test_image(width=203, height=157, seed=5):
@@ -161,8 +282,10 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         png = os.path.join(work, "image.png")
         Image.fromarray(test_image()).save(png)
-        h, w, seed = map(int, subprocess.run([dump, png, work, "7"], check=True, capture_output=True,
-                                             text=True).stdout.split())
+        fields = subprocess.run([dump, png, work, "7"], check=True, capture_output=True, text=True).stdout.split()
+        h, w, seed = map(int, fields[:3])
+        lesion = tuple(map(float, fields[3:6]))
+        print(f"lesion centre ({lesion[0]:.1f}, {lesion[1]:.1f}), radius {lesion[2]:.1f}")
         if seed != noise_seed(7, "reference"):
             failures.append(f"noise seed {seed} != reference {noise_seed(7, 'reference')}")
         bgr = np.fromfile(os.path.join(work, "input.u8"), np.uint8).reshape(h, w, 3)
@@ -176,12 +299,17 @@ def main():
                     diff = np.abs(got_u8.astype(np.float64) - ref).max()
                     ok = diff == 0
                 else:
-                    ref = reference(name, level, bgr, seed) + 255 * perturb
+                    ref = reference(name, level, bgr, seed, lesion) + 255 * perturb
                     diff = np.abs(got_f - ref).max() / 255
                     ok = diff <= TOLERANCE
                     rounded = np.clip(np.rint(got_f), 0, 255).astype(np.uint8)
                     if not np.array_equal(rounded, got_u8):
                         failures.append(f"{name} {s}: 8-bit result is not the float stage rounded and clipped")
+                if name == "ink":  # the lesion itself is never inked
+                    yy, xx = np.mgrid[0:h, 0:w] + 0.5
+                    centre = np.hypot(xx - lesion[0], yy - lesion[1]) <= min(lesion[2], 0.3 * min(h, w)) / 2
+                    if not np.array_equal(got_u8[centre], bgr[centre]):
+                        failures.append(f"ink {s}: marks inside half the lesion radius")
                 print(f"{name:14s} severity {s}: max difference {diff:.2e}{'' if ok else '  FAIL'}")
                 if not ok:
                     failures.append(f"{name} {s}: {diff:.3g}")

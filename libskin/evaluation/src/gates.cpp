@@ -57,7 +57,8 @@ const std::vector<std::string>& report_metric_names() {
 
 const std::vector<std::string>& shift_metric_names() {
   static const std::vector<std::string> names{"shift_mean_balanced_accuracy", "shift_mean_corruption_error",
-                                              "shift_worst_balanced_accuracy"};
+                                              "shift_worst_balanced_accuracy", "shift_max_top1_flip_rate",
+                                              "shift_max_malignant_change"};
   return names;
 }
 

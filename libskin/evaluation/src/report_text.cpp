@@ -167,7 +167,8 @@ std::string section_shift(const nlohmann::json& r) {
   std::string out;
   if (r.contains("dataset_shift")) out += dataset_shift_summary(r["dataset_shift"]);
   if (r.contains("shift")) {
-    out += "\nbalanced accuracy under acquisition changes, severity 0-5 (mal_sens at 5; corruption error)\n";
+    out +=
+        "\nbalanced accuracy under acquisition changes and artefacts, severity 0-5 (mal_sens at 5; corruption error)\n";
     for (const auto& [name, rows] : r["shift"].items()) {
       out += fmt::format("  {:<14}", name);
       for (const auto& row : rows) out += " " + cell(row["balanced_accuracy"]);
@@ -179,6 +180,30 @@ std::string section_shift(const nlohmann::json& r) {
                        cell(sm["mean_balanced_accuracy"]), cell(sm["mean_corruption_error"]),
                        cell(sm["worst"]["balanced_accuracy"]), sm["worst"]["corruption"].get<std::string>(),
                        sm["worst"]["severity"].get<int>());
+    // Paired, image by image: what moves the malignant probability (an artefact first, when any ran).
+    out += "  top-1 flips and mean change of the malignant probability, severity 3 / 5 (paired with the clean image)\n";
+    for (const auto& [name, rows] : r["shift"].items()) {
+      out += fmt::format("  {:<14}", name);
+      for (int s : {3, 5}) {
+        const auto& paired = rows[std::size_t(s)].value("paired", nlohmann::json::object());
+        const auto change = paired.value("malignant_change", nlohmann::json::object());
+        out += fmt::format("  {} {}", cell(paired.value("top1_flip_rate", nlohmann::json())),
+                           change.contains("mean") ? fmt::format("{:+.4f}", change["mean"].get<double>()) : "-");
+      }
+      out += "\n";
+    }
+    for (const char* key : {"largest_artefact_malignant_change", "largest_malignant_change"}) {
+      if (!sm.contains(key) || sm[key].is_null()) continue;
+      const auto& l = sm[key];
+      out += fmt::format(
+          "  {} the malignant probability most: {} at severity {}: {:+.4f} (95% CI {:+.4f} to {:+.4f}, Wilcoxon p "
+          "{:.2g}), top-1 flips {}, malignant calls flipped {}\n",
+          key == std::string("largest_artefact_malignant_change") ? "artefact that moves" : "shift that moves",
+          l["corruption"].get<std::string>(), l["severity"].get<int>(), l["mean_malignant_change"].get<double>(),
+          l["ci"][0].get<double>(), l["ci"][1].get<double>(), l["wilcoxon_p"].get<double>(), cell(l["top1_flip_rate"]),
+          cell(l["malignant_call_flip_rate"]));
+      break;
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
 
 #include "skin/core/error.hpp"
 #include "skin/evaluation/metrics.hpp"
+#include "skin/evaluation/paired_change.hpp"
 #include "skin/evaluation/subset_metrics.hpp"
 
 namespace skin {
@@ -90,7 +91,21 @@ ShiftScorings score_under_shift(const Dataset& dataset, Classifier& classifier, 
   return out;
 }
 
-void add_shift_section(json& report, const ShiftScorings& scorings, const ReportOptions& options) {
+// Without --bootstrap the paired intervals still need resamples: this many.
+constexpr int kPairedResamples = 1000;
+
+json largest_change_entry(const std::string& name, int severity, const PairedChange& c) {
+  return {{"corruption", name},
+          {"severity", severity},
+          {"mean_malignant_change", c.mean_malignant_change},
+          {"ci", json{c.ci_low, c.ci_high}},
+          {"wilcoxon_p", c.wilcoxon.p_value},
+          {"top1_flip_rate", c.top1_flip_rate},
+          {"malignant_call_flip_rate", c.malignant_call_flip_rate}};
+}
+
+void add_shift_section(json& report, const ShiftScorings& scorings, const ReportOptions& options,
+                       const std::unordered_map<std::string, std::size_t>& cluster_of) {
   const double malignant_threshold = options.thresholds.is_object() && options.thresholds.contains("malignant") &&
                                              options.thresholds["malignant"].is_number()
                                          ? options.thresholds["malignant"].get<double>()
@@ -100,9 +115,14 @@ void add_shift_section(json& report, const ShiftScorings& scorings, const Report
   const double clean_error = 1 - clean["balanced_accuracy"].get<double>();
   double sum_bacc = 0, sum_acc = 0, sum_ce = 0;
   std::size_t cells = 0, ce_count = 0;
-  json worst = nullptr;
+  json worst = nullptr, largest = nullptr, largest_artefact = nullptr;
+  double max_abs_change = -1, max_abs_artefact_change = -1, max_flip = 0;
+  const int resamples = options.bootstrap > 0 ? options.bootstrap : kPairedResamples;
   for (std::size_t c = 0; c < scorings.corruptions.size(); ++c) {
     const std::string name = corruption_name(scorings.corruptions[c]);
+    const bool artefact = is_artefact(scorings.corruptions[c]);
+    double flip_sum = 0, change_sum = 0;
+    bool has_change = false;
     json rows = json::array({clean});
     rows[0]["drop"] = json::object();
     for (const char* key : kMetricKeys) rows[0]["drop"][key] = clean[key].is_number() ? json(0.0) : json(nullptr);
@@ -114,6 +134,24 @@ void add_shift_section(json& report, const ShiftScorings& scorings, const Report
         row["drop"][key] = clean[key].is_number() && row[key].is_number()
                                ? json(clean[key].get<double>() - row[key].get<double>())
                                : json(nullptr);
+      const PairedChange paired = paired_change(scorings.clean, scorings.corrupted[c][std::size_t(s - 1)],
+                                                malignant_threshold, resamples, options.seed, cluster_of);
+      row["paired"] = paired_change_json(paired);
+      flip_sum += paired.top1_flip_rate;
+      max_flip = std::max(max_flip, paired.top1_flip_rate);
+      if (paired.has_malignant && paired.n > 0) {
+        has_change = true;
+        change_sum += paired.mean_malignant_change;
+        const double size = std::abs(paired.mean_malignant_change);
+        if (size > max_abs_change) {
+          max_abs_change = size;
+          largest = largest_change_entry(name, s, paired);
+        }
+        if (artefact && size > max_abs_artefact_change) {
+          max_abs_artefact_change = size;
+          largest_artefact = largest_change_entry(name, s, paired);
+        }
+      }
       const double bacc = number_or_nan(row["balanced_accuracy"]);
       bacc_sum += bacc;
       error_sum += 1 - bacc;
@@ -127,7 +165,11 @@ void add_shift_section(json& report, const ShiftScorings& scorings, const Report
                  {"drop", clean["balanced_accuracy"].get<double>() - bacc}};
       rows.push_back(std::move(row));
     }
-    json entry = {{"mean_balanced_accuracy", bacc_sum / kMaxSeverity}, {"corruption_error", nullptr}};
+    json entry = {{"mean_balanced_accuracy", bacc_sum / kMaxSeverity},
+                  {"corruption_error", nullptr},
+                  {"artefact", artefact},
+                  {"mean_top1_flip_rate", flip_sum / kMaxSeverity},
+                  {"mean_malignant_change", has_change ? json(change_sum / kMaxSeverity) : json(nullptr)}};
     if (clean_error > 0) {
       const double ce = error_sum / (kMaxSeverity * clean_error);
       entry["corruption_error"] = ce;
@@ -152,6 +194,8 @@ void add_shift_section(json& report, const ShiftScorings& scorings, const Report
       {"mean_corruption_error", ce_count ? json(mean_ce) : json(nullptr)},
       {"per_corruption", per_corruption},
       {"worst", worst},
+      {"largest_malignant_change", largest},
+      {"paired_resamples", resamples},
       {"corruption_definitions", definitions},
       {"definitions",
        {{"mean_balanced_accuracy", "mean of balanced accuracy over every corruption at severities 1-5"},
@@ -160,10 +204,22 @@ void add_shift_section(json& report, const ShiftScorings& scorings, const Report
          "at severity 0); 1 means no worse than the clean images (Hendrycks & Dietterich's relative error, with the "
          "model's own clean error as the baseline)"},
         {"mean_corruption_error", "mean of corruption_error over the corruptions"},
-        {"drop", "metric at severity 0 minus metric at this severity (positive: worse, except for ece)"}}}};
+        {"drop", "metric at severity 0 minus metric at this severity (positive: worse, except for ece)"},
+        {"paired",
+         "image by image against the unchanged image: top1_flip_rate, the share whose top-1 class changes; "
+         "malignant_change, the mean of (changed - unchanged) summed malignant probability with a 95% percentile "
+         "bootstrap interval (resampling images, or --cluster-by clusters) and a two-sided Wilcoxon signed-rank "
+         "p-value (zeros dropped; exact up to 50 non-zero differences without ties, else normal approximation "
+         "with tie correction, no continuity correction); malignant_call_flip_rate, the share whose malignant "
+         "call at malignant_threshold changes"},
+        {"largest_malignant_change",
+         "the corruption and severity with the largest absolute mean change of the malignant probability"}}}};
+  if (!largest_artefact.is_null()) report["shift_summary"]["largest_artefact_malignant_change"] = largest_artefact;
   report["metrics"]["shift_mean_balanced_accuracy"] = sum_bacc / double(cells);
   report["metrics"]["shift_mean_corruption_error"] = ce_count ? json(mean_ce) : json(nullptr);
   report["metrics"]["shift_worst_balanced_accuracy"] = worst["balanced_accuracy"];
+  report["metrics"]["shift_max_top1_flip_rate"] = max_flip;
+  report["metrics"]["shift_max_malignant_change"] = max_abs_change >= 0 ? json(max_abs_change) : json(nullptr);
 }
 
 }  // namespace skin

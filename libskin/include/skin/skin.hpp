@@ -13,6 +13,7 @@
 #include "skin/core/sha256.hpp"
 #include "skin/core/strings.hpp"
 #include "skin/core/version.hpp"
+#include "skin/core/wilcoxon.hpp"
 
 // input
 #include "skin/input/dataset.hpp"
@@ -43,6 +44,7 @@
 #include "skin/inference/sharding.hpp"
 
 // robustness
+#include "skin/robustness/artefacts.hpp"
 #include "skin/robustness/corruptions.hpp"
 #include "skin/robustness/dataset_shift.hpp"
 
@@ -59,6 +61,7 @@
 #include "skin/evaluation/leaderboard.hpp"
 #include "skin/evaluation/metrics.hpp"
 #include "skin/evaluation/ood_report.hpp"
+#include "skin/evaluation/paired_change.hpp"
 #include "skin/evaluation/plots.hpp"
 #include "skin/evaluation/report.hpp"
 #include "skin/evaluation/report_text.hpp"

@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "skin/core/error.hpp"
+#include "skin/robustness/artefacts.hpp"
 
 namespace skin {
 namespace {
@@ -53,6 +54,28 @@ const Definition kDefinitions[] = {
      "rotate",
      "rotation about the centre (bilinear, mirrored border), degrees =",
      {12, 24, 36, 48, 60}},
+    {Corruption::ink,
+     "ink",
+     "surgical-marker ink (violet, opacity 0.8): dashes and dots on a ring 1.15-1.5 lesion radii (at most 0.3 "
+     "x shorter side) from the lesion's centre, never over its centre, marks =",
+     {1, 2, 4, 6, 9}},
+    {Corruption::hair,
+     "hair",
+     "dark curved hairs (quadratic Bezier, 1-2 px x shorter side/224 wide, opacity 0.9), strands =",
+     {2, 4, 8, 14, 22}},
+    {Corruption::ruler,
+     "ruler",
+     "a ruler along one edge (light band 12 px x shorter side/224, dark ticks every 4 px), share of the edge =",
+     {0.3, 0.45, 0.6, 0.8, 1.0}},
+    {Corruption::bubbles,
+     "bubbles",
+     "gel bubbles (bright rim, faint bright disk and highlight, radius 5-17 px x shorter side/224), bubbles =",
+     {1, 2, 4, 7, 11}},
+    {Corruption::patch,
+     "patch",
+     "a 2x2 colour-calibration chart (red, green, blue, yellow) in one corner, side as a share of the shorter "
+     "side =",
+     {0.10, 0.14, 0.18, 0.22, 0.26}},
 };
 
 const Definition& definition(Corruption c) {
@@ -198,6 +221,21 @@ cv::Mat apply(const cv::Mat& bgr8, Corruption c, double level, std::uint64_t see
       const double a = level * M_PI / 180.0, cs = std::cos(a), sn = std::sin(a);
       return resample(f, [cs, sn](double dx, double dy) { return std::pair(cs * dx + sn * dy, -sn * dx + cs * dy); });
     }
+    case Corruption::ink:
+      draw_ink(f, int(level), seed, lesion_geometry(bgr8));
+      return f;
+    case Corruption::hair:
+      draw_hair(f, int(level), seed);
+      return f;
+    case Corruption::ruler:
+      draw_ruler(f, level, seed);
+      return f;
+    case Corruption::bubbles:
+      draw_bubbles(f, int(level), seed);
+      return f;
+    case Corruption::patch:
+      draw_patch(f, level, seed);
+      return f;
   }
   return f;
 }
@@ -225,24 +263,42 @@ std::string corruption_description(Corruption c) {
   return fmt::format("{}: {} {}", d.name, d.what, fmt::join(d.levels, ", "));
 }
 
-std::vector<Corruption> parse_corruptions(const std::string& list) {
-  if (list == "all") return all_corruptions();
+bool is_artefact(Corruption c) {
+  return c == Corruption::ink || c == Corruption::hair || c == Corruption::ruler || c == Corruption::bubbles ||
+         c == Corruption::patch;
+}
+
+std::vector<Corruption> corruption_preset(const std::string& name) {
   std::vector<Corruption> out;
+  for (Corruption c : all_corruptions())
+    if (name == "all" || (name == "artefacts") == is_artefact(c)) out.push_back(c);
+  return out;
+}
+
+std::vector<Corruption> parse_corruptions(const std::string& list) {
+  std::vector<Corruption> out;
+  auto add = [&out](Corruption c) {
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  };
   std::size_t start = 0;
   while (start <= list.size()) {
     const std::size_t end = std::min(list.find(',', start), list.size());
     const std::string name = list.substr(start, end - start);
+    start = end + 1;
+    if (name == "all" || name == "acquisition" || name == "artefacts") {
+      for (Corruption c : corruption_preset(name)) add(c);
+      continue;
+    }
     const Definition* found = nullptr;
     for (const auto& d : kDefinitions)
       if (name == d.name) found = &d;
     if (!found) {
       std::vector<std::string> names;
       for (const auto& d : kDefinitions) names.emplace_back(d.name);
-      throw Error(ErrorKind::usage,
-                  fmt::format("unknown corruption '{}' (known: all, {})", name, fmt::join(names, ", ")));
+      throw Error(ErrorKind::usage, fmt::format("unknown corruption '{}' (known: all, acquisition, artefacts, {})",
+                                                name, fmt::join(names, ", ")));
     }
-    if (std::find(out.begin(), out.end(), found->corruption) == out.end()) out.push_back(found->corruption);
-    start = end + 1;
+    add(found->corruption);
   }
   return out;
 }

@@ -16,15 +16,24 @@ cv::Mat pattern() {
 bool same(const cv::Mat& a, const cv::Mat& b) { return a.size() == b.size() && cv::norm(a, b, cv::NORM_INF) == 0; }
 }  // namespace
 
-TEST_CASE("corruption names parse, all lists every one, unknown names are refused with the list") {
-  CHECK(skin::all_corruptions().size() == 11);
+TEST_CASE("corruption names parse, presets expand, unknown names are refused with the list") {
+  CHECK(skin::all_corruptions().size() == 16);
   CHECK(skin::parse_corruptions("all") == skin::all_corruptions());
+  const auto acquisition = skin::parse_corruptions("acquisition");
+  CHECK(acquisition.size() == 11);
+  CHECK(acquisition.back() == skin::Corruption::rotate);
+  const auto artefacts = skin::parse_corruptions("artefacts");
+  REQUIRE(artefacts.size() == 5);
+  CHECK(std::string(skin::corruption_name(artefacts[0])) == "ink");
+  CHECK(skin::parse_corruptions("blur,artefacts,ink").size() == 6);
+  CHECK(skin::parse_corruptions("acquisition,artefacts") == skin::all_corruptions());
   const auto two = skin::parse_corruptions("jpeg,blur,jpeg");
   REQUIRE(two.size() == 2);
   CHECK(two[0] == skin::Corruption::jpeg);
   CHECK(std::string(skin::corruption_name(two[1])) == "blur");
   CHECK_THROWS_WITH_AS(skin::parse_corruptions("blur,fog"),
-                       doctest::Contains("unknown corruption 'fog' (known: all, white_balance"), skin::Error);
+                       doctest::Contains("unknown corruption 'fog' (known: all, acquisition, artefacts, white_balance"),
+                       skin::Error);
   CHECK_THROWS_AS(skin::parse_corruptions(""), skin::Error);
   CHECK(skin::corruption_description(skin::Corruption::jpeg).find("quality = 25, 18, 15, 10, 7") != std::string::npos);
 }

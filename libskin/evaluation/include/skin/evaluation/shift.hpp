@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -36,11 +38,17 @@ ShiftScorings score_under_shift(const Dataset& dataset, Classifier& classifier, 
 // - "shift": one entry per corruption name, a list for severities 0-5 of {severity, accuracy,
 //   balanced_accuracy, macro_auc, ece, malignant_sensitivity, malignant_specificity, drop: {the
 //   same metrics at severity 0 minus here}};
+//   and, at severities 1-5, "paired": the image-by-image change against severity 0 (paired_change.hpp);
 // - "shift_summary": mean over corruptions and severities 1-5, relative corruption error per
-//   corruption and on average, and the worst case;
-// - metrics shift_mean_balanced_accuracy, shift_mean_corruption_error and
-//   shift_worst_balanced_accuracy, for gates.
-// Malignant sensitivity uses the report's malignant threshold (thresholds_applied, else 0.5).
-void add_shift_section(nlohmann::json& report, const ShiftScorings& scorings, const ReportOptions& options);
+//   corruption and on average, mean flip rate and malignant change per corruption, the worst case,
+//   the largest malignant change (and among artefacts alone, when any ran);
+// - metrics shift_mean_balanced_accuracy, shift_mean_corruption_error,
+//   shift_worst_balanced_accuracy, shift_max_top1_flip_rate and shift_max_malignant_change (the
+//   largest absolute mean change), for gates.
+// Malignant sensitivity and calls use the report's malignant threshold (thresholds_applied, else
+// 0.5). Paired intervals take options.bootstrap resamples (1000 when it is 0) with options.seed,
+// resampling clusters when `cluster_of` maps ids to clusters.
+void add_shift_section(nlohmann::json& report, const ShiftScorings& scorings, const ReportOptions& options,
+                       const std::unordered_map<std::string, std::size_t>& cluster_of = {});
 
 }  // namespace skin
