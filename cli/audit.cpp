@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -32,7 +33,9 @@ struct AuditCliOptions {
   std::vector<std::string> fail_over;
   bool json = false;
   ImageOptions image;
+  bool features = false;  // pair by the model's pooled features too
   skin::AuditOptions audit;
+  skin::PipelineOptions pipeline;
   CommonOptions common;
 };
 
@@ -85,9 +88,14 @@ std::string summary_text(const nlohmann::json& r, std::size_t top) {
   const auto& d = r["duplicates"];
   std::string out =
       fmt::format("audited {} images ({} could not be read)\n", r["images"].get<std::size_t>(), r["failed"].size());
-  out += fmt::format("duplicates: {} exact pairs, {} near pairs (within {} of 256 dHash bits), {} clusters\n",
-                     d["exact_pairs"].get<std::size_t>(), d["near_pairs"].get<std::size_t>(),
-                     d["max_distance"].get<int>(), d["clusters"].size());
+  out +=
+      fmt::format("duplicates: {} exact pairs, {} near pairs (within {} of 256 dHash bits{}), {} clusters\n",
+                  d["exact_pairs"].get<std::size_t>(), d["near_pairs"].get<std::size_t>(), d["max_distance"].get<int>(),
+                  d["min_cosine"].is_null()
+                      ? std::string()
+                      : fmt::format(", or feature cosine >= {}: {} pairs by features alone",
+                                    d["min_cosine"].get<double>(), d["feature_only_pairs"].get<std::size_t>()),
+                  d["clusters"].size());
   for (std::size_t k = 0; k < d["clusters"].size() && k < top; ++k)
     out += fmt::format("  cluster {}: {}\n", k + 1, fmt::join(d["clusters"][k].get<std::vector<std::string>>(), " "));
   if (r.contains("leaks")) {
@@ -98,10 +106,20 @@ std::string summary_text(const nlohmann::json& r, std::size_t top) {
                     l["unrelated_ids"].get<std::size_t>());
     for (std::size_t k = 0; k < l["list"].size() && k < top; ++k) {
       const auto& p = l["list"][k];
-      out += fmt::format("  {} ~ {} ({} bits{})\n", p["a"].get<std::string>(), p["b"].get<std::string>(),
-                         p["distance"].get<int>(), p["shared"].is_null() ? "" : ", " + p["shared"].get<std::string>());
+      out += fmt::format("  {} ~ {} ({} bits{}{})\n", p["a"].get<std::string>(), p["b"].get<std::string>(),
+                         p["distance"].get<int>(),
+                         p.contains("cosine") ? fmt::format(", cosine {:.3f}", p["cosine"].get<double>()) : "",
+                         p["shared"].is_null() ? "" : ", " + p["shared"].get<std::string>());
     }
   }
+  const auto& q = r["quality"];
+  out += fmt::format("quality: {} of {} images fail a check (blur {}, exposure {}, size {})\n",
+                     q["flagged"].get<std::size_t>(), q["checked"].get<std::size_t>(),
+                     q["per_check"]["blur"].get<std::size_t>(), q["per_check"]["exposure"].get<std::size_t>(),
+                     q["per_check"]["size"].get<std::size_t>());
+  for (std::size_t k = 0; k < q["images"].size() && k < top; ++k)
+    out += fmt::format("  {}: {}\n", q["images"][k]["id"].get<std::string>(),
+                       fmt::join(q["images"][k]["flags"].get<std::vector<std::string>>(), ", "));
   if (r.contains("label_issues")) {
     const auto& li = r["label_issues"];
     out += fmt::format("label issues (confident learning on {}): {} of {} images\n", li["source"].get<std::string>(),
@@ -124,12 +142,30 @@ int run(const AuditCliOptions& o) {
   if (images.empty())
     throw skin::Error(skin::ErrorKind::usage,
                       "nothing to audit: no images found (give folders or files, or --data DIR [--split LIST])");
+  if (o.features && !(o.audit.min_cosine > -1 && o.audit.min_cosine <= 1))
+    throw skin::Error(skin::ErrorKind::usage, "--min-cosine must be between -1 and 1");
   skin::AuditOptions options = o.audit;
   options.limits = o.image.limits();
+  options.threads = o.pipeline.decode_threads;
+  if (!o.features) options.min_cosine = skin::kNoFeaturePairs;
+  std::optional<skin::Classifier> classifier;
+  if (o.features) {  // loaded first: a wrong model fails before any image is read
+    classifier.emplace(load_classifier(o.common));
+    options.quality_spec = classifier->manifest().input;
+  }
   skin::Progress progress(!o.common.quiet, images.size());
-  const skin::AuditFingerprints prints =
+  skin::AuditFingerprints prints =
       skin::fingerprint_images(images, options, [&](std::size_t done) { progress.update(done, 0); });
   progress.finish();
+  if (classifier) {
+    skin::PipelineOptions pipeline = o.pipeline;
+    pipeline.limits = options.limits;
+    pipeline.stop = &interrupted();
+    skin::Progress feature_progress(!o.common.quiet, prints.prints.size());
+    skin::add_model_features(prints, images, *classifier, pipeline,
+                             [&](std::size_t done) { feature_progress.update(done, 0); });
+    feature_progress.finish();
+  }
   nlohmann::json issues;
   if (!o.per_image.empty()) {
     std::unordered_set<std::string> ids;
@@ -181,17 +217,30 @@ Subcommand setup_audit(CLI::App& app) {
   sub->add_option("-o,--out", o->out, "Write the JSON report to FILE (atomically)")->group("Output");
   sub->add_flag("--json", o->json, "Print the JSON report instead of the summary")->group("Output");
   sub->add_option("--fail-over", o->fail_over,
-                  "Gate METRIC=VALUE (duplicate_pairs, exact_duplicates, leaks, label_issues): exit 3 above it")
+                  "Gate METRIC=VALUE (duplicate_pairs, exact_duplicates, leaks, label_issues, quality_flags): exit 3 "
+                  "above it")
       ->group("Gates");
-  sub->add_option("--threads", o->audit.threads, "Decode threads")->capture_default_str()->group("Output");
+  sub->add_flag("--features", o->features,
+                "Also pair images whose pooled features in the model (-m, else the default) have cosine "
+                "similarity >= --min-cosine: finds crops and rotations the hash misses")
+      ->group("Duplicates");
+  sub->add_option("--min-cosine", o->audit.min_cosine,
+                  "With --features: cosine similarity at or above which two images are near-duplicates")
+      ->default_val(skin::kDefaultMinCosine)
+      ->capture_default_str()
+      ->group("Duplicates");
   add_image_options(*sub, o->image);
-  sub->add_flag("-q,--quiet", o->common.quiet, "No progress bar, no errors on stderr");
+  add_common_options(*sub, o->common);
+  add_pipeline_options(*sub, o->pipeline);
   sub->footer(
-      std::string("Examples:\n"
-                  "  skinscan audit --data ../shared/datasets/ham10000 --split datasets/splits/test.txt \\\n"
-                  "      --against datasets/splits/train.txt --fail-over leaks=0   # test images copied in train?\n"
-                  "  skinscan audit --data DIR --split datasets/splits/val.txt --per-image val_per_image.csv\n"
-                  "  skinscan audit clinic_a/ --against clinic_b/ --out audit.json\n") +
+      std::string(
+          "Examples:\n"
+          "  skinscan audit --data ../shared/datasets/ham10000 --split datasets/splits/test.txt \\\n"
+          "      --against datasets/splits/train.txt --fail-over leaks=0   # test images copied in train?\n"
+          "  skinscan audit --data DIR --split datasets/splits/val.txt --per-image val_per_image.csv\n"
+          "  skinscan audit clinic_a/ --against clinic_b/ --out audit.json\n"
+          "  skinscan audit --data DIR --split datasets/splits/test.txt --against datasets/splits/train.txt \\\n"
+          "      --features   # crops and rotations too, by the default model's features\n") +
       docs_line("audit.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }

@@ -9,9 +9,9 @@
 #include "common.hpp"
 #include "skin/core/json_file.hpp"
 #include "skin/explain/explanation.hpp"
-#include "skin/explain/quality.hpp"
 #include "skin/inference/pipeline.hpp"
 #include "skin/model/prediction.hpp"
+#include "skin/model/quality.hpp"
 #include "skin/serve/responses.hpp"
 
 namespace cli {

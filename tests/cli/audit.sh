@@ -86,7 +86,7 @@ assert li['issue_count'] == 1 and li['issues'][0]['id'] == 'baseline' and li['is
   expect_err "nothing to audit: no images found"
   run "$SKINSCAN" audit "$WORK/a" --fail-over leak=0
   expect_rc 1
-  expect_err "gate 'leak=0': unknown audit metric 'leak' (use duplicate_pairs, exact_duplicates, leaks, label_issues)"
+  expect_err "gate 'leak=0': unknown audit metric 'leak' (use duplicate_pairs, exact_duplicates, leaks, label_issues, quality_flags)"
   run "$SKINSCAN" audit "$WORK/a" --fail-over leaks=0
   expect_rc 1
   expect_err "gate 'leaks=0': leaks needs --against"
@@ -103,6 +103,74 @@ assert li['issue_count'] == 1 and li['issues'][0]['id'] == 'baseline' and li['is
   expect_rc 2
   expect_err "broken.jpg: file is empty"
   [ -s "$WORK/r2.json" ] || fail "the report was not written"
+}
+
+
+test_audit_features_find_crops_and_rotations_quality_is_counted() {
+  # A textured synthetic "lesion", a 10% crop and an 8-degree rotation of it (a dHash misses both),
+  # an unrelated image, and a dark, flat one that fails the exposure and blur checks.
+  mkdir -p "$WORK/set"
+  py "
+import numpy as np
+from PIL import Image
+rng = np.random.default_rng(3)
+h, w = 300, 400
+yy, xx = np.mgrid[0:h, 0:w] / 300.0
+blob = np.exp(-((xx - 0.7) ** 2 + (yy - 0.5) ** 2) / 0.05)
+base = np.stack([220 - 150 * blob, 170 - 120 * blob, 150 - 110 * blob], -1) + rng.normal(0, 18, (h, w, 3))
+for k in range(30):
+    cy, cx = rng.integers(0, h), rng.integers(0, w)
+    base[max(0, cy - 6):cy + 6, max(0, cx - 6):cx + 6] *= 0.6
+im = Image.fromarray(np.clip(base, 0, 255).astype(np.uint8))
+im.save('$WORK/set/original.png')
+im.crop((20, 15, 380, 285)).save('$WORK/set/crop.png')
+im.rotate(8, resample=Image.BICUBIC).save('$WORK/set/rotated.png')
+other = np.stack([90 + 60 * np.sin(xx * 9), 140 + 50 * np.cos(yy * 7), 200 - 40 * xx], -1) + rng.normal(0, 10, (h, w, 3))
+Image.fromarray(np.clip(other, 0, 255).astype(np.uint8)).save('$WORK/set/unrelated.png')
+Image.fromarray(np.full((h, w, 3), 20, np.uint8)).save('$WORK/set/dark.png')
+"
+  run "$SKINSCAN" audit "$WORK/set" --json -q
+  expect_rc 0
+  cp "$WORK/out" "$WORK/hash.json"
+  run "$SKINSCAN" audit "$WORK/set" --features --min-cosine 0.9 --json -q
+  expect_rc 0
+  py "
+import json
+hash_only = json.load(open('$WORK/hash.json'))
+r = json.loads(open('$WORK/out').read())
+key = lambda p: tuple(sorted((p['a'], p['b'])))
+h = {key(p) for p in hash_only['duplicates']['pairs']}
+assert ('crop', 'original') not in h and ('original', 'rotated') not in h, h
+assert hash_only['duplicates']['min_cosine'] is None and 'cosine' not in str(hash_only['duplicates']['pairs'])
+pairs = {key(p): p for p in r['duplicates']['pairs']}
+for k in [('crop', 'original'), ('original', 'rotated')]:
+    assert k in pairs and 'features' in pairs[k]['by'] and pairs[k]['cosine'] >= 0.9, (k, pairs.get(k))
+assert all(p['cosine'] >= 0.9 or 'hash' in p['by'] or 'pixels' in p['by'] for p in pairs.values())
+assert not any('unrelated' in k for k in pairs), pairs.keys()
+d = r['duplicates']
+assert d['min_cosine'] == 0.9 and d['feature_only_pairs'] >= 2
+assert ['crop', 'original', 'rotated'] == sorted(c for c in d['clusters'][0] if c != 'dark'), d['clusters']
+q = r['quality']
+assert q['checked'] == 5 and r['counts']['quality_flags'] == q['flagged'] >= 1, q
+dark = [i for i in q['images'] if i['id'] == 'dark'][0]
+assert 'exposure' in dark['flags'] and 'blur' in dark['flags'], dark
+assert q['per_check']['exposure'] >= 1
+"
+  run "$SKINSCAN" audit "$WORK/set" --features --min-cosine 0.9 -q
+  expect_rc 0
+  expect_out "pairs by features alone"
+  expect_out "quality: "
+  expect_out "dark: "
+  run "$SKINSCAN" audit "$WORK/set" --fail-over quality_flags=0 -q
+  expect_rc 3
+  expect_err "gate failed: quality_flags = "
+  # A model without feature statistics cannot give features: one line, before any image is read.
+  run "$SKINSCAN" audit "$WORK/set" --features -m "$TINY7"
+  expect_rc 1
+  expect_err "the model has no feature statistics"
+  run "$SKINSCAN" audit "$WORK/set" --features --min-cosine 1.5
+  expect_rc 1
+  expect_err "--min-cosine must be between -1 and 1"
 }
 
 "$1"

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "skin/core/error.hpp"
+#include "skin/input/input_source.hpp"
+#include "skin/model/quality.hpp"
 
 namespace skin {
 namespace {
@@ -45,7 +47,8 @@ std::vector<AuditImage> dataset_audit_images(const Dataset& dataset, const std::
 }
 
 const std::vector<std::string>& audit_metric_names() {
-  static const std::vector<std::string> names{"duplicate_pairs", "exact_duplicates", "leaks", "label_issues"};
+  static const std::vector<std::string> names{"duplicate_pairs", "exact_duplicates", "leaks", "label_issues",
+                                              "quality_flags"};
   return names;
 }
 
@@ -58,7 +61,10 @@ AuditFingerprints fingerprint_images(const std::vector<AuditImage>& images, cons
   auto work = [&] {
     for (std::size_t i = next++; i < images.size(); i = next++) {
       try {
-        prints[i] = fingerprint(images[i].id, images[i].path, load_image(images[i].path, options.limits));
+        const cv::Mat decoded = load_image(images[i].path, options.limits);
+        prints[i] = fingerprint(images[i].id, images[i].path, decoded);
+        for (const auto& check : assess_quality(decoded, options.quality_spec))
+          if (!check.ok) prints[i]->quality_flags.push_back(check.name);
       } catch (const Error& e) {
         errors[i] = e.what();
       } catch (const std::exception& e) {
@@ -87,22 +93,67 @@ AuditFingerprints fingerprint_images(const std::vector<AuditImage>& images, cons
   return out;
 }
 
+void add_model_features(AuditFingerprints& f, const std::vector<AuditImage>& images, Classifier& classifier,
+                        const PipelineOptions& options, const std::function<void(std::size_t)>& progress) {
+  if (!classifier.manifest().feature_statistics)
+    throw Error(ErrorKind::usage,
+                fmt::format("{}: the model has no feature statistics, so its pooled features cannot be read "
+                            "(calibrate --ood adds them)",
+                            classifier.directory()));
+  const FeatureStatistics& stats = *classifier.manifest().feature_statistics;
+  std::vector<std::string> paths;
+  for (std::size_t k = 0; k < f.prints.size(); ++k) paths.push_back(images[f.image_of[k]].path);
+  InputSource source(paths);
+  std::size_t k = 0;
+  classify_stream(
+      source, classifier, options,
+      [&](Prediction&& p) {
+        Fingerprint& print = f.prints[k++];
+        if (!p.error.empty() || p.pooled_features.empty()) {
+          f.errors.push_back(p.error.empty() ? fmt::format("{}: no features", p.path) : p.error);
+          return;
+        }
+        // Standardised by the training features first: every dermoscopic image shares most of a
+        // post-ReLU feature vector, which would make unrelated lesions look alike.
+        std::vector<double> z(p.pooled_features.size());
+        double norm = 0;
+        for (std::size_t j = 0; j < z.size(); ++j) {
+          const double sd = j < stats.std.size() ? std::max(stats.std[j], 1e-6) : 1.0;
+          z[j] = (p.pooled_features[j] - (j < stats.mean.size() ? stats.mean[j] : 0.0)) / sd;
+          norm += z[j] * z[j];
+        }
+        norm = std::sqrt(norm);
+        print.features.resize(z.size());
+        for (std::size_t j = 0; j < z.size(); ++j) print.features[j] = norm > 0 ? float(z[j] / norm) : 0.0f;
+      },
+      [&](const PipelineStats& stats) {
+        if (progress) progress(stats.total);
+      });
+}
+
 nlohmann::json audit_report(const std::vector<AuditImage>& images, const AuditFingerprints& f,
                             const AuditOptions& options, const nlohmann::json& label_issues) {
   using nlohmann::json;
-  const auto pairs = near_duplicate_pairs(f.prints, options.max_distance);
+  const auto pairs = near_duplicate_pairs(f.prints, options.max_distance, options.min_cosine);
+  const bool features =
+      options.min_cosine <= 1 &&
+      std::any_of(f.prints.begin(), f.prints.end(), [](const Fingerprint& p) { return !p.features.empty(); });
   const auto clusters = duplicate_clusters(f.prints.size(), pairs);
   auto image = [&](std::size_t k) -> const AuditImage& { return images[f.image_of[k]]; };
   json pair_list = json::array(), leak_list = json::array(), cluster_list = json::array();
-  std::size_t exact = 0, leaks = 0, leaks_same_unit = 0;
+  std::size_t exact = 0, leaks = 0, leaks_same_unit = 0, hash_pairs = 0, feature_pairs = 0, feature_only = 0;
   for (const auto& p : pairs) {
     const AuditImage &a = image(p.a), &b = image(p.b);
     const std::string unit = shared_unit(a, b);
-    json entry = {{"a", a.id},
-                  {"b", b.id},
-                  {"distance", p.distance},
-                  {"exact", p.exact},
-                  {"shared", unit.empty() ? json() : json(unit)}};
+    json by = json::array();
+    if (p.by_hash) by.push_back(p.exact ? "pixels" : "hash");
+    if (p.by_features) by.push_back("features");
+    hash_pairs += p.by_hash;
+    feature_pairs += p.by_features;
+    feature_only += p.by_features && !p.by_hash;
+    json entry = {{"a", a.id},        {"b", b.id}, {"distance", p.distance},
+                  {"exact", p.exact}, {"by", by},  {"shared", unit.empty() ? json() : json(unit)}};
+    if (features) entry["cosine"] = p.cosine;
     if (!a.label.empty() || !b.label.empty()) entry["labels"] = {a.label, b.label};
     exact += p.exact;
     if (a.side != b.side) {
@@ -117,6 +168,13 @@ nlohmann::json audit_report(const std::vector<AuditImage>& images, const AuditFi
     for (std::size_t k : c) ids.push_back(image(k).id);
     cluster_list.push_back(ids);
   }
+  // Quality flags, counted per check, with the images that fail any.
+  json quality_images = json::array(), per_check = {{"blur", 0}, {"exposure", 0}, {"size", 0}};
+  for (const auto& p : f.prints) {
+    if (p.quality_flags.empty()) continue;
+    for (const auto& name : p.quality_flags) per_check[name] = per_check.value(name, 0) + 1;
+    quality_images.push_back({{"id", p.id}, {"flags", p.quality_flags}});
+  }
   const std::size_t sides =
       1 + std::size_t(std::any_of(images.begin(), images.end(), [](const AuditImage& i) { return i.side == 1; }));
   json report = {
@@ -125,18 +183,33 @@ nlohmann::json audit_report(const std::vector<AuditImage>& images, const AuditFi
       {"failed", f.errors},
       {"duplicates",
        {{"max_distance", options.max_distance},
+        {"min_cosine", features ? json(options.min_cosine) : json()},
         {"exact_pairs", exact},
         {"near_pairs", pairs.size() - exact},
+        {"hash_pairs", hash_pairs},
+        {"feature_pairs", features ? json(feature_pairs) : json()},
+        {"feature_only_pairs", features ? json(feature_only) : json()},
         {"clusters", cluster_list},
         {"pairs", pair_list}}},
       {"counts",
        {{"duplicate_pairs", pairs.size()},
         {"exact_duplicates", exact},
         {"leaks", sides > 1 ? json(leaks) : json()},
-        {"label_issues", label_issues.is_null() ? json() : json(label_issues["issues"].size())}}},
+        {"label_issues", label_issues.is_null() ? json() : json(label_issues["issues"].size())},
+        {"quality_flags", quality_images.size()}}},
+      {"quality",
+       {{"checked", f.prints.size()},
+        {"flagged", quality_images.size()},
+        {"per_check", per_check},
+        {"input_size", {options.quality_spec.width, options.quality_spec.height}},
+        {"images", quality_images}}},
       {"definitions",
        {{"exact", "identical decoded pixels (SHA-256 of the pixels and the size)"},
-        {"near", "256-bit difference hashes (of the image, and of its mirror image) within max_distance bits"},
+        {"near",
+         "256-bit difference hashes (of the image, and of its mirror image) within max_distance bits, or (with a "
+         "model) cosine similarity of the model's pooled features, standardised by the training features' mean "
+         "and standard deviation, at or above min_cosine"},
+        {"quality", "the checks classify --quality runs (blur, exposure, size at the model's input size)"},
         {"leak", "a duplicate pair with one image on each side (--against)"},
         {"shared", "the lesion_id or patient_id both images carry, when the metadata ties them"}}}};
   if (sides > 1)

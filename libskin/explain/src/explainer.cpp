@@ -8,8 +8,8 @@
 
 #include "skin/core/error.hpp"
 #include "skin/explain/explanation.hpp"
-#include "skin/explain/quality.hpp"
 #include "skin/input/image_io.hpp"
+#include "skin/model/quality.hpp"
 
 namespace skin {
 

@@ -1,3 +1,3 @@
-// skin/quality.hpp: deprecated path, kept for one release; include "skin/explain/quality.hpp" instead.
+// skin/quality.hpp: deprecated path, kept for one release; include "skin/model/quality.hpp" instead.
 #pragma once
-#include "skin/explain/quality.hpp"  // IWYU pragma: export
+#include "skin/model/quality.hpp"  // IWYU pragma: export

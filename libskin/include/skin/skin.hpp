@@ -35,6 +35,7 @@
 #include "skin/model/ood.hpp"
 #include "skin/model/prediction.hpp"
 #include "skin/model/preprocess.hpp"
+#include "skin/model/quality.hpp"
 #include "skin/model/sensitivity_guarantee.hpp"
 #include "skin/model/thresholds_file.hpp"
 
@@ -77,7 +78,6 @@
 #include "skin/explain/explainer.hpp"
 #include "skin/explain/explanation.hpp"
 #include "skin/explain/faithfulness.hpp"
-#include "skin/explain/quality.hpp"
 #include "skin/explain/saliency.hpp"
 
 // serve

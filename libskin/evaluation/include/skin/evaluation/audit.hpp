@@ -13,8 +13,11 @@
 #include <nlohmann/json.hpp>
 
 #include "skin/evaluation/duplicates.hpp"
+#include "skin/inference/pipeline.hpp"
 #include "skin/input/dataset.hpp"
 #include "skin/input/image.hpp"
+#include "skin/model/classifier.hpp"
+#include "skin/model/manifest.hpp"
 
 namespace skin {
 
@@ -32,9 +35,15 @@ struct AuditImage {
 std::vector<AuditImage> dataset_audit_images(const Dataset& dataset, const std::unordered_set<std::string>& audited,
                                              const std::unordered_set<std::string>& against);
 
+// Cosine similarity of the default model's pooled features at or above which two images are
+// near-duplicates (docs/audit.md: chosen on planted copies of HAM10000 against its distinct lesions).
+inline constexpr double kDefaultMinCosine = 0.95;
+
 struct AuditOptions {
-  int max_distance = 20;  // dHash bits for a near-duplicate pair
+  int max_distance = 20;                // dHash bits for a near-duplicate pair
+  double min_cosine = kNoFeaturePairs;  // feature similarity for a pair (with add_model_features)
   ImageLimits limits;
+  InputSpec quality_spec;  // the input size the quality checks judge against
   int threads = 2;
 };
 
@@ -44,13 +53,22 @@ struct AuditFingerprints {
   std::vector<std::string> errors;    // one line per image that did not decode
 };
 
-// Decodes every image (on `threads` threads) and fingerprints it; `progress(done)` after each.
+// Decodes every image (on `threads` threads), fingerprints it and runs the quality checks
+// (quality.hpp) on it; `progress(done)` after each.
 AuditFingerprints fingerprint_images(const std::vector<AuditImage>& images, const AuditOptions& options,
                                      const std::function<void(std::size_t)>& progress = {});
 
+// Runs `classifier` (a model whose manifest has feature statistics: its pooled features) over the
+// fingerprinted images and stores each one's features, standardised by the training features'
+// mean and standard deviation (the manifest's) and scaled to unit length; an image the model cannot take
+// keeps none (and its error is added). Error(usage) for a model without feature statistics.
+void add_model_features(AuditFingerprints& fingerprints, const std::vector<AuditImage>& images, Classifier& classifier,
+                        const PipelineOptions& options, const std::function<void(std::size_t)>& progress = {});
+
 // {images, failed, duplicates: {exact_pairs, near_pairs, clusters: [[ids]], pairs: [...]},
 // leaks: {pairs, same_lesion, different_lesion, list: [...]}, label_issues (when probabilities were
-// given), counts (the gate metrics: duplicate_pairs, exact_duplicates, leaks, label_issues), definitions}.
+// given), quality (images failing each check), counts (the gate metrics: duplicate_pairs,
+// exact_duplicates, leaks, label_issues, quality_flags), definitions}.
 nlohmann::json audit_report(const std::vector<AuditImage>& images, const AuditFingerprints& fingerprints,
                             const AuditOptions& options, const nlohmann::json& label_issues);
 

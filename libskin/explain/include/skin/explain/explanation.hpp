@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "skin/explain/quality.hpp"
 #include "skin/model/manifest.hpp"
+#include "skin/model/quality.hpp"
 
 namespace skin {
 

@@ -1,5 +1,5 @@
 // quality.cpp: cheap quality checks with OpenCV.
-#include "skin/explain/quality.hpp"
+#include "skin/model/quality.hpp"
 
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>

@@ -1,5 +1,5 @@
-// quality_test.cpp: blur, exposure and size checks (skin/explain/quality.hpp).
-#include "skin/explain/quality.hpp"
+// quality_test.cpp: blur, exposure and size checks (skin/model/quality.hpp).
+#include "skin/model/quality.hpp"
 
 #include <random>
 
