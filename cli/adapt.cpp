@@ -71,6 +71,12 @@ Subcommand setup_adapt(CLI::App& app) {
       ->check(CLI::Range(1, 1024))
       ->capture_default_str()
       ->group("Performance");
+  sub->add_option("--prior-strength", o->adaptation.prior_strength,
+                  "How many source images the model's own statistics count as: each layer's mean and variance "
+                  "become (N x source + n x target) / (N + n) for n images (Schneider et al. 2020); 0 replaces them")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group("Adaptation");
   add_image_options(*sub, o->image);
   add_common_options(*sub, o->common);
   sub->footer(std::string("Layer by layer, each batch-norm layer's running mean and variance become those of its\n"

@@ -17,6 +17,7 @@ import collections
 import json
 import os
 import subprocess
+import sys
 import tempfile
 
 import numpy as np
@@ -37,9 +38,11 @@ HASH_DEFAULT = 20
 
 def audit(skinscan, args, features):
     extra = ["--features", "--min-cosine", str(COSINES[0])] if features else []
-    out = subprocess.run([skinscan, "audit", "--json", "-q", "--max-distance", "40"] + extra + args, check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out)
+    out = subprocess.run([skinscan, "audit", "--json", "--max-distance", "40"] + extra + args,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if out.returncode not in (0, 2):
+        sys.exit(f"audit failed: {out.stderr.strip()}")
+    return json.loads(out.stdout)
 
 
 def recall_table(title, thresholds, hit, per_kind, unrelated_within):

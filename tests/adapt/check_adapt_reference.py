@@ -8,12 +8,16 @@ size, so no resize stands between the two sides) with batch sizes 4 and 1. The r
 eager network with forward hooks: layer by layer in forward order, each layer's running mean and
 unbiased variance set to those of its input over all images, the earlier layers already set. Every
 buffer must agree to 1e-5, and the two batch sizes to 1e-6; the manifest must carry the
-adaptation record and the original model must be unchanged. With SKINSCAN_PERTURB_REFERENCE set,
+adaptation record and the original model must be unchanged. With --prior-strength 6 each layer's
+statistics are mixed with the original ones as 6 source images against the 9 target images
+(Schneider et al. 2020), the later layers seeing the earlier mixed ones; the reference does the
+same. With SKINSCAN_PERTURB_REFERENCE set,
 the reference is PyTorch's usual recipe instead (training-mode batch statistics, cumulative
 average over batches of 3), which is not what adapt computes, and the check must fail.
 
 Usage: check_adapt_reference.py SKINSCAN
 """
+import copy
 import hashlib
 import json
 import os
@@ -69,7 +73,7 @@ def batch_norms(net):
             ("pool_bn", net.pool_bn)]
 
 
-def reference_exact(net, x):
+def reference_exact(net, x, prior=0.0):
     net.eval()
     for _, bn in batch_norms(net):
         seen = []
@@ -79,8 +83,13 @@ def reference_exact(net, x):
         handle.remove()
         a = seen[0]
         dims = [0] + list(range(2, a.dim()))
-        bn.running_mean.copy_(a.mean(dim=dims).float())
-        bn.running_var.copy_(a.var(dim=dims, unbiased=True).float())
+        mean, var = a.mean(dim=dims), a.var(dim=dims, unbiased=True)
+        if prior > 0:
+            w = prior / (prior + len(x))
+            mean = w * bn.running_mean.double() + (1 - w) * mean
+            var = w * bn.running_var.double() + (1 - w) * var
+        bn.running_mean.copy_(mean.float())
+        bn.running_var.copy_(var.float())
 
 
 def reference_batch_statistics(net, x, batch=3):
@@ -142,6 +151,20 @@ def main():
                             "--batch-size", str(batch)], check=True)
             adapted[batch] = buffers(torch.jit.load(os.path.join(out, "model.pt")))
         manifest = json.load(open(os.path.join(work, "adapted4", "manifest.json")))
+        mixed_out = os.path.join(work, "mixed")
+        subprocess.run([skinscan, "adapt", "-m", model, "--images", os.path.join(work, "images"), "--out", mixed_out,
+                        "--prior-strength", "6"], check=True)
+        mixed = buffers(torch.jit.load(os.path.join(mixed_out, "model.pt")))
+        mixed_record = json.load(open(os.path.join(mixed_out, "manifest.json")))["adaptation"]
+        mixed_net = copy.deepcopy(net)
+        (reference_batch_statistics if perturb else reference_exact)(mixed_net, x, **({} if perturb else {"prior": 6.0}))
+        for name, want in buffers(mixed_net).items():
+            diff = float(np.max(np.abs(mixed[name] - want) / np.maximum(1, np.abs(want))))
+            print(f"{name:28s} prior strength 6: max difference {diff:.2e}")
+            if diff > TOLERANCE:
+                failures.append(f"{name} (prior strength 6): {diff:.3g}")
+        if mixed_record.get("prior_strength") != 6:
+            failures.append(f"mixed record {mixed_record}")
 
         (reference_batch_statistics if perturb else reference_exact)(net, x)
         expected = buffers(net)

@@ -160,9 +160,12 @@ PreparedImages prepare_images(const Classifier& classifier, const std::vector<st
 
 // Layer by layer in forward order: each layer's input statistics over every pixel of every
 // image, with the layers before it already adapted, copied into its running mean and variance.
+// With a prior strength N > 0 the result is mixed with the layer's source statistics, weighted as
+// N source images against the n target images: (N x source + n x target) / (N + n), for the mean
+// and for the variance (Schneider et al., NeurIPS 2020).
 void reestimate(torch::jit::script::Module& module, Graph& flat, const std::vector<Layer>& layers,
                 std::vector<float>& inputs, const InputSpec& spec, std::size_t images, std::size_t batch_size,
-                const std::function<void(std::size_t, std::size_t)>& progress) {
+                double prior_strength, const std::function<void(std::size_t, std::size_t)>& progress) {
   const std::size_t size = std::size_t(3 * spec.width * spec.height);
   const std::size_t batch = std::max<std::size_t>(1, batch_size);
   for (std::size_t l = 0; l < layers.size(); ++l) {
@@ -183,11 +186,16 @@ void reestimate(torch::jit::script::Module& module, Graph& flat, const std::vect
         count += double(activation.numel() / activation.size(1));
       }
     }
-    const at::Tensor mean = sum / count;
-    const at::Tensor var = ((sum_sq - count * mean * mean) / std::max(1.0, count - 1)).clamp_min(0);
+    at::Tensor mean = sum / count;
+    at::Tensor var = ((sum_sq - count * mean * mean) / std::max(1.0, count - 1)).clamp_min(0);
     {
       torch::NoGradGuard no_grad;
       at::Tensor running_mean = layers[l].running_mean, running_var = layers[l].running_var;
+      if (prior_strength > 0) {
+        const double source_weight = prior_strength / (prior_strength + double(images));
+        mean = source_weight * running_mean.to(torch::kFloat64) + (1 - source_weight) * mean;
+        var = source_weight * running_var.to(torch::kFloat64) + (1 - source_weight) * var;
+      }
       running_mean.copy_(mean.to(running_mean.dtype()));
       running_var.copy_(var.to(running_var.dtype()));
     }
@@ -212,6 +220,11 @@ nlohmann::json adapted_manifest(const Classifier& classifier, const std::vector<
        "forward order, mean and unbiased variance of each layer's input over all pixels of all images, the layers "
        "before it already adapted"},
       {"source", options.source},
+      {"prior_strength", options.prior_strength},
+      {"mixing", options.prior_strength > 0
+                     ? "each layer's statistics = (N x source + n x target) / (N + n), N = prior_strength, n = images "
+                       "(Schneider et al. 2020)"
+                     : "replaced by the target's (N = 0)"},
       {"images", result.images},
       {"images_failed", result.failed.size()},
       {"image_ids_sha256", sha256_hex(joined)},
@@ -264,8 +277,10 @@ AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std:
 
   AdaptationResult result;
   PreparedImages prepared = prepare_images(classifier, image_paths, options, result);
+  if (!(options.prior_strength >= 0))
+    throw Error(ErrorKind::usage, "the prior strength must be 0 (replace the statistics) or more");
   reestimate(module, *flat, layers, prepared.inputs, classifier.manifest().input, result.images, options.batch_size,
-             progress);
+             options.prior_strength, progress);
   result.layers = layers.size();
   result.manifest = adapted_manifest(classifier, prepared.ids, result, options);
   write_model_directory(out_dir, module, result.manifest);

@@ -1,5 +1,6 @@
 // skin/model/adaptation.hpp: `skinscan adapt`: a model's batch-norm statistics re-estimated on a new
-// clinic's unlabelled images (AdaBN, Li et al. 2016), written as a new model directory.
+// clinic's unlabelled images (AdaBN, Li et al. 2016), optionally mixed with the source statistics
+// by a prior strength (Schneider et al. 2020), written as a new model directory.
 //
 // Exact and batch-size independent: the layers are taken one at a time in the order the forward
 // pass reaches them; each one's running mean and variance become the mean and the unbiased
@@ -21,6 +22,10 @@ namespace skin {
 
 struct AdaptationOptions {
   std::size_t batch_size = 16;  // images per forward pass (the result does not depend on it)
+  // How many source images the model's own statistics count as (Schneider et al., NeurIPS 2020):
+  // each layer's mean and variance become (N x source + n x target) / (N + n) for n target images.
+  // 0 replaces them outright (AdaBN).
+  double prior_strength = 0;
   ImageLimits limits;
   std::string source;  // the folder the images came from, for the record
 };
