@@ -40,7 +40,7 @@ def main():
                                                  for f in ("val.txt", "test.txt")))
     p.add_argument("--priors", default="0,64,256,1024,4096")
     a = p.parse_args()
-    images = os.path.join(a.shared, "HAM10000_images")
+    images = os.path.abspath(os.path.join(a.shared, "HAM10000_images"))  # symlinked from a temporary folder
     present = {os.path.splitext(f)[0] for f in os.listdir(images)}
     ids = set()
     for split in a.splits.split(","):

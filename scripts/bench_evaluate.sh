@@ -5,7 +5,7 @@
 #  2. the same with `--group-by localization,sex` (metrics and bootstrap intervals per group),
 #     against pandas + scikit-learn computing the same per-group metrics and intervals.
 #   scripts/bench_evaluate.sh [N]
-# Or: `evaluate --shift all` (11 corruptions x 5 severities from one decode per image) against a
+# Or: `evaluate --shift acquisition` (11 corruptions x 5 severities from one decode per image) against a
 # plain evaluate of the same images, the bundled model on the test split, in one run:
 #   scripts/bench_evaluate.sh --shift
 set -euo pipefail
@@ -16,7 +16,7 @@ if [ "${1:-}" = --shift ]; then
   seconds() { /usr/bin/time -f %e build/cli/skinscan evaluate -q --data "$data" --split datasets/splits/test.txt "$@" \
     2>&1 >/dev/null | tail -n 1; }
   plain=$(seconds)
-  shift_all=$(seconds --shift all)
+  shift_all=$(seconds --shift acquisition)
   images=$(build/cli/skinscan evaluate -q --data "$data" --split datasets/splits/test.txt --json |
     "${PYTHON:-/usr/bin/python3}" -c 'import json, sys; print(json.load(sys.stdin)["dataset"]["scored"])')
   cat <<TABLE
@@ -25,7 +25,7 @@ machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -n 1); $i
 | run | seconds | relative to plain evaluate |
 |---|---|---|
 | evaluate | $plain | 1 |
-| evaluate --shift all (56 versions of each image) | $shift_all | $(awk -v a="$shift_all" -v b="$plain" 'BEGIN { printf "%.1fx", a / b }') |
+| evaluate --shift acquisition (56 versions of each image) | $shift_all | $(awk -v a="$shift_all" -v b="$plain" 'BEGIN { printf "%.1fx", a / b }') |
 TABLE
   exit 0
 fi

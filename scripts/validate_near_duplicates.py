@@ -60,7 +60,7 @@ def main():
     parser.add_argument("--copies", type=int, default=300)
     parser.add_argument("--features", action="store_true")
     a = parser.parse_args()
-    images = os.path.join(a.shared, "HAM10000_images")
+    images = os.path.abspath(os.path.join(a.shared, "HAM10000_images"))  # symlinked from a temporary folder
     names = sorted(os.listdir(images))
     unrelated = audit(a.skinscan, [images], a.features)["duplicates"]["pairs"]
     rng = np.random.default_rng(0)

@@ -101,6 +101,12 @@ void add_model_features(AuditFingerprints& f, const std::vector<AuditImage>& ima
                             "(calibrate --ood adds them)",
                             classifier.directory()));
   const FeatureStatistics& stats = *classifier.manifest().feature_statistics;
+  // Channels (nearly) dead in training have a standard deviation near zero: any activation there
+  // would dominate the standardised vector and make unrelated images alike, so no channel's
+  // deviation counts as less than a tenth of the median channel's.
+  std::vector<double> sorted_std = stats.std;
+  std::sort(sorted_std.begin(), sorted_std.end());
+  const double std_floor = sorted_std.empty() ? 1e-6 : std::max(1e-6, 0.1 * sorted_std[sorted_std.size() / 2]);
   std::vector<std::string> paths;
   for (std::size_t k = 0; k < f.prints.size(); ++k) paths.push_back(images[f.image_of[k]].path);
   InputSource source(paths);
@@ -118,7 +124,7 @@ void add_model_features(AuditFingerprints& f, const std::vector<AuditImage>& ima
         std::vector<double> z(p.pooled_features.size());
         double norm = 0;
         for (std::size_t j = 0; j < z.size(); ++j) {
-          const double sd = j < stats.std.size() ? std::max(stats.std[j], 1e-6) : 1.0;
+          const double sd = j < stats.std.size() ? std::max(stats.std[j], std_floor) : 1.0;
           z[j] = (p.pooled_features[j] - (j < stats.mean.size() ? stats.mean[j] : 0.0)) / sd;
           norm += z[j] * z[j];
         }
@@ -208,7 +214,7 @@ nlohmann::json audit_report(const std::vector<AuditImage>& images, const AuditFi
         {"near",
          "256-bit difference hashes (of the image, and of its mirror image) within max_distance bits, or (with a "
          "model) cosine similarity of the model's pooled features, standardised by the training features' mean "
-         "and standard deviation, at or above min_cosine"},
+         "and standard deviation (at least a tenth of the median channel's), at or above min_cosine"},
         {"quality", "the checks classify --quality runs (blur, exposure, size at the model's input size)"},
         {"leak", "a duplicate pair with one image on each side (--against)"},
         {"shared", "the lesion_id or patient_id both images carry, when the metadata ties them"}}}};

@@ -37,7 +37,7 @@ std::vector<AuditImage> dataset_audit_images(const Dataset& dataset, const std::
 
 // Cosine similarity of the default model's pooled features at or above which two images are
 // near-duplicates (docs/audit.md: chosen on planted copies of HAM10000 against its distinct lesions).
-inline constexpr double kDefaultMinCosine = 0.95;
+inline constexpr double kDefaultMinCosine = 0.94;
 
 struct AuditOptions {
   int max_distance = 20;                // dHash bits for a near-duplicate pair
@@ -60,7 +60,8 @@ AuditFingerprints fingerprint_images(const std::vector<AuditImage>& images, cons
 
 // Runs `classifier` (a model whose manifest has feature statistics: its pooled features) over the
 // fingerprinted images and stores each one's features, standardised by the training features'
-// mean and standard deviation (the manifest's) and scaled to unit length; an image the model cannot take
+// mean and standard deviation (the manifest's; no channel's below a tenth of the median channel's,
+// so that channels dead in training cannot dominate) and scaled to unit length; an image the model cannot take
 // keeps none (and its error is added). Error(usage) for a model without feature statistics.
 void add_model_features(AuditFingerprints& fingerprints, const std::vector<AuditImage>& images, Classifier& classifier,
                         const PipelineOptions& options, const std::function<void(std::size_t)>& progress = {});
