@@ -41,3 +41,39 @@ TEST_CASE("copies are near, unrelated images far; flips are caught through the m
   REQUIRE(clusters.size() == 1);
   CHECK(clusters[0] == std::vector<std::size_t>{0, 2, 3, 4});
 }
+
+TEST_CASE("feature pairs: cosine at or above the threshold, merged with hash pairs, off without features") {
+  const cv::Mat a = duplicate_test_blobs(1), b = duplicate_test_blobs(2), c = duplicate_test_blobs(3);
+  std::vector<skin::Fingerprint> prints{skin::fingerprint("a", "", a), skin::fingerprint("b", "", b),
+                                        skin::fingerprint("c", "", c), skin::fingerprint("a2", "", a.clone())};
+  // Unit vectors: a ~ b at cosine 0.96 (unlike pixels), a ~ c at 0.8, a2 = a (pixel copy, same features).
+  prints[0].features = {1, 0, 0};
+  prints[1].features = {0.96f, 0.28f, 0};
+  prints[2].features = {0.8f, 0, 0.6f};
+  prints[3].features = {1, 0, 0};
+  const auto off = skin::near_duplicate_pairs(prints, 20);
+  REQUIRE(off.size() == 1);  // only the pixel copy
+  CHECK(off[0].exact);
+  CHECK(off[0].by_hash);
+  CHECK_FALSE(off[0].by_features);
+  const auto on = skin::near_duplicate_pairs(prints, 20, 0.95);
+  auto find = [&](std::size_t x, std::size_t y) -> const skin::DuplicatePair* {
+    for (const auto& p : on)
+      if (p.a == x && p.b == y) return &p;
+    return nullptr;
+  };
+  const auto* ab = find(0, 1);
+  REQUIRE(ab != nullptr);
+  CHECK(ab->by_features);
+  CHECK_FALSE(ab->by_hash);
+  CHECK(ab->cosine == doctest::Approx(0.96).epsilon(1e-6));
+  CHECK(ab->distance > 20);  // reported, though not what paired them
+  CHECK(find(0, 2) == nullptr);
+  const auto* copy = find(0, 3);
+  REQUIRE(copy != nullptr);
+  CHECK((copy->exact && copy->by_hash && copy->by_features));
+  CHECK(find(1, 3) != nullptr);  // b ~ a2 as b ~ a
+  // An image without features takes no part in feature pairs.
+  prints[1].features.clear();
+  CHECK(skin::near_duplicate_pairs(prints, 20, 0.95).size() == 1);
+}
