@@ -97,8 +97,8 @@ void add_model_features(AuditFingerprints& f, const std::vector<AuditImage>& ima
                         const PipelineOptions& options, const std::function<void(std::size_t)>& progress) {
   if (!classifier.manifest().feature_statistics)
     throw Error(ErrorKind::usage,
-                fmt::format("{}: the model has no feature statistics, so its pooled features cannot be read "
-                            "(calibrate --ood adds them)",
+                fmt::format("{}: the model has no feature statistics (the manifest's feature_statistics, written by "
+                            "training/export.py), so its pooled features cannot be read",
                             classifier.directory()));
   const FeatureStatistics& stats = *classifier.manifest().feature_statistics;
   // Channels (nearly) dead in training have a standard deviation near zero: any activation there

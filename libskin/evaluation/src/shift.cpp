@@ -91,6 +91,8 @@ ShiftScorings score_under_shift(const Dataset& dataset, Classifier& classifier, 
   return out;
 }
 
+namespace {
+
 // Without --bootstrap the paired intervals still need resamples: this many.
 constexpr int kPairedResamples = 1000;
 
@@ -103,6 +105,8 @@ json largest_change_entry(const std::string& name, int severity, const PairedCha
           {"top1_flip_rate", c.top1_flip_rate},
           {"malignant_call_flip_rate", c.malignant_call_flip_rate}};
 }
+
+}  // namespace
 
 void add_shift_section(json& report, const ShiftScorings& scorings, const ReportOptions& options,
                        const std::unordered_map<std::string, std::size_t>& cluster_of) {
@@ -209,8 +213,8 @@ void add_shift_section(json& report, const ShiftScorings& scorings, const Report
          "image by image against the unchanged image: top1_flip_rate, the share whose top-1 class changes; "
          "malignant_change, the mean of (changed - unchanged) summed malignant probability with a 95% percentile "
          "bootstrap interval (resampling images, or --cluster-by clusters) and a two-sided Wilcoxon signed-rank "
-         "p-value (zeros dropped; exact up to 50 non-zero differences without ties, else normal approximation "
-         "with tie correction, no continuity correction); malignant_call_flip_rate, the share whose malignant "
+         "p-value (zeros dropped; exact for at most 50 differences with no zeros and no ties, else the normal "
+         "approximation with tie correction and no continuity correction, as scipy and R); malignant_call_flip_rate, the share whose malignant "
          "call at malignant_threshold changes"},
         {"largest_malignant_change",
          "the corruption and severity with the largest absolute mean change of the malignant probability"}}}};

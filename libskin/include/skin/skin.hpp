@@ -48,6 +48,7 @@
 #include "skin/robustness/artefacts.hpp"
 #include "skin/robustness/corruptions.hpp"
 #include "skin/robustness/dataset_shift.hpp"
+#include "skin/robustness/random_stream.hpp"
 
 // evaluation
 #include "skin/evaluation/audit.hpp"

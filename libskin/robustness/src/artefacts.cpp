@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "skin/input/skin_tone.hpp"
+#include "skin/robustness/random_stream.hpp"
 
 namespace skin {
 namespace {
@@ -19,13 +20,6 @@ struct Point {
 };
 
 using Colour = std::array<double, 3>;  // BGR, 0-255
-
-constexpr std::uint64_t kGoldenGamma = 0x9E3779B97F4A7C15ull;
-std::uint64_t splitmix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 double scale_of(const cv::Mat& f) { return std::min(f.cols, f.rows) / 224.0; }
 
@@ -95,9 +89,7 @@ const Colour kPatch[4] = {{40, 40, 200}, {60, 170, 60}, {190, 90, 40}, {40, 210,
 
 }  // namespace
 
-double artefact_uniform(std::uint64_t seed, std::uint64_t k) {
-  return double(splitmix(seed + (k + 1) * kGoldenGamma) >> 11) * 0x1p-53;
-}
+double artefact_uniform(std::uint64_t seed, std::uint64_t k) { return double(stream_value(seed, k) >> 11) * 0x1p-53; }
 
 LesionGeometry lesion_geometry(const cv::Mat& bgr8) {
   LesionGeometry g;

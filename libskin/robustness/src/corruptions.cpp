@@ -12,6 +12,7 @@
 
 #include "skin/core/error.hpp"
 #include "skin/robustness/artefacts.hpp"
+#include "skin/robustness/random_stream.hpp"
 
 namespace skin {
 namespace {
@@ -82,15 +83,6 @@ const Definition& definition(Corruption c) {
   for (const auto& d : kDefinitions)
     if (d.corruption == c) return d;
   throw Error(ErrorKind::usage, "unknown corruption");
-}
-
-// splitmix64 (Steele et al. 2014): the n-th output is mix(seed + (n + 1) * golden gamma), so any
-// element of the stream can be computed on its own (and restated in numpy).
-constexpr std::uint64_t kGamma = 0x9E3779B97F4A7C15ull;
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
 }
 
 // Mirrored index without repeating the edge pixel (OpenCV's BORDER_REFLECT_101, numpy's 'reflect').
@@ -194,8 +186,8 @@ cv::Mat apply(const cv::Mat& bgr8, Corruption c, double level, std::uint64_t see
       const std::size_t n = f.total() * 3;
       for (std::size_t j = 0; j < n; ++j) {
         const std::uint64_t pair = j / 2;
-        const double u1 = double((mix(seed + (2 * pair + 1) * kGamma) >> 11) + 1) * 0x1p-53;
-        const double u2 = double(mix(seed + (2 * pair + 2) * kGamma) >> 11) * 0x1p-53;
+        const double u1 = double((stream_value(seed, 2 * pair) >> 11) + 1) * 0x1p-53;
+        const double u2 = double(stream_value(seed, 2 * pair + 1) >> 11) * 0x1p-53;
         const double radius = std::sqrt(-2.0 * std::log(u1)), angle = 2.0 * M_PI * u2;
         p[j] = float(p[j] + sigma * radius * (j % 2 == 0 ? std::cos(angle) : std::sin(angle)));
       }
@@ -268,12 +260,15 @@ bool is_artefact(Corruption c) {
          c == Corruption::patch;
 }
 
+namespace {
+// "all", "acquisition" or "artefacts".
 std::vector<Corruption> corruption_preset(const std::string& name) {
   std::vector<Corruption> out;
   for (Corruption c : all_corruptions())
     if (name == "all" || (name == "artefacts") == is_artefact(c)) out.push_back(c);
   return out;
 }
+}  // namespace
 
 std::vector<Corruption> parse_corruptions(const std::string& list) {
   std::vector<Corruption> out;
@@ -306,7 +301,7 @@ std::vector<Corruption> parse_corruptions(const std::string& list) {
 std::uint64_t noise_seed(std::uint64_t seed, const std::string& image_id) {
   std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
   for (unsigned char ch : image_id) h = (h ^ ch) * 0x100000001b3ull;
-  return h ^ mix(seed);
+  return h ^ splitmix64_mix(seed);
 }
 
 cv::Mat corrupt_float(const cv::Mat& bgr, Corruption corruption, int severity, std::uint64_t seed) {
