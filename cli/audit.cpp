@@ -222,7 +222,7 @@ Subcommand setup_audit(CLI::App& app) {
       ->group("Gates");
   sub->add_flag("--features", o->features,
                 "Also pair images whose pooled features in the model (-m, else the default) have cosine "
-                "similarity >= --min-cosine: finds crops and rotations the hash misses")
+                "similarity >= --min-cosine: finds crops the hash misses (not rotations; docs/audit.md)")
       ->group("Duplicates");
   sub->add_option("--min-cosine", o->audit.min_cosine,
                   "With --features: cosine similarity at or above which two images are near-duplicates")
@@ -240,7 +240,7 @@ Subcommand setup_audit(CLI::App& app) {
           "  skinscan audit --data DIR --split datasets/splits/val.txt --per-image val_per_image.csv\n"
           "  skinscan audit clinic_a/ --against clinic_b/ --out audit.json\n"
           "  skinscan audit --data DIR --split datasets/splits/test.txt --against datasets/splits/train.txt \\\n"
-          "      --features   # crops and rotations too, by the default model's features\n") +
+          "      --features   # crops too, by the default model's features\n") +
       docs_line("audit.md") + kExitCodesHelp);
   return {sub, [o] { return run(*o); }};
 }
