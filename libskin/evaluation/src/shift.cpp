@@ -214,7 +214,8 @@ void add_shift_section(json& report, const ShiftScorings& scorings, const Report
          "malignant_change, the mean of (changed - unchanged) summed malignant probability with a 95% percentile "
          "bootstrap interval (resampling images, or --cluster-by clusters) and a two-sided Wilcoxon signed-rank "
          "p-value (zeros dropped; exact for at most 50 differences with no zeros and no ties, else the normal "
-         "approximation with tie correction and no continuity correction, as scipy and R); malignant_call_flip_rate, the share whose malignant "
+         "approximation with tie correction and no continuity correction, as scipy and R); malignant_call_flip_rate, "
+         "the share whose malignant "
          "call at malignant_threshold changes"},
         {"largest_malignant_change",
          "the corruption and severity with the largest absolute mean change of the malignant probability"}}}};
