@@ -30,6 +30,7 @@ struct BatchOptions {
   skin::PipelineOptions pipeline;
   std::size_t top_k = 3;
   bool resume = false;
+  bool profile = false;
   std::string shard;  // "I/N" or "slurm"; empty: the whole input
 };
 
@@ -99,6 +100,7 @@ int run(const BatchOptions& o) {
       },
       [&](const skin::PipelineStats& s) { progress.update(s.total, s.failed); });
   progress.finish();
+  if (o.profile) print_profile(classifier, stats, po.decode_threads);
 
   if (stats.interrupted) {
     out.flush();
@@ -163,6 +165,7 @@ Subcommand setup_batch(CLI::App& app) {
       ->capture_default_str()
       ->group("Output");
   add_pipeline_options(*sub, o->pipeline);
+  add_profile_option(*sub, o->profile);
   sub->add_flag("--skin-tone", o->pipeline.skin_tone,
                 "Also measure each image's skin tone: ITA in degrees and its Chardon category (a proxy for "
                 "skin tone, not a Fitzpatrick type)")

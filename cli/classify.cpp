@@ -24,6 +24,7 @@ struct ClassifyOptions {
   std::size_t top_k = 3;
   bool json = false;
   bool quality = false;
+  bool profile = false;
 };
 
 // Quality checks need the decoded image again; classify handles few images, so decoding twice is cheap.
@@ -75,8 +76,17 @@ void print_text(const skin::Prediction& p, const skin::Manifest& m, std::size_t 
   std::fputs(out.c_str(), stdout);
 }
 
+// A few named images are done sooner without the forward-pass optimisation, which costs more
+// start-up than it saves on them (docs/performance.md); paths from stdin may be many.
+constexpr std::size_t kQuickStartImages = skin::kDefaultBatchSize;
+
+skin::Startup startup_for(const std::vector<std::string>& images) {
+  const bool few = images.size() <= kQuickStartImages && std::find(images.begin(), images.end(), "-") == images.end();
+  return few ? skin::Startup::quick : skin::Startup::optimised;
+}
+
 int run(const ClassifyOptions& o) {
-  skin::Classifier classifier = load_classifier(o.common);
+  skin::Classifier classifier = load_classifier(o.common, startup_for(o.images));
   const skin::Manifest& m = classifier.manifest();
   skin::InputSource source(o.images, &std::cin);
   skin::PipelineOptions po;
@@ -102,6 +112,7 @@ int run(const ClassifyOptions& o) {
     }
   });
 
+  if (o.profile) print_profile(classifier, stats, po.decode_threads);
   if (o.json) {
     const auto doc =
         skin::classification_document(m, classifier.directory(), std::move(results), stats.seconds * 1000.0);
@@ -127,6 +138,7 @@ Subcommand setup_classify(CLI::App& app) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str()
       ->group("Output");
+  add_profile_option(*sub, o->profile);
   sub->add_flag("--quality", o->quality, "Also check blur, exposure and size (see 'skinscan explain --help')")
       ->group("Output");
   sub->add_flag("--json", o->json, "Print one JSON object with all probabilities, top-k, model and timing")

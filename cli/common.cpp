@@ -5,12 +5,15 @@
 #include <cstdio>
 #include <thread>
 
+#include "skin/core/process_clock.hpp"
+#include "skin/inference/profile.hpp"
 #include "skin/model/model_locator.hpp"
 
 namespace cli {
 namespace {
 
 std::string g_program;
+double g_time_to_main_ms = 0;
 std::atomic<bool> g_interrupted{false};
 
 extern "C" void on_sigint(int) {
@@ -81,15 +84,33 @@ void add_image_options(CLI::App& sub, ImageOptions& o) {
       ->group("Input");
 }
 
-skin::Classifier load_classifier(const CommonOptions& options) {
+skin::Classifier load_classifier(const CommonOptions& options, skin::Startup startup) {
   skin::set_threads(options.threads);
-  skin::Classifier classifier(skin::locate_model(options.model, g_program));
+  skin::Classifier classifier(skin::locate_model(options.model, g_program), startup);
   if (!classifier.optimisation_warning().empty())
     std::fprintf(stderr, "skinscan: warning: %s\n", classifier.optimisation_warning().c_str());
   return classifier;
 }
 
 void set_program_path(const char* argv0) { g_program = argv0 ? argv0 : ""; }
+
+void record_time_to_main() { g_time_to_main_ms = skin::process_age_ms(); }
+
+void add_profile_option(CLI::App& sub, bool& profile) {
+  sub.add_flag("--profile", profile,
+               "After the run, print where the time went on stderr: start-up (libraries, model read, optimise, "
+               "check) and the stages (read and decode, preprocess, forward, output)")
+      ->group("Runtime");
+}
+
+void print_profile(const skin::Classifier& classifier, const skin::PipelineStats& stats, int decode_threads) {
+  std::string text = skin::profile_text(g_time_to_main_ms, {&classifier}, stats, decode_threads);
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = text.find('\n', start);
+    std::fprintf(stderr, "skinscan: %s\n", text.substr(start, end - start).c_str());
+    start = end + 1;
+  }
+}
 
 const std::atomic<bool>& interrupted() { return g_interrupted; }
 

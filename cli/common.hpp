@@ -32,13 +32,19 @@ void add_common_options(CLI::App& sub, CommonOptions& options, std::vector<std::
 // --batch-size and --decode-threads of the streaming pipeline (batch, evaluate).
 void add_pipeline_options(CLI::App& sub, skin::PipelineOptions& options);
 void add_image_options(CLI::App& sub, ImageOptions& options);
+// --profile: where the time went, on stderr after the run (batch, classify).
+void add_profile_option(CLI::App& sub, bool& profile);
+void print_profile(const skin::Classifier& classifier, const skin::PipelineStats& stats, int decode_threads);
 // --data, --layout, --labels, --images, --split (evaluate, calibrate).
 void add_dataset_options(CLI::App& sub, skin::DatasetSpec& spec);
 
 // Resolves the model directory (--model, $SKINSCAN_MODEL, bundled default) and loads it.
-skin::Classifier load_classifier(const CommonOptions& options);
+skin::Classifier load_classifier(const CommonOptions& options, skin::Startup startup = skin::Startup::optimised);
 
+// Called first thing in main(): the program path (to find the bundled model) and how long the
+// process took to reach main() (the profile's start-up).
 void set_program_path(const char* argv0);
+void record_time_to_main();
 
 // Set by SIGINT; a second Ctrl-C kills the process as usual.
 const std::atomic<bool>& interrupted();

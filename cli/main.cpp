@@ -8,6 +8,7 @@
 #include "skin/core/version.hpp"
 
 int main(int argc, char** argv) {
+  cli::record_time_to_main();
   cli::set_program_path(argv[0]);
   CLI::App app{"skinscan: classify dermatoscopic images with TorchScript models and evaluate them."};
   app.set_version_flag("--version", skin::version_banner());

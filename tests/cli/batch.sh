@@ -136,4 +136,19 @@ assert len(paths) == 150 and len(set(paths)) == 150, (len(paths), len(set(paths)
   expect_err "--resume needs --out FILE and --format jsonl"
 }
 
+test_batch_profile_goes_to_stderr_and_leaves_the_output_alone() {
+  run "$SKINSCAN" batch -m "$TINY7" "$GOOD"
+  cp "$WORK/out" "$WORK/plain.jsonl"
+  run "$SKINSCAN" batch --profile -m "$TINY7" "$GOOD"
+  expect_rc 0
+  cmp -s "$WORK/out" "$WORK/plain.jsonl" || fail "--profile changed stdout"
+  for line in "start-up: process and libraries" "start-up: tiny7: model read" "run: 16 images in" \
+    "calling thread: waiting for images" "decode workers (2, summed): read and decode"; do
+    expect_err "skinscan: profile: $line"
+  done
+  # The numbers are seconds with three decimals: what scripts/bench_profile.sh parses.
+  grep -Eq "skinscan: profile: calling thread: waiting for images [0-9]+\.[0-9]{3} s, forward [0-9]+\.[0-9]{3} s" \
+    "$WORK/err" || fail "profile line format changed: $(cat "$WORK/err")"
+}
+
 "$1"

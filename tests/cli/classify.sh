@@ -104,4 +104,33 @@ assert len(rows) == 150 and acc > 0.7, acc
 "
 }
 
+test_classify_few_images_start_without_the_optimisation() {
+  # Up to 8 named images: the quick startup (docs/performance.md); more, or stdin: optimised.
+  local eight nine
+  eight=$(find "$GOOD" -type f | sort | head -n 8)
+  nine=$(find "$GOOD" -type f | sort | head -n 9)
+  # shellcheck disable=SC2086
+  run "$SKINSCAN" classify --json --profile -m "$TINY7" $eight
+  expect_rc 0
+  expect_err "model read"
+  expect_err "not optimised"
+  cp "$WORK/out" "$WORK/quick.json"
+  # shellcheck disable=SC2086
+  run "$SKINSCAN" classify --json --profile -m "$TINY7" $nine
+  expect_rc 0
+  grep -q "not optimised" "$WORK/err" && fail "9 images must take the optimised startup"
+  expect_err ", optimise "
+  py "
+import json
+quick = json.load(open('$WORK/quick.json'))['results']
+full = json.load(open('$WORK/out'))['results'][:8]
+assert [r['path'] for r in quick] == [r['path'] for r in full]
+for a, b in zip(quick, full):
+    for label, p in a['probabilities'].items():
+        assert abs(p - b['probabilities'][label]) <= 1e-5, (a['path'], label, p, b['probabilities'][label])
+"
+  find "$GOOD" -type f | sort | head -n 2 | "$SKINSCAN" classify --profile -m "$TINY7" - >/dev/null 2>"$WORK/err"
+  expect_err ", optimise "
+}
+
 "$1"

@@ -838,7 +838,7 @@ assert s['largest_malignant_change'] == l
 assert abs(r['metrics']['shift_max_malignant_change'] - abs(biggest[2])) < 1e-15
 assert 0 <= r['metrics']['shift_max_top1_flip_rate'] <= 1
 "
-  grep -q "Moves the malignant probability most:" "$WORK/summary.md" || fail "summary.md lacks the largest change"
+  grep -q "Artefact that moves the malignant probability most:" "$WORK/summary.md" || fail "summary.md lacks the largest change"
   # A gate on the change; an unknown artefact is refused with the list of names.
   run "$SKINSCAN" evaluate -m "$TINY7" --data "$WORK/folder" --shift ink --fail-over shift_max_malignant_change=0
   expect_rc 3

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "skin/evaluation/shift.hpp"
 #include "skin/robustness/dataset_shift.hpp"
 
 namespace skin {
@@ -192,17 +193,15 @@ std::string section_shift(const nlohmann::json& r) {
       }
       out += "\n";
     }
-    for (const char* key : {"largest_artefact_malignant_change", "largest_malignant_change"}) {
-      if (!sm.contains(key) || sm[key].is_null()) continue;
-      const auto& l = sm[key];
+    if (const auto headline = headline_malignant_change(sm); !headline.entry.is_null()) {
+      const auto& l = headline.entry;
       out += fmt::format(
           "  {} the malignant probability most: {} at severity {}: {:+.4f} (95% CI {:+.4f} to {:+.4f}, Wilcoxon p "
           "{:.2g}), top-1 flips {}, malignant calls flipped {}\n",
-          key == std::string("largest_artefact_malignant_change") ? "artefact that moves" : "shift that moves",
-          l["corruption"].get<std::string>(), l["severity"].get<int>(), l["mean_malignant_change"].get<double>(),
-          l["ci"][0].get<double>(), l["ci"][1].get<double>(), l["wilcoxon_p"].get<double>(), cell(l["top1_flip_rate"]),
+          headline.artefact ? "artefact that moves" : "shift that moves", l["corruption"].get<std::string>(),
+          l["severity"].get<int>(), l["mean_malignant_change"].get<double>(), l["ci"][0].get<double>(),
+          l["ci"][1].get<double>(), l["wilcoxon_p"].get<double>(), cell(l["top1_flip_rate"]),
           cell(l["malignant_call_flip_rate"]));
-      break;
     }
   }
   return out;

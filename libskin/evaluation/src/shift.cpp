@@ -74,7 +74,7 @@ ShiftScorings score_under_shift(const Dataset& dataset, Classifier& classifier, 
     out.reserve(corruptions.size() * kMaxSeverity);
     const std::uint64_t noise = noise_seed(seed, id);
     for (Corruption c : corruptions)
-      for (int severity = 1; severity <= kMaxSeverity; ++severity) out.push_back(corrupt(decoded, c, severity, noise));
+      for (auto& image : corrupt_severities(decoded, c, noise)) out.push_back(std::move(image));
     return out;
   };
   std::vector<Scoring> all =
@@ -225,6 +225,15 @@ void add_shift_section(json& report, const ShiftScorings& scorings, const Report
   report["metrics"]["shift_worst_balanced_accuracy"] = worst["balanced_accuracy"];
   report["metrics"]["shift_max_top1_flip_rate"] = max_flip;
   report["metrics"]["shift_max_malignant_change"] = max_abs_change >= 0 ? json(max_abs_change) : json(nullptr);
+}
+
+HeadlineMalignantChange headline_malignant_change(const json& shift_summary) {
+  for (const bool artefact : {true, false}) {
+    const json entry =
+        shift_summary.value(artefact ? "largest_artefact_malignant_change" : "largest_malignant_change", json());
+    if (!entry.is_null()) return {entry, artefact};
+  }
+  return {};
 }
 
 }  // namespace skin

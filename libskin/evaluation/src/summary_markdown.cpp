@@ -5,6 +5,7 @@
 
 #include "skin/core/json_text.hpp"
 #include "skin/evaluation/compare.hpp"
+#include "skin/evaluation/shift.hpp"
 #include "skin/robustness/dataset_shift.hpp"
 
 namespace skin {
@@ -104,16 +105,15 @@ void shift_lines(std::string& md, const json& report) {
     md += fmt::format("\n**Corruptions:** mean balanced accuracy {}, worst {}, mean corruption error {}.\n",
                       num(m["shift_mean_balanced_accuracy"]), num(m.value("shift_worst_balanced_accuracy", json())),
                       num(m.value("shift_mean_corruption_error", json())));
-  const json summary = report.value("shift_summary", json::object());
-  for (const char* key : {"largest_artefact_malignant_change", "largest_malignant_change"}) {
-    const json l = summary.value(key, json());
-    if (l.is_null()) continue;
+  if (const auto headline = headline_malignant_change(report.value("shift_summary", json::object()));
+      !headline.entry.is_null()) {
+    const json& l = headline.entry;
     md += fmt::format(
-        "\n**Moves the malignant probability most:** {} at severity {}, {:+.4f} (95% CI {:+.4f} to "
+        "\n**{} that moves the malignant probability most:** {} at severity {}, {:+.4f} (95% CI {:+.4f} to "
         "{:+.4f}), top-1 flips {}.\n",
-        l["corruption"].get<std::string>(), l["severity"].get<int>(), l["mean_malignant_change"].get<double>(),
-        l["ci"][0].get<double>(), l["ci"][1].get<double>(), num(l["top1_flip_rate"]));
-    break;
+        headline.artefact ? "Artefact" : "Shift", l["corruption"].get<std::string>(), l["severity"].get<int>(),
+        l["mean_malignant_change"].get<double>(), l["ci"][0].get<double>(), l["ci"][1].get<double>(),
+        num(l["top1_flip_rate"]));
   }
   if (report.contains("dataset_shift")) {
     std::string line = dataset_shift_summary(report["dataset_shift"]);

@@ -9,6 +9,7 @@
 #include "skin/core/json_file.hpp"
 #include "skin/core/json_text.hpp"
 #include "skin/core/output_file.hpp"
+#include "skin/core/process_clock.hpp"
 #include "skin/core/progress.hpp"
 #include "skin/core/sha256.hpp"
 #include "skin/core/strings.hpp"
@@ -42,6 +43,7 @@
 // inference
 #include "skin/inference/pipeline.hpp"
 #include "skin/inference/prediction_files.hpp"
+#include "skin/inference/profile.hpp"
 #include "skin/inference/sharding.hpp"
 
 // robustness

@@ -58,6 +58,7 @@ struct Slot {
   // Per preprocessing group, `rows` preprocessed images: the decoded one, then its variants.
   std::vector<std::vector<float>> inputs;
   std::size_t rows = 0;
+  double preprocess_ms = 0;  // of prediction.decode_ms
 };
 
 class Stream {
@@ -76,7 +77,8 @@ class Stream {
 
   // Takes decodable items until they hold batch_size images (with any failed items between
   // them) in input order.
-  std::vector<Slot> take_batch() {
+  std::vector<Slot> take_batch(PipelineStats& stats) {
+    const auto t_wait = Clock::now();
     std::vector<Slot> batch;
     std::size_t decodable = 0;
     std::unique_lock<std::mutex> lock(mutex_);
@@ -87,8 +89,11 @@ class Stream {
       ++consumed_;
       work_cv_.notify_one();
       if (node.mapped().prediction.ok()) decodable += node.mapped().rows;
+      stats.read_decode_seconds += (node.mapped().prediction.decode_ms - node.mapped().preprocess_ms) / 1000.0;
+      stats.preprocess_seconds += node.mapped().preprocess_ms / 1000.0;
       batch.push_back(std::move(node.mapped()));
     }
+    stats.wait_seconds += ms_since(t_wait) / 1000.0;
     return batch;
   }
 
@@ -139,6 +144,7 @@ class Stream {
       slot.inputs.resize(sharing_.specs.size());
       for (std::size_t d = 0; d < sharing_.decode_sizes.size(); ++d) {
         cv::Mat image = load_image(item.path, options_.limits, sharing_.decode_sizes[d]);
+        const auto t_preprocess = Clock::now();
         if (options_.skin_tone && d == 0) {
           slot.prediction.skin_tone_measured = true;
           slot.prediction.skin_tone = measure_skin_tone(image);
@@ -155,6 +161,7 @@ class Stream {
             preprocess_into(images[i], spec, slot.inputs[g].data() + i * size);
         }
         slot.rows = images.size();
+        slot.preprocess_ms += ms_since(t_preprocess);
       }
     } catch (const Error& e) {
       slot.prediction.error = e.what();
@@ -260,8 +267,9 @@ PipelineStats classify_stream_models(InputSource& source, const std::vector<Clas
       stats.interrupted = true;
       break;
     }
-    std::vector<Slot> batch = stream.take_batch();
+    std::vector<Slot> batch = stream.take_batch(stats);
     if (batch.empty()) break;
+    const auto t_forward = Clock::now();
     // One prediction per model per item, each starting as the decoded item's record.
     std::vector<std::vector<Prediction>> per_item(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) per_item[i].assign(classifiers.size(), batch[i].prediction);
@@ -270,11 +278,14 @@ PipelineStats classify_stream_models(InputSource& source, const std::vector<Clas
       for (auto& item : per_item) predictions.push_back(&item[m]);
       run_model(*classifiers[m], batch, sharing.model_spec[m], options, predictions);
     }
+    const auto t_output = Clock::now();
+    stats.forward_seconds += std::chrono::duration<double>(t_output - t_forward).count();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       ++stats.total;
       if (!batch[i].prediction.ok()) ++stats.failed;
       sink(std::move(per_item[i]));
     }
+    stats.output_seconds += ms_since(t_output) / 1000.0;
     stats.seconds = ms_since(t0) / 1000.0;
     if (progress) progress(stats);
   }

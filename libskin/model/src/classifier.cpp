@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <thread>
 
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 
 #include "skin/core/error.hpp"
@@ -17,6 +19,12 @@
 
 namespace skin {
 namespace {
+
+using LoadClock = std::chrono::steady_clock;
+
+double ms_between(LoadClock::time_point a, LoadClock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
 
 std::string first_line(const std::string& text) {
   auto end = text.find('\n');
@@ -42,7 +50,9 @@ int default_threads() {
 
 void set_threads(int threads) { at::set_num_threads(threads > 0 ? threads : default_threads()); }
 
-Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(std::make_unique<Impl>()) {
+Classifier::Classifier(const std::string& model_dir, Startup startup)
+    : dir_(model_dir), startup_(startup), impl_(std::make_unique<Impl>()) {
+  const auto t_read = LoadClock::now();
   struct stat st {};
   if (::stat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw Error(ErrorKind::model, fmt::format("{}: model directory not found", dir_));
@@ -57,9 +67,8 @@ Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(st
                                               first_line(e.what_without_backtrace())));
   }
   impl_->module.eval();
-  // optimize_for_inference freezes a copy and rewrites forward for CPU inference (conv/bn
-  // folding, MKLDNN layouts): 1.7x the throughput of the plain module on the default model.
-  // Models it cannot handle keep the plain forward, with optimisation_warning() saying so.
+  const auto t_optimise = LoadClock::now();
+  load_timings_.read_ms = ms_between(t_read, t_optimise);
   for (const std::string* method : {&manifest_.features_method, &manifest_.head_method,
                                     &manifest_.member_features_method, &manifest_.member_logits_method})
     if (!method->empty() && !impl_->module.find_method(*method))
@@ -68,6 +77,27 @@ Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(st
   // The features/head pair is kept through the optimisation when the dataset-shift score needs it.
   std::vector<std::string> keep;
   if (manifest_.feature_statistics) keep = {manifest_.features_method, manifest_.head_method};
+  if (startup_ == Startup::optimised)
+    optimise(keep);
+  else
+    impl_->fast = impl_->module;
+  const auto t_check = LoadClock::now();
+  load_timings_.optimise_ms = ms_between(t_optimise, t_check);
+  // One forward pass on a blank image checks the input size and the output shape.
+  std::vector<float> blank(input_size(), 0.0f);
+  std::vector<float> scores, pooled;
+  try {
+    scores = raw_scores(blank.data(), 1, &pooled);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::model, fmt::format("{}: {}", model_path, e.what()));
+  }
+  load_timings_.check_ms = ms_between(t_check, LoadClock::now());
+}
+
+// optimize_for_inference freezes a copy and rewrites forward for CPU inference (conv/bn folding,
+// MKLDNN layouts). Models it cannot handle keep the plain forward, with optimisation_warning()
+// saying so.
+void Classifier::optimise(const std::vector<std::string>& keep) {
   try {
     torch::jit::script::Module copy = impl_->module.clone();
     if (keep.empty()) {
@@ -82,18 +112,11 @@ Classifier::Classifier(const std::string& model_dir) : dir_(model_dir), impl_(st
     impl_->fast = impl_->module;
     const c10::Error* torch_error = dynamic_cast<const c10::Error*>(&e);
     optimisation_warning_ =
-        fmt::format("{}: the inference optimisation failed, running the unoptimised model (slower): {}", model_path,
-                    first_line(torch_error ? torch_error->what_without_backtrace() : e.what()));
+        fmt::format("{}: the inference optimisation failed, running the unoptimised model (slower): {}",
+                    skin::model_path(dir_), first_line(torch_error ? torch_error->what_without_backtrace() : e.what()));
+    return;
   }
-
-  // One forward pass on a blank image checks the input size and the output shape.
-  std::vector<float> blank(input_size(), 0.0f);
-  std::vector<float> scores, pooled;
-  try {
-    scores = raw_scores(blank.data(), 1, &pooled);
-  } catch (const Error& e) {
-    throw Error(ErrorKind::model, fmt::format("{}: {}", model_path, e.what()));
-  }
+  load_timings_.optimised = true;
 }
 
 Classifier::~Classifier() = default;
@@ -106,6 +129,9 @@ std::vector<float> Classifier::raw_scores(const float* inputs, std::size_t count
   if (pooled_features) pooled_features->clear();
   if (count == 0) return {};
   c10::InferenceMode guard;
+  // Thread-local in LibTorch: the quick startup's plain module skips the optimisation passes
+  // on this thread's calls only.
+  torch::jit::GraphOptimizerEnabledGuard optimiser_guard(startup_ == Startup::optimised);
   auto batch =
       torch::from_blob(const_cast<float*>(inputs),
                        {std::int64_t(count), 3, manifest_.input.height, manifest_.input.width}, torch::kFloat32);

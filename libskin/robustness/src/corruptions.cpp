@@ -129,7 +129,9 @@ cv::Mat jpeg_recompress(const cv::Mat& bgr, int quality) {
   return cv::imdecode(bytes, cv::IMREAD_COLOR);
 }
 
-cv::Mat apply(const cv::Mat& bgr8, Corruption c, double level, std::uint64_t seed) {
+// `lesion`: the image's lesion geometry when the caller already has it (ink), else measured here.
+cv::Mat apply(const cv::Mat& bgr8, Corruption c, double level, std::uint64_t seed,
+              const LesionGeometry* lesion = nullptr) {
   cv::Mat f;
   bgr8.convertTo(f, CV_32FC3);
   const double scale = std::min(bgr8.cols, bgr8.rows) / 224.0;
@@ -214,7 +216,7 @@ cv::Mat apply(const cv::Mat& bgr8, Corruption c, double level, std::uint64_t see
       return resample(f, [cs, sn](double dx, double dy) { return std::pair(cs * dx + sn * dy, -sn * dx + cs * dy); });
     }
     case Corruption::ink:
-      draw_ink(f, int(level), seed, lesion_geometry(bgr8));
+      draw_ink(f, int(level), seed, lesion ? *lesion : lesion_geometry(bgr8));
       return f;
     case Corruption::hair:
       draw_hair(f, int(level), seed);
@@ -315,13 +317,31 @@ cv::Mat corrupt_float(const cv::Mat& bgr, Corruption corruption, int severity, s
   return apply(bgr, corruption, definition(corruption).levels[std::size_t(severity - 1)], seed);
 }
 
-cv::Mat corrupt(const cv::Mat& bgr, Corruption corruption, int severity, std::uint64_t seed) {
+namespace {
+cv::Mat corrupt_with(const cv::Mat& bgr, Corruption corruption, int severity, std::uint64_t seed,
+                     const LesionGeometry* lesion) {
   check_severity(severity);
   if (severity == 0) return bgr;
-  if (corruption == Corruption::jpeg)
-    return jpeg_recompress(bgr, int(definition(corruption).levels[std::size_t(severity - 1)]));
+  const double level = definition(corruption).levels[std::size_t(severity - 1)];
+  if (corruption == Corruption::jpeg) return jpeg_recompress(bgr, int(level));
+  if (bgr.type() != CV_8UC3) throw Error(ErrorKind::usage, "corruptions take 8-bit BGR images");
   cv::Mat out;
-  corrupt_float(bgr, corruption, severity, seed).convertTo(out, CV_8UC3);  // rounds and clips to 0-255
+  apply(bgr, corruption, level, seed, lesion).convertTo(out, CV_8UC3);  // rounds and clips to 0-255
+  return out;
+}
+}  // namespace
+
+cv::Mat corrupt(const cv::Mat& bgr, Corruption corruption, int severity, std::uint64_t seed) {
+  return corrupt_with(bgr, corruption, severity, seed, nullptr);
+}
+
+std::vector<cv::Mat> corrupt_severities(const cv::Mat& bgr, Corruption corruption, std::uint64_t seed) {
+  // Ink needs the lesion's outline, the same at every severity: measured once.
+  LesionGeometry lesion;
+  if (corruption == Corruption::ink && bgr.type() == CV_8UC3) lesion = lesion_geometry(bgr);
+  std::vector<cv::Mat> out;
+  for (int severity = 1; severity <= kMaxSeverity; ++severity)
+    out.push_back(corrupt_with(bgr, corruption, severity, seed, corruption == Corruption::ink ? &lesion : nullptr));
   return out;
 }
 

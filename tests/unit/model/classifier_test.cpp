@@ -82,3 +82,31 @@ TEST_CASE("set_threads(0) follows OMP_NUM_THREADS when it is a positive number, 
   if (saved) ::setenv("OMP_NUM_THREADS", restore.c_str(), 1);
   skin::set_threads(0);
 }
+
+namespace {
+// Probabilities of the same inputs from one model directory loaded both ways.
+void check_startups_agree(const std::string& dir) {
+  skin::Classifier optimised(dir, skin::Startup::optimised);
+  skin::Classifier quick(dir, skin::Startup::quick);
+  CHECK(quick.load_timings().optimised == false);
+  CHECK(quick.optimisation_warning().empty());
+  const std::size_t n = 5, size = optimised.input_size();
+  std::vector<float> inputs(n * size);
+  for (std::size_t i = 0; i < inputs.size(); ++i) inputs[i] = float((i * 2654435761u) % 1000) / 250.0f - 2.0f;
+  for (std::size_t count : {std::size_t(1), n}) {  // a new batch shape on the second call
+    const auto a = optimised.predict(inputs.data(), count), b = quick.predict(inputs.data(), count);
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK(std::abs(a[i] - b[i]) <= 1e-5);
+  }
+}
+}  // namespace
+
+TEST_CASE("the quick startup skips the optimisation and gives the optimised probabilities to 1e-5") {
+  check_startups_agree(test::model("tiny7"));
+  skin::Classifier optimised(test::model("tiny7"));
+  CHECK(optimised.load_timings().optimised);
+  CHECK(optimised.load_timings().optimise_ms > 0);
+  // The bundled model: MKLDNN convolutions and folded batch norm against the plain module.
+  const char* source = std::getenv("SKINSCAN_SOURCE");
+  if (source) check_startups_agree(std::string(source) + "/models/ham10000-skinnet");
+}

@@ -57,6 +57,17 @@ TEST_CASE("every corruption keeps size and type, severity 0 is the image, out-of
   CHECK_THROWS_AS(skin::corrupt(grey, skin::Corruption::blur, 1, 1), skin::Error);
 }
 
+TEST_CASE("corrupt_severities gives what corrupt gives at each severity, ink included") {
+  const cv::Mat image = pattern();
+  for (skin::Corruption c : skin::all_corruptions()) {
+    const std::string name = skin::corruption_name(c);
+    CAPTURE(name);
+    const auto all = skin::corrupt_severities(image, c, 7);
+    REQUIRE(all.size() == std::size_t(skin::kMaxSeverity));
+    for (int s = 1; s <= skin::kMaxSeverity; ++s) CHECK(same(all[std::size_t(s - 1)], skin::corrupt(image, c, s, 7)));
+  }
+}
+
 TEST_CASE("noise is reproducible from seed and image id, and differs between images and seeds") {
   const cv::Mat image = pattern();
   const auto noisy = [&](std::uint64_t seed, const char* id) {

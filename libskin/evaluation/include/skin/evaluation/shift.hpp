@@ -51,4 +51,13 @@ ShiftScorings score_under_shift(const Dataset& dataset, Classifier& classifier, 
 void add_shift_section(nlohmann::json& report, const ShiftScorings& scorings, const ReportOptions& options,
                        const std::unordered_map<std::string, std::size_t>& cluster_of = {});
 
+// The largest malignant change a summary quotes from a report's "shift_summary": among the
+// artefacts when any ran (they are what a reader acts on), else over every corruption; null when
+// neither is there. `artefact` tells which.
+struct HeadlineMalignantChange {
+  nlohmann::json entry;
+  bool artefact = false;
+};
+HeadlineMalignantChange headline_malignant_change(const nlohmann::json& shift_summary);
+
 }  // namespace skin

@@ -42,6 +42,14 @@ struct PipelineStats {
   std::size_t failed = 0;
   double seconds = 0;
   bool interrupted = false;
+  // Where the time went (a profile: scripts/bench_profile.sh). The decode workers' stages are
+  // summed over workers (they overlap each other and the forward passes); the calling thread's
+  // stages add up to `seconds` but for set-up.
+  double read_decode_seconds = 0;  // reading and decoding files (workers)
+  double preprocess_seconds = 0;   // resize, colour constancy, normalisation, variants (workers)
+  double wait_seconds = 0;         // the calling thread waiting for decoded images
+  double forward_seconds = 0;      // forward passes and probabilities
+  double output_seconds = 0;       // the sink: formatting and writing results
 };
 
 // Calls `sink` once per input item, in input order, as soon as its batch is done. `progress`,

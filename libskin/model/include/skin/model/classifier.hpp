@@ -13,11 +13,31 @@ namespace skin {
 // number (a scheduler's allocation), else one per hardware thread.
 void set_threads(int threads);
 
+// How a Classifier prepares its forward pass.
+enum class Startup {
+  // freeze + optimize_for_inference (folded batch norm, MKLDNN convolutions): the fastest forward
+  // pass, for about half a second more start-up (2-core machine, default model). Batch work.
+  optimised,
+  // The module as loaded, run without LibTorch's graph-executor optimisation passes (which cost
+  // more than a forward pass on the first calls): the first results sooner, each forward slower
+  // (default model, batch 8: ~1.6x the optimised time). A few images (classify).
+  quick,
+};
+
+// Where a model's start-up time went (scripts/bench_profile.sh prints it).
+struct LoadTimings {
+  double read_ms = 0;      // manifest + torch::jit::load
+  double optimise_ms = 0;  // freeze + optimize_for_inference (0 with Startup::quick)
+  double check_ms = 0;     // the check forward pass on a blank image
+  bool optimised = false;  // Startup::optimised and the optimisation succeeded
+};
+
 class Classifier {
  public:
-  // Loads DIR/manifest.json and DIR/model.pt, then checks with one forward pass that the model
-  // takes the manifest's input size and returns one score per label.
-  explicit Classifier(const std::string& model_dir);
+  // Loads DIR/manifest.json and DIR/model.pt, prepares the forward pass as `startup` says, then
+  // checks with one forward pass that the model takes the manifest's input size and returns one
+  // score per label. Both startups give the same probabilities to within 1e-5.
+  explicit Classifier(const std::string& model_dir, Startup startup = Startup::optimised);
   ~Classifier();
   Classifier(Classifier&&) noexcept;
   Classifier& operator=(Classifier&&) noexcept;
@@ -44,15 +64,21 @@ class Classifier {
   // it once hid a 1.7x slowdown.
   const std::string& optimisation_warning() const { return optimisation_warning_; }
 
+  const LoadTimings& load_timings() const { return load_timings_; }
+
   // The TorchScript module, for code that needs LibTorch directly (explanations). Opaque here so
   // that users of this header do not pay for LibTorch's headers.
   struct Impl;
   Impl& impl() { return *impl_; }
 
  private:
+  void optimise(const std::vector<std::string>& keep_methods);
+
   std::string dir_;
   Manifest manifest_;
   std::string optimisation_warning_;
+  LoadTimings load_timings_{};
+  Startup startup_ = Startup::optimised;
   std::unique_ptr<Impl> impl_;
 };
 

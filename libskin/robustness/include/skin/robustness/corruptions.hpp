@@ -61,6 +61,9 @@ std::uint64_t noise_seed(std::uint64_t seed, const std::string& image_id);
 // `corruption` at `severity` (0: the image unchanged; Error(usage) outside 0-5) applied to an
 // 8-bit BGR image; returns 8-bit BGR of the same size.
 cv::Mat corrupt(const cv::Mat& bgr, Corruption corruption, int severity, std::uint64_t noise_seed);
+// The same at severities 1 to kMaxSeverity, in order, sharing the work every severity needs (ink's
+// lesion outline).
+std::vector<cv::Mat> corrupt_severities(const cv::Mat& bgr, Corruption corruption, std::uint64_t noise_seed);
 
 // The floating-point result before rounding to 8 bits (CV_32FC3, 0-255, not yet clipped), which
 // the reference tests compare; for jpeg it is the decoded 8-bit result as floats.

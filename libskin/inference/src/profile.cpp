@@ -1,0 +1,33 @@
+// profile.cpp: the profile lines of a pipeline run.
+#include "skin/inference/profile.hpp"
+
+#include <fmt/format.h>
+
+namespace skin {
+
+std::string profile_text(double process_ms, const std::vector<const Classifier*>& models, const PipelineStats& stats,
+                         int decode_threads) {
+  std::string text = fmt::format("profile: start-up: process and libraries {:.3f} s\n", process_ms / 1000.0);
+  for (const Classifier* model : models) {
+    const LoadTimings& t = model->load_timings();
+    text += fmt::format("profile: start-up: {}: model read {:.3f} s, {}, check {:.3f} s\n", model->manifest().name,
+                        t.read_ms / 1000.0,
+                        t.optimised ? fmt::format("optimise {:.3f} s", t.optimise_ms / 1000.0) : "not optimised",
+                        t.check_ms / 1000.0);
+  }
+  const double n = stats.total > 0 ? double(stats.total) : 1.0;
+  text += fmt::format("profile: run: {} images in {:.3f} s ({:.1f} images/s)\n", stats.total, stats.seconds,
+                      stats.seconds > 0 ? double(stats.total) / stats.seconds : 0.0);
+  text += fmt::format(
+      "profile: calling thread: waiting for images {:.3f} s, forward {:.3f} s, output {:.3f} s "
+      "({:.2f} ms/image forward)\n",
+      stats.wait_seconds, stats.forward_seconds, stats.output_seconds, 1000.0 * stats.forward_seconds / n);
+  text += fmt::format(
+      "profile: decode workers ({}, summed): read and decode {:.3f} s, preprocess {:.3f} s "
+      "({:.2f} and {:.2f} ms/image)\n",
+      decode_threads, stats.read_decode_seconds, stats.preprocess_seconds, 1000.0 * stats.read_decode_seconds / n,
+      1000.0 * stats.preprocess_seconds / n);
+  return text;
+}
+
+}  // namespace skin

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): where skinscan's time goes, and how it compares with the Python
+# reference (scripts/bench_reference.py: what a researcher would write) and with the model's pure
+# forward pass (the ceiling), all on the same model and machine in one run, contenders
+# alternating so that a busy moment of the machine hits both alike.
+#   scripts/bench_profile.sh              128 full-size (600x450) JPEGs, 1,024 for the steady state
+#   RSS=1 scripts/bench_profile.sh        also peak RSS of `batch` over 1,000 and 10,000 images
+# SKINSCAN_MODEL / SKINSCAN_DATA point at another model / HAM10000 copy; REPS (default 5) sets
+# how many alternating runs each median takes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh >&2 # installs what is missing; rebuilds only what changed
+
+py=${PYTHON:-/usr/bin/python3}
+bin=build/cli/skinscan
+model=${SKINSCAN_MODEL:-models/ham10000-skinnet}
+data=${SKINSCAN_DATA:-../shared/datasets/ham10000}
+reps=${REPS:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+find "$data/HAM10000_images" -name '*.jpg' | sort >"$work/all"
+head -n 128 "$work/all" >"$work/source"
+$py scripts/bench_reference.py make-large --list "$work/source" --count 128 --out "$work/large"
+find "$work/large" -name '*.jpg' | sort >"$work/list128"
+for _ in 1 2 3 4 5 6 7 8; do cat "$work/list128"; done >"$work/list1024"
+cat $(cat "$work/list128") >/dev/null # page cache warm for every contender alike
+img=$(head -n 1 "$work/list128")
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+wall() { /usr/bin/time -f %e "$@" 2>&1 >/dev/null | tail -n 1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "measuring ($reps alternating runs per median) ..." >&2
+
+# Start-up: the process alone (libraries and their static initialisers), then a one-image run.
+"$bin" --version >/dev/null
+for _ in $(seq "$reps"); do wall "$bin" --version; done | median >"$work/version"
+: >"$work/cold_ours" && : >"$work/cold_ref"
+for _ in $(seq "$reps"); do
+  wall "$bin" classify -m "$model" "$img" >>"$work/cold_ours"
+  wall "$py" scripts/bench_reference.py classify-one --model "$model" --image "$img" >>"$work/cold_ref"
+done
+"$bin" classify --profile -m "$model" "$img" 2>"$work/cold_profile" >/dev/null
+
+# 128 full-size JPEGs, start-up included: the whole process of each.
+: >"$work/b128_ours" && : >"$work/b128_ref"
+for _ in $(seq "$reps"); do
+  wall "$bin" batch --quiet -m "$model" --out "$work/out.jsonl" - <"$work/list128" >>"$work/b128_ours"
+  wall "$py" scripts/bench_reference.py throughput --model "$model" --list "$work/list128" >>"$work/b128_ref"
+done
+
+# Steady state over 1,024 images: skinscan's rate (its own clock, after start-up), the reference's
+# (after its start-up), and the pure forward pass of the optimised module at each batch size.
+best() { sort -g | tail -n 1; }
+: >"$work/steady_ours" && : >"$work/steady_ref" && : >"$work/ceiling"
+for round in 1 2; do
+  "$bin" batch --profile --quiet -m "$model" --out "$work/out.jsonl" - <"$work/list1024" 2>"$work/profile$round"
+  sed -n 's/.*profile: run: .*(\([0-9.]*\) images\/s).*/\1/p' "$work/profile$round" >>"$work/steady_ours"
+  $py scripts/bench_reference.py throughput --model "$model" --list "$work/list1024" >>"$work/steady_ref"
+  for b in 1 4 8 16 32; do
+    echo "$b $($py scripts/bench_reference.py forward --model "$model" --optimize --batch "$b")" >>"$work/ceiling"
+  done
+done
+ceiling_line=$(sort -k2 -g "$work/ceiling" | tail -n 1)
+ceiling_batch=${ceiling_line%% *} ceiling=${ceiling_line##* }
+steady_ours=$(best <"$work/steady_ours") steady_ref=$(best <"$work/steady_ref")
+best_round=$(grep -n "^$steady_ours\$" "$work/steady_ours" | head -n 1 | cut -d: -f1)
+
+version=$(cat "$work/version")
+cold_ours=$(median <"$work/cold_ours") cold_ref=$(median <"$work/cold_ref")
+b128_ours=$(median <"$work/b128_ours") b128_ref=$(median <"$work/b128_ref")
+per_batch=$(awk '{ print $1 }' "$work/ceiling" | sort -n -u | while read -r b; do
+  printf '%s: %s  ' "$b" "$(awk -v b="$b" '$1 == b { print $2 }' "$work/ceiling" | best)"
+done)
+
+cat <<TABLE
+machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -n 1); model: $model ($($py -c 'import json, sys; m = json.load(open(sys.argv[1])); print(m["version"], str(m["input"]["width"]) + "x" + str(m["input"]["height"]))' "$model/manifest.json") px)
+medians of $reps alternating runs; steady state: best of 2 rounds; ratios are skinscan over the reference
+
+| measure | skinscan | Python reference | ratio |
+|---|---|---|---|
+| 128 full-size JPEGs, batch incl. start-up (s) | $b128_ours | $b128_ref | $(ratio "$b128_ref" "$b128_ours")x faster |
+| 1,024 full-size JPEGs, steady state (images/s) | $steady_ours | $steady_ref | $(ratio "$steady_ours" "$steady_ref")x |
+| pure forward ceiling, optimised module, best batch ($ceiling_batch) (images/s) | | $ceiling | skinscan reaches $(ratio "$steady_ours" "$ceiling") of it |
+| cold start, classify one image (s) | $cold_ours | $cold_ref | $(ratio "$cold_ours" "$cold_ref")x the reference's time |
+| process start-up alone, \`skinscan --version\` (s) | $version | | |
+
+pure forward by batch size (images/s, best of 2): $per_batch
+
+profile of the cold start (classify one image):
+$(sed 's/^skinscan: /  /' "$work/cold_profile" | grep profile)
+profile of the best steady-state run (1,024 images):
+$(sed 's/^skinscan: /  /' "$work/profile$best_round" | grep profile)
+TABLE
+
+if [ "${RSS:-0}" = 1 ]; then
+  : >"$work/list10000"
+  while [ "$(wc -l <"$work/list10000")" -lt 10000 ]; do cat "$work/all" >>"$work/list10000"; done
+  head -n 10000 "$work/list10000" >"$work/l" && mv "$work/l" "$work/list10000"
+  head -n 1000 "$work/list10000" >"$work/list1000"
+  rss() { /usr/bin/time -f %M "$bin" batch --quiet -m "$model" --out "$work/rss.jsonl" - <"$1" 2>&1 >/dev/null | tail -n 1; }
+  r1=$(rss "$work/list1000") r10=$(rss "$work/list10000")
+  echo "peak RSS of batch: 1,000 images $((r1 / 1024)) MB, 10,000 images $((r10 / 1024)) MB (10,000/1,000: $(ratio "$r10" "$r1"))"
+fi

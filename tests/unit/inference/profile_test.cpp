@@ -1,0 +1,62 @@
+// profile_test.cpp: a run's stage times account for its wall time, and the profile lines keep the
+// form scripts/bench_profile.sh reads (skin/inference/profile.hpp, skin/core/process_clock.hpp).
+#include "skin/inference/profile.hpp"
+
+#include <doctest/doctest.h>
+
+#include "skin/core/process_clock.hpp"
+#include "support.hpp"
+
+TEST_CASE("the calling thread's stages add up to the run's seconds, and the workers' stages are measured") {
+  skin::Classifier c(test::model("tiny7"));
+  std::vector<std::string> inputs;
+  for (int i = 0; i < 12; ++i) inputs.push_back(test::image("good/baseline.jpg"));
+  inputs.push_back(test::image("bad/empty.jpg"));
+  skin::InputSource source(inputs);
+  skin::PipelineOptions o;
+  o.batch_size = 4;
+  auto stats = skin::classify_stream(source, c, o, [](skin::Prediction&&) {});
+  REQUIRE(stats.total == 13);
+  const double stages = stats.wait_seconds + stats.forward_seconds + stats.output_seconds;
+  CHECK(stages <= stats.seconds);
+  // Set-up (starting the workers) and the progress callbacks are all that is left out.
+  CHECK(stages >= 0.5 * stats.seconds);
+  CHECK(stats.forward_seconds > 0);
+  CHECK(stats.read_decode_seconds > 0);
+  CHECK(stats.preprocess_seconds > 0);
+}
+
+TEST_CASE("the model's start-up times are measured") {
+  skin::Classifier c(test::model("tiny7"));
+  CHECK(c.load_timings().read_ms > 0);
+  CHECK(c.load_timings().check_ms > 0);
+  CHECK(c.load_timings().optimise_ms >= 0);
+}
+
+TEST_CASE("the process is older than zero and younger than a day") {
+  const double age = skin::process_age_ms();
+  CHECK(age > 0);
+  CHECK(age < 86400e3);
+}
+
+TEST_CASE("profile lines: one per stage group, each 'profile: ' and seconds with units") {
+  skin::Classifier c(test::model("tiny7"));
+  skin::PipelineStats s;
+  s.total = 10;
+  s.seconds = 2.0;
+  s.wait_seconds = 0.5;
+  s.forward_seconds = 1.25;
+  s.output_seconds = 0.25;
+  s.read_decode_seconds = 0.75;
+  s.preprocess_seconds = 0.125;
+  const std::string text = skin::profile_text(1234.0, {&c}, s, 2);
+  CHECK(text.find("profile: start-up: process and libraries 1.234 s\n") == 0);
+  CHECK(text.find("profile: run: 10 images in 2.000 s (5.0 images/s)\n") != std::string::npos);
+  CHECK(text.find("waiting for images 0.500 s, forward 1.250 s, output 0.250 s (125.00 ms/image forward)") !=
+        std::string::npos);
+  CHECK(text.find("decode workers (2, summed): read and decode 0.750 s, preprocess 0.125 s (75.00 and 12.50 "
+                  "ms/image)") != std::string::npos);
+  std::size_t lines = 0;
+  for (char ch : text) lines += ch == '\n';
+  CHECK(lines == 5);
+}
