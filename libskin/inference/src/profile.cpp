@@ -10,10 +10,9 @@ std::string profile_text(double process_ms, const std::vector<const Classifier*>
   std::string text = fmt::format("profile: start-up: process and libraries {:.3f} s\n", process_ms / 1000.0);
   for (const Classifier* model : models) {
     const LoadTimings& t = model->load_timings();
-    text += fmt::format("profile: start-up: {}: model read {:.3f} s, {}, check {:.3f} s\n", model->manifest().name,
-                        t.read_ms / 1000.0,
-                        t.optimised ? fmt::format("optimise {:.3f} s", t.optimise_ms / 1000.0) : "not optimised",
-                        t.check_ms / 1000.0);
+    text += fmt::format(
+        "profile: start-up: {}: model read {:.3f} s, {}, check {:.3f} s\n", model->manifest().name, t.read_ms / 1000.0,
+        t.optimised ? fmt::format("optimise {:.3f} s", t.optimise_ms / 1000.0) : "not optimised", t.check_ms / 1000.0);
   }
   const double n = stats.total > 0 ? double(stats.total) : 1.0;
   text += fmt::format("profile: run: {} images in {:.3f} s ({:.1f} images/s)\n", stats.total, stats.seconds,
