@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <sstream>
 #include <thread>
 
 #include "skin/core/process_clock.hpp"
@@ -104,12 +105,8 @@ void add_profile_option(CLI::App& sub, bool& profile) {
 }
 
 void print_profile(const skin::Classifier& classifier, const skin::PipelineStats& stats, int decode_threads) {
-  std::string text = skin::profile_text(g_time_to_main_ms, {&classifier}, stats, decode_threads);
-  for (std::size_t start = 0; start < text.size();) {
-    const std::size_t end = text.find('\n', start);
-    std::fprintf(stderr, "skinscan: %s\n", text.substr(start, end - start).c_str());
-    start = end + 1;
-  }
+  std::istringstream lines(skin::profile_text(g_time_to_main_ms, {&classifier}, stats, decode_threads));
+  for (std::string line; std::getline(lines, line);) std::fprintf(stderr, "skinscan: %s\n", line.c_str());
 }
 
 const std::atomic<bool>& interrupted() { return g_interrupted; }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -131,7 +132,8 @@ std::vector<float> Classifier::raw_scores(const float* inputs, std::size_t count
   c10::InferenceMode guard;
   // Thread-local in LibTorch: the quick startup's plain module skips the optimisation passes
   // on this thread's calls only.
-  torch::jit::GraphOptimizerEnabledGuard optimiser_guard(startup_ == Startup::optimised);
+  std::optional<torch::jit::GraphOptimizerEnabledGuard> optimiser_off;
+  if (startup_ == Startup::quick) optimiser_off.emplace(false);
   auto batch =
       torch::from_blob(const_cast<float*>(inputs),
                        {std::int64_t(count), 3, manifest_.input.height, manifest_.input.width}, torch::kFloat32);

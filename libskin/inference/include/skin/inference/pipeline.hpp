@@ -46,7 +46,7 @@ struct PipelineStats {
   // summed over workers (they overlap each other and the forward passes); the calling thread's
   // stages add up to `seconds` but for set-up.
   double read_decode_seconds = 0;  // reading and decoding files (workers)
-  double preprocess_seconds = 0;   // resize, colour constancy, normalisation, variants (workers)
+  double preprocess_seconds = 0;   // skin tone, variants, resize, colour constancy, normalisation (workers)
   double wait_seconds = 0;         // the calling thread waiting for decoded images
   double forward_seconds = 0;      // forward passes and probabilities
   double output_seconds = 0;       // the sink: formatting and writing results
