@@ -10,6 +10,9 @@ namespace skin {
 struct Classifier::Impl {
   torch::jit::script::Module module;  // as loaded: exported methods intact, autograd works (explain)
   torch::jit::script::Module fast;    // forward optimised for CPU inference (MKLDNN, folding)
+  // For models with feature statistics, the optimised `fast` returns (features map, scores) from
+  // one forward call; otherwise (and when it is the plain module) it has the model's methods.
+  bool fast_returns_features = false;
 };
 
 }  // namespace skin
