@@ -81,13 +81,21 @@ import json
 cli = json.load(open('$WORK/cli.json')); served = json.load(open('$WORK/classify.json')); raw = json.load(open('$WORK/raw.json'))
 c, s = cli['results'][0], served['results'][0]
 assert s['path'] == 'baseline.jpg' and s['id'] == 'baseline', s
-for key in ('label', 'top_k', 'quality'):
+for key in ('label', 'quality'):
     assert c[key] == s[key], (key, c[key], s[key])
 assert 'quality' not in raw['results'][0]
+# classify on one image runs the model unoptimised (its quick startup), the server optimised:
+# the same probabilities to 1e-5 (docs/performance.md).
+assert [t['label'] for t in c['top_k']] == [t['label'] for t in s['top_k']], (c['top_k'], s['top_k'])
+for a, b in zip(c['top_k'], s['top_k']):
+    assert abs(a['probability'] - b['probability']) < 1e-5 and a['name'] == b['name'], (a, b)
 for label, p in c['probabilities'].items():
-    assert abs(p - s['probabilities'][label]) < 1e-6, (label, p, s['probabilities'][label])
+    assert abs(p - s['probabilities'][label]) < 1e-5, (label, p, s['probabilities'][label])
+    assert abs(p - raw['results'][0]['probabilities'][label]) < 1e-5
+# The two server routes run the same module.
+for label, p in s['probabilities'].items():
     assert abs(p - raw['results'][0]['probabilities'][label]) < 1e-6
-assert abs(c['malignant_probability'] - s['malignant_probability']) < 1e-6
+assert abs(c['malignant_probability'] - s['malignant_probability']) < 1e-5
 # The per-image OOD score (the bundled model's Mahalanobis on pooled features) as the CLI gives it.
 if 'ood' in c:
     assert s['ood']['method'] == c['ood']['method'] and s['ood']['flagged'] == c['ood']['flagged'], (c['ood'], s['ood'])
