@@ -106,8 +106,8 @@ void Classifier::optimise(const std::vector<std::string>& keep) {
     } else {
       // One method returning (features map, head's scores): freezing and optimising it costs one
       // pass over the network's graph, where keeping forward, features and head costs two
-      // (forward and features each hold the whole network): 0.4 s less start-up for the default
-      // model, the same numbers.
+      // (forward and features each hold the whole network): 0.1-0.4 s less start-up measured for
+      // the default model (docs/performance.md), the same numbers.
       torch::jit::script::Module fused("skinscan.FeaturesAndHead");
       fused.register_attribute("training", c10::BoolType::get(), false);
       fused.register_module("model", copy);
