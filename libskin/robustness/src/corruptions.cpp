@@ -306,7 +306,10 @@ std::uint64_t noise_seed(std::uint64_t seed, const std::string& image_id) {
   return h ^ splitmix64_mix(seed);
 }
 
-cv::Mat corrupt_float(const cv::Mat& bgr, Corruption corruption, int severity, std::uint64_t seed) {
+namespace {
+// corrupt_float and corrupt with the image's lesion geometry when the caller already has it (ink).
+cv::Mat corrupt_float_with(const cv::Mat& bgr, Corruption corruption, int severity, std::uint64_t seed,
+                           const LesionGeometry* lesion) {
   check_severity(severity);
   if (bgr.type() != CV_8UC3) throw Error(ErrorKind::usage, "corruptions take 8-bit BGR images");
   if (severity == 0) {
@@ -314,22 +317,24 @@ cv::Mat corrupt_float(const cv::Mat& bgr, Corruption corruption, int severity, s
     bgr.convertTo(f, CV_32FC3);
     return f;
   }
-  return apply(bgr, corruption, definition(corruption).levels[std::size_t(severity - 1)], seed);
+  return apply(bgr, corruption, definition(corruption).levels[std::size_t(severity - 1)], seed, lesion);
 }
 
-namespace {
 cv::Mat corrupt_with(const cv::Mat& bgr, Corruption corruption, int severity, std::uint64_t seed,
                      const LesionGeometry* lesion) {
   check_severity(severity);
   if (severity == 0) return bgr;
-  const double level = definition(corruption).levels[std::size_t(severity - 1)];
-  if (corruption == Corruption::jpeg) return jpeg_recompress(bgr, int(level));
-  if (bgr.type() != CV_8UC3) throw Error(ErrorKind::usage, "corruptions take 8-bit BGR images");
+  if (corruption == Corruption::jpeg)
+    return jpeg_recompress(bgr, int(definition(corruption).levels[std::size_t(severity - 1)]));
   cv::Mat out;
-  apply(bgr, corruption, level, seed, lesion).convertTo(out, CV_8UC3);  // rounds and clips to 0-255
+  corrupt_float_with(bgr, corruption, severity, seed, lesion).convertTo(out, CV_8UC3);  // rounds and clips to 0-255
   return out;
 }
 }  // namespace
+
+cv::Mat corrupt_float(const cv::Mat& bgr, Corruption corruption, int severity, std::uint64_t seed) {
+  return corrupt_float_with(bgr, corruption, severity, seed, nullptr);
+}
 
 cv::Mat corrupt(const cv::Mat& bgr, Corruption corruption, int severity, std::uint64_t seed) {
   return corrupt_with(bgr, corruption, severity, seed, nullptr);
