@@ -133,4 +133,28 @@ for a, b in zip(quick, full):
   expect_err ", optimise "
 }
 
+test_classify_warns_once_when_the_model_cannot_be_optimised() {
+  # A model that freezing rejects still classifies, unoptimised, with one warning line on stderr
+  # naming the file and the reason; stdout is the same as the quick startup's.
+  local nine model=$FX/models/unfreezable
+  nine=$(find "$GOOD" -type f | sort | head -n 9)
+  # shellcheck disable=SC2086
+  run "$SKINSCAN" classify --json -m "$model" $nine
+  expect_rc 0
+  expect_err "skinscan: warning: $model/model.pt: the inference optimisation failed, running the unoptimised model (slower): "
+  [ "$(grep -c . "$WORK/err")" = 1 ] || { cat "$WORK/err" >&2; fail "expected exactly one stderr line"; }
+  cp "$WORK/out" "$WORK/fallback.json"
+  run "$SKINSCAN" classify --json -m "$model" "$(find "$GOOD" -type f | sort | head -n 1)"
+  expect_rc 0
+  [ -s "$WORK/err" ] && { cat "$WORK/err" >&2; fail "the quick startup does not optimise, so nothing to warn about"; }
+  py "
+import json
+quick = json.load(open('$WORK/out'))['results'][0]
+full = json.load(open('$WORK/fallback.json'))['results'][0]
+assert quick['path'] == full['path']
+for label, p in quick['probabilities'].items():
+    assert abs(p - full['probabilities'][label]) <= 1e-6, (label, p, full['probabilities'][label])
+"
+}
+
 "$1"
