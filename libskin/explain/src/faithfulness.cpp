@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "skin/core/error.hpp"
+#include "skin/model/classifier.hpp"
 #include "skin/model/preprocess.hpp"
 
 namespace skin {
@@ -130,8 +131,8 @@ ImageFaithfulness measure_faithfulness(Classifier& c, const cv::Mat& bgr_in, Sal
       }
   const std::size_t n = c.num_classes(), total = slot;
   std::vector<float> probs;
-  for (std::size_t begin = 0; begin < total; begin += 32) {  // bounded batches keep memory flat
-    const std::size_t m = std::min<std::size_t>(32, total - begin);
+  for (std::size_t begin = 0; begin < total; begin += kEfficientBatchSize) {
+    const std::size_t m = std::min(kEfficientBatchSize, total - begin);
     auto part = c.predict(inputs.data() + begin * per_image, m);
     probs.insert(probs.end(), part.begin(), part.end());
   }

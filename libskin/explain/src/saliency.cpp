@@ -159,7 +159,7 @@ cv::Mat occlusion(Classifier& c, const std::vector<float>& input, std::size_t cl
   for (int y : ys)
     for (int x : xs) boxes.emplace_back(x, y, std::min(patch, spec.width), std::min(patch, spec.height));
   cv::Mat drops(int(ys.size()), int(xs.size()), CV_32F);
-  const std::size_t plane = std::size_t(spec.width) * spec.height, batch = 32, n = c.num_classes();
+  const std::size_t plane = std::size_t(spec.width) * spec.height, batch = kEfficientBatchSize, n = c.num_classes();
   std::vector<float> buffer;
   for (std::size_t start = 0; start < boxes.size(); start += batch) {
     const std::size_t m = std::min(batch, boxes.size() - start);

@@ -15,9 +15,8 @@
 
 namespace skin {
 
-// Batch 8 is where the optimised forward pass peaks on CPU (scripts/bench.sh); two decode
-// threads keep it fed on a 2-core machine.
-inline constexpr std::size_t kDefaultBatchSize = 8;
+// Two decode threads keep the forward pass fed on a 2-core machine.
+inline constexpr std::size_t kDefaultBatchSize = kEfficientBatchSize;
 inline constexpr int kDefaultDecodeThreads = 2;
 
 struct PipelineOptions {

@@ -1,6 +1,7 @@
 // skin/model/classifier.hpp: a loaded model directory (TorchScript + manifest) that turns
 // preprocessed image batches into calibrated class probabilities.
 #pragma once
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,12 @@ namespace skin {
 // Sets LibTorch's intra-op thread count. 0: OMP_NUM_THREADS when it is set to a positive
 // number (a scheduler's allocation), else one per hardware thread.
 void set_threads(int threads);
+
+// Images per forward pass where the optimised pass costs least per image on CPU (default model,
+// 2-core machine, docs/performance.md: batch 8 ~58 images/s, 16 and 32 ~29). Larger batches spill
+// the caches. Batch work (the pipeline) and the many-forward explanations (occlusion,
+// faithfulness curves) use it.
+inline constexpr std::size_t kEfficientBatchSize = 8;
 
 // How a Classifier prepares its forward pass.
 enum class Startup {
