@@ -53,8 +53,8 @@ int run(const BatchOptions& o) {
       throw skin::Error(skin::ErrorKind::usage,
                         "--shard needs --out FILE (the shard's sidecar FILE.shard.json goes beside it)");
   }
-  skin::Classifier classifier = load_classifier(o.common);
-  const skin::Manifest& m = classifier.manifest();
+  // The manifest now, the model later: decoding starts while the model loads (DecodeAhead).
+  const skin::Manifest m = skin::load_model_manifest(model_directory(o.common));
   skin::FinishedRecords done;
   if (o.resume) {
     if (o.out.empty() || o.out == "-" || format != skin::OutputFormat::jsonl)
@@ -63,11 +63,6 @@ int run(const BatchOptions& o) {
     std::ifstream partial(o.out + ".partial");
     done = skin::read_jsonl_records(partial ? o.out + ".partial" : o.out);
   }
-  skin::OutputFile out(o.out);
-  auto writer = skin::make_writer(format, out, m, o.top_k, o.pipeline.skin_tone);
-  for (const auto& line : done.lines) out.write(line + "\n");
-  out.flush();
-
   // A shard run expands the whole input first (to know its share and the run's input list).
   std::optional<skin::ShardPlan> plan;
   if (shard) plan = skin::plan_shard(o.inputs, &std::cin, *shard);
@@ -81,11 +76,18 @@ int run(const BatchOptions& o) {
   po.stop = &interrupted();
   install_interrupt_handler();
 
+  skin::DecodeAhead ahead(source, m.input, po);
+  skin::Classifier classifier = load_classifier(o.common);
+  skin::OutputFile out(o.out);
+  auto writer = skin::make_writer(format, out, m, o.top_k, o.pipeline.skin_tone);
+  for (const auto& line : done.lines) out.write(line + "\n");
+  out.flush();
+
   skin::FeatureMoments moments;
   double top_sum = 0;
   std::size_t ok = 0;
   skin::PipelineStats stats = skin::classify_stream(
-      source, classifier, po,
+      ahead, classifier,
       [&](skin::Prediction&& p) {
         if (p.ok()) {
           moments.add(p.pooled_features);

@@ -85,9 +85,11 @@ void add_image_options(CLI::App& sub, ImageOptions& o) {
       ->group("Input");
 }
 
+std::string model_directory(const CommonOptions& options) { return skin::locate_model(options.model, g_program); }
+
 skin::Classifier load_classifier(const CommonOptions& options, skin::Startup startup) {
   skin::set_threads(options.threads);
-  skin::Classifier classifier(skin::locate_model(options.model, g_program), startup);
+  skin::Classifier classifier(model_directory(options), startup);
   if (!classifier.optimisation_warning().empty())
     std::fprintf(stderr, "skinscan: warning: %s\n", classifier.optimisation_warning().c_str());
   return classifier;

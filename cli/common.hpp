@@ -38,7 +38,10 @@ void print_profile(const skin::Classifier& classifier, const skin::PipelineStats
 // --data, --layout, --labels, --images, --split (evaluate, calibrate).
 void add_dataset_options(CLI::App& sub, skin::DatasetSpec& spec);
 
-// Resolves the model directory (--model, $SKINSCAN_MODEL, bundled default) and loads it.
+// The model directory: --model, $SKINSCAN_MODEL, else the bundled default.
+std::string model_directory(const CommonOptions& options);
+
+// Resolves the model directory and loads it.
 skin::Classifier load_classifier(const CommonOptions& options, skin::Startup startup = skin::Startup::optimised);
 
 // Called first thing in main(): the program path (to find the bundled model) and how long the

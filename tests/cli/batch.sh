@@ -151,4 +151,26 @@ test_batch_profile_goes_to_stderr_and_leaves_the_output_alone() {
     "$WORK/err" || fail "profile line format changed: $(cat "$WORK/err")"
 }
 
+test_batch_bad_model_touches_no_output() {
+  # Decoding starts while the model loads; a model that fails to load must still leave the output
+  # alone: no FILE or FILE.partial created, an earlier run's FILE.partial kept byte for byte.
+  local bad=$FX/models/truncated_model
+  run "$SKINSCAN" batch -m "$bad" --out "$WORK/new.jsonl" "$GOOD"
+  expect_rc 1
+  expect_err "$bad/model.pt: not a loadable TorchScript model"
+  [ "$(grep -c . "$WORK/err")" = 1 ] || { cat "$WORK/err" >&2; fail "expected one error line"; }
+  [ -e "$WORK/new.jsonl" ] || [ -e "$WORK/new.jsonl.partial" ] && fail "a failed model load created output"
+  "$SKINSCAN" batch -m "$TINY7" --quiet "$GOOD/plain.png" >"$WORK/one.jsonl" || fail "batch failed"
+  cp "$WORK/one.jsonl" "$WORK/old.jsonl.partial"
+  run "$SKINSCAN" batch -m "$bad" --resume --out "$WORK/old.jsonl" "$GOOD"
+  expect_rc 1
+  expect_err "not a loadable TorchScript model"
+  cmp -s "$WORK/one.jsonl" "$WORK/old.jsonl.partial" || fail "the earlier run's partial results changed"
+  [ -e "$WORK/old.jsonl" ] && fail "a failed model load created output"
+  # The same directory with a working model resumes from it.
+  run "$SKINSCAN" batch -m "$TINY7" --quiet --resume --out "$WORK/old.jsonl" "$GOOD"
+  expect_rc 0
+  [ "$(head -n 1 "$WORK/old.jsonl")" = "$(cat "$WORK/one.jsonl")" ] || fail "resume lost the earlier record"
+}
+
 "$1"

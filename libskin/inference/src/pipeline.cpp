@@ -15,7 +15,8 @@
 #include "skin/model/preprocess.hpp"
 
 namespace skin {
-namespace {
+// Not anonymous: DecodeAhead::State holds a Stream.
+namespace pipeline_detail {
 
 using Clock = std::chrono::steady_clock;
 
@@ -35,9 +36,8 @@ struct Sharing {
   std::vector<std::size_t> spec_decode;  // preprocessing group -> decode size
   std::vector<std::size_t> model_spec;   // model -> preprocessing group
 
-  explicit Sharing(const std::vector<Classifier*>& models) {
-    for (Classifier* m : models) {
-      const InputSpec& spec = m->manifest().input;
+  explicit Sharing(const std::vector<InputSpec>& model_specs) {
+    for (const InputSpec& spec : model_specs) {
       std::size_t g = 0;
       while (g < specs.size() && !same_preprocessing(specs[g], spec)) ++g;
       if (g == specs.size()) {
@@ -53,6 +53,12 @@ struct Sharing {
   }
 };
 
+std::vector<InputSpec> input_specs(const std::vector<Classifier*>& models) {
+  std::vector<InputSpec> specs;
+  for (const Classifier* m : models) specs.push_back(m->manifest().input);
+  return specs;
+}
+
 struct Slot {
   Prediction prediction;
   // Per preprocessing group, `rows` preprocessed images: the decoded one, then its variants.
@@ -63,11 +69,14 @@ struct Slot {
 
 class Stream {
  public:
-  Stream(InputSource& source, const Sharing& sharing, const PipelineOptions& options)
+  // `first_window`: how far the workers may run ahead until the first batch is taken (0: the
+  // window).
+  Stream(InputSource& source, const Sharing& sharing, const PipelineOptions& options, std::size_t first_window = 0)
       : source_(source),
         sharing_(sharing),
         options_(options),
-        window_(options.window ? options.window : 4 * std::max<std::size_t>(1, options.batch_size)) {}
+        window_(options.window ? options.window : 4 * std::max<std::size_t>(1, options.batch_size)),
+        ahead_(std::max(window_, first_window)) {}
 
   ~Stream() { shut_down(); }
 
@@ -82,6 +91,7 @@ class Stream {
     std::vector<Slot> batch;
     std::size_t decodable = 0;
     std::unique_lock<std::mutex> lock(mutex_);
+    ahead_ = window_;
     while (decodable < std::max<std::size_t>(1, options_.batch_size)) {
       ready_cv_.wait(lock, [&] { return ready_.count(consumed_) || (source_done_ && consumed_ == assigned_); });
       auto node = ready_.extract(consumed_);
@@ -95,6 +105,13 @@ class Stream {
     }
     stats.wait_seconds += ms_since(t_wait) / 1000.0;
     return batch;
+  }
+
+  std::size_t window() const { return window_; }
+
+  std::size_t ready_count() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return ready_.size();
   }
 
   void shut_down() {
@@ -113,7 +130,7 @@ class Stream {
   void work() {
     for (;;) {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_cv_.wait(lock, [&] { return stopping_ || source_done_ || assigned_ - consumed_ < window_; });
+      work_cv_.wait(lock, [&] { return stopping_ || source_done_ || assigned_ - consumed_ < ahead_; });
       if (stopping_ || source_done_) return;
       std::optional<InputItem> item;
       if (!stop_requested()) item = source_.next();
@@ -176,6 +193,7 @@ class Stream {
   const Sharing& sharing_;
   const PipelineOptions& options_;
   const std::size_t window_;
+  std::size_t ahead_;  // items the workers may hold: the first window, then window_ (under mutex_)
   std::mutex mutex_;
   std::condition_variable work_cv_, ready_cv_;
   std::map<std::size_t, Slot> ready_;
@@ -244,24 +262,14 @@ void run_model(Classifier& classifier, std::vector<Slot>& batch, std::size_t gro
   }
 }
 
-}  // namespace
-
-bool shares_preprocessing(const Classifier& a, const Classifier& b) {
-  return same_preprocessing(a.manifest().input, b.manifest().input);
-}
-
-PipelineStats classify_stream_models(InputSource& source, const std::vector<Classifier*>& classifiers,
-                                     const PipelineOptions& options,
-                                     const std::function<void(std::vector<Prediction>&&)>& sink,
-                                     const std::function<void(const PipelineStats&)>& progress) {
-  if (classifiers.empty()) throw Error(ErrorKind::usage, "no model to run");
-  // The workers are the parallelism for decoding; OpenCV's own thread pool would only compete.
-  cv::setNumThreads(0);
+// The calling thread's side of a run: batches from `stream` through every model to `sink`.
+PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std::vector<Classifier*>& classifiers,
+                              const PipelineOptions& options,
+                              const std::function<void(std::vector<Prediction>&&)>& sink,
+                              const std::function<void(const PipelineStats&)>& progress) {
   const auto t0 = Clock::now();
   PipelineStats stats;
-  const Sharing sharing(classifiers);
-  Stream stream(source, sharing, options);
-  stream.start();
+  stats.ready_at_start = stream.ready_count();
   for (;;) {
     if (options.stop && options.stop->load()) {
       stats.interrupted = true;
@@ -292,6 +300,76 @@ PipelineStats classify_stream_models(InputSource& source, const std::vector<Clas
   stream.shut_down();
   stats.seconds = ms_since(t0) / 1000.0;
   return stats;
+}
+
+// Bytes of preprocessed input per image, over the distinct preprocessings.
+std::size_t preprocessed_bytes_per_image(const Sharing& sharing) {
+  std::size_t bytes = 0;
+  for (const InputSpec& spec : sharing.specs) bytes += sizeof(float) * 3 * std::size_t(spec.width) * spec.height;
+  return std::max<std::size_t>(1, bytes);
+}
+
+constexpr std::size_t kPrefetchBatches = 16;
+constexpr std::size_t kPrefetchBytes = std::size_t(64) << 20;
+
+}  // namespace pipeline_detail
+
+bool shares_preprocessing(const Classifier& a, const Classifier& b) {
+  return pipeline_detail::same_preprocessing(a.manifest().input, b.manifest().input);
+}
+
+PipelineStats classify_stream_models(InputSource& source, const std::vector<Classifier*>& classifiers,
+                                     const PipelineOptions& options,
+                                     const std::function<void(std::vector<Prediction>&&)>& sink,
+                                     const std::function<void(const PipelineStats&)>& progress) {
+  if (classifiers.empty()) throw Error(ErrorKind::usage, "no model to run");
+  // The workers are the parallelism for decoding; OpenCV's own thread pool would only compete.
+  cv::setNumThreads(0);
+  const pipeline_detail::Sharing sharing(pipeline_detail::input_specs(classifiers));
+  pipeline_detail::Stream stream(source, sharing, options);
+  stream.start();
+  return pipeline_detail::consume_batches(stream, sharing, classifiers, options, sink, progress);
+}
+
+struct DecodeAhead::State {
+  PipelineOptions options;
+  pipeline_detail::Sharing sharing;
+  std::size_t prefetch;
+  pipeline_detail::Stream stream;
+  bool consumed = false;
+
+  State(InputSource& source, const InputSpec& spec, const PipelineOptions& o)
+      : options(o),
+        sharing(std::vector<InputSpec>{spec}),
+        prefetch(o.variants ? 0
+                            : std::min(pipeline_detail::kPrefetchBatches * std::max<std::size_t>(1, o.batch_size),
+                                       pipeline_detail::kPrefetchBytes /
+                                           pipeline_detail::preprocessed_bytes_per_image(sharing))),
+        stream(source, sharing, options, prefetch) {}
+};
+
+DecodeAhead::DecodeAhead(InputSource& source, const InputSpec& spec, const PipelineOptions& options)
+    : state_(std::make_unique<State>(source, spec, options)) {
+  cv::setNumThreads(0);
+  state_->stream.start();
+}
+
+DecodeAhead::~DecodeAhead() = default;  // the stream's destructor stops and joins the workers
+
+std::size_t DecodeAhead::prefetch_items() const { return std::max(state_->stream.window(), state_->prefetch); }
+
+std::size_t DecodeAhead::ready_items() { return state_->stream.ready_count(); }
+
+PipelineStats classify_stream(DecodeAhead& ahead, Classifier& classifier, const std::function<void(Prediction&&)>& sink,
+                              const std::function<void(const PipelineStats&)>& progress) {
+  DecodeAhead::State& s = ahead.state();
+  if (s.consumed) throw Error(ErrorKind::usage, "decoding started ahead can be consumed once");
+  s.consumed = true;
+  if (!pipeline_detail::same_preprocessing(classifier.manifest().input, s.sharing.specs[0]))
+    throw Error(ErrorKind::usage, "the model's input spec is not the one its images were decoded for");
+  return pipeline_detail::consume_batches(
+      s.stream, s.sharing, {&classifier}, s.options, [&](std::vector<Prediction>&& p) { sink(std::move(p[0])); },
+      progress);
 }
 
 PipelineStats classify_stream(InputSource& source, Classifier& classifier, const PipelineOptions& options,

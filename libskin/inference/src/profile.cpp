@@ -15,8 +15,10 @@ std::string profile_text(double process_ms, const std::vector<const Classifier*>
         t.optimised ? fmt::format("optimise {:.3f} s", t.optimise_ms / 1000.0) : "not optimised", t.check_ms / 1000.0);
   }
   const double n = stats.total > 0 ? double(stats.total) : 1.0;
-  text += fmt::format("profile: run: {} images in {:.3f} s ({:.1f} images/s)\n", stats.total, stats.seconds,
+  text += fmt::format("profile: run: {} images in {:.3f} s ({:.1f} images/s)", stats.total, stats.seconds,
                       stats.seconds > 0 ? double(stats.total) / stats.seconds : 0.0);
+  if (stats.ready_at_start) text += fmt::format(", {} decoded while the model loaded", stats.ready_at_start);
+  text += "\n";
   text += fmt::format(
       "profile: calling thread: waiting for images {:.3f} s, forward {:.3f} s, output {:.3f} s "
       "({:.2f} ms/image forward)\n",

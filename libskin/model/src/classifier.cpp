@@ -54,11 +54,9 @@ void set_threads(int threads) { at::set_num_threads(threads > 0 ? threads : defa
 Classifier::Classifier(const std::string& model_dir, Startup startup)
     : dir_(model_dir), startup_(startup), impl_(std::make_unique<Impl>()) {
   const auto t_read = LoadClock::now();
-  struct stat st {};
-  if (::stat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw Error(ErrorKind::model, fmt::format("{}: model directory not found", dir_));
-  manifest_ = load_manifest(skin::manifest_path(dir_));
+  manifest_ = load_model_manifest(dir_);
   const std::string model_path = skin::model_path(dir_);
+  struct stat st {};
   if (::stat(model_path.c_str(), &st) != 0)
     throw Error(ErrorKind::model, fmt::format("{}: model file not found", model_path));
   try {

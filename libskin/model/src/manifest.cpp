@@ -1,6 +1,8 @@
 // manifest.cpp: manifest.json parsing with one clear error per broken field.
 #include "skin/model/manifest.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -256,6 +258,13 @@ Manifest load_manifest(const std::string& path) {
   m.document = std::move(doc);
   m.file_sha256 = sha256_hex(bytes);
   return m;
+}
+
+Manifest load_model_manifest(const std::string& model_dir) {
+  struct stat st {};
+  if (::stat(model_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error(ErrorKind::model, fmt::format("{}: model directory not found", model_dir));
+  return load_manifest(manifest_path(model_dir));
 }
 
 }  // namespace skin

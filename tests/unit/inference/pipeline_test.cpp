@@ -2,8 +2,13 @@
 // direct batch inference (skin/inference/pipeline.hpp).
 #include "skin/inference/pipeline.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <doctest/doctest.h>
 
+#include "skin/core/error.hpp"
+#include "skin/model/manifest.hpp"
 #include "skin/model/preprocess.hpp"
 #include "support.hpp"
 
@@ -71,4 +76,79 @@ TEST_CASE("a stop flag ends the run early and says so") {
   });
   CHECK(stats.interrupted);
   CHECK(stats.total < mixed_inputs().size());
+}
+
+namespace {
+// Waits (up to 20 s) until `ahead` holds `count` decoded items or stops growing for 2 s.
+std::size_t settle(skin::DecodeAhead& ahead, std::size_t count) {
+  std::size_t seen = 0;
+  auto changed = std::chrono::steady_clock::now();
+  const auto deadline = changed + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::size_t now = ahead.ready_items();
+    if (now != seen) seen = now, changed = std::chrono::steady_clock::now();
+    if (seen >= count || std::chrono::steady_clock::now() - changed > std::chrono::seconds(2)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return seen;
+}
+}  // namespace
+
+TEST_CASE("decoding started before the model loads runs ahead by the prefetch, then gives the same results") {
+  const auto inputs = mixed_inputs();  // 21 items, 7 of them failing
+  skin::PipelineOptions o;
+  o.batch_size = 2;  // window 8, prefetch 32 (the tiny model's 32 px inputs are far below 64 MiB)
+  const skin::Manifest manifest = skin::load_model_manifest(test::model("tiny7"));
+  skin::InputSource source(inputs);
+  skin::DecodeAhead ahead(source, manifest.input, o);
+  CHECK(ahead.prefetch_items() == 32);
+  // Every item is decoded before any model exists: beyond the window of 8.
+  CHECK(settle(ahead, inputs.size()) == inputs.size());
+  skin::Classifier c(test::model("tiny7"));
+  std::vector<skin::Prediction> ahead_out;
+  const auto stats = skin::classify_stream(ahead, c, [&](skin::Prediction&& p) { ahead_out.push_back(std::move(p)); });
+  CHECK(stats.ready_at_start == inputs.size());
+  CHECK(stats.total == inputs.size());
+  CHECK(stats.failed == 7);
+
+  skin::InputSource again(inputs);
+  std::vector<skin::Prediction> plain;
+  skin::classify_stream(again, c, o, [&](skin::Prediction&& p) { plain.push_back(std::move(p)); });
+  REQUIRE(ahead_out.size() == plain.size());
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    CHECK(ahead_out[i].path == plain[i].path);
+    CHECK(ahead_out[i].error == plain[i].error);
+    CHECK(ahead_out[i].probabilities == plain[i].probabilities);
+  }
+  // Consumed once: a second run would wait for workers that have stopped.
+  CHECK_THROWS_AS(skin::classify_stream(ahead, c, [](skin::Prediction&&) {}), skin::Error);
+}
+
+TEST_CASE("decoding ahead stops at the window with variants, and refuses a model of another input spec") {
+  const auto inputs = mixed_inputs();
+  skin::PipelineOptions o;
+  o.batch_size = 2;
+  o.variants = [](const cv::Mat& image, const std::string&) { return std::vector<cv::Mat>{image.clone()}; };
+  const skin::Manifest manifest = skin::load_model_manifest(test::model("tiny7"));
+  skin::InputSource source(inputs);
+  skin::DecodeAhead ahead(source, manifest.input, o);
+  CHECK(ahead.prefetch_items() == 8);
+  CHECK(settle(ahead, inputs.size()) == 8);
+  skin::Classifier other(test::model("tiny2"));  // 48 px, centre crop, BGR
+  CHECK_THROWS_AS(skin::classify_stream(ahead, other, [](skin::Prediction&&) {}), skin::Error);
+  // Destroyed unused: the workers stop (the test would hang otherwise).
+}
+
+TEST_CASE("an unused decode-ahead stops its workers even with more input than it may hold") {
+  std::vector<std::string> many(200, test::image("good/plain.png"));
+  skin::InputSource source(many);
+  skin::DecodeAhead ahead(source, skin::load_model_manifest(test::model("tiny7")).input, {});
+  CHECK(settle(ahead, many.size()) == ahead.prefetch_items());
+}
+
+TEST_CASE("the model directory's manifest alone, with the model's errors") {
+  CHECK(skin::load_model_manifest(test::model("tiny7")).name == "tiny7");
+  const std::string missing = test::model("tiny7") + "-absent";
+  const std::string error = test::error_of([&] { skin::load_model_manifest(missing); }, skin::ErrorKind::model);
+  CHECK(error == missing + ": model directory not found");
 }

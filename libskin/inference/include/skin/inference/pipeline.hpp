@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,12 +50,44 @@ struct PipelineStats {
   double wait_seconds = 0;         // the calling thread waiting for decoded images
   double forward_seconds = 0;      // forward passes and probabilities
   double output_seconds = 0;       // the sink: formatting and writing results
+  std::size_t ready_at_start = 0;  // items already decoded when the first batch was taken (DecodeAhead)
+};
+
+// Decoding that starts before the model is loaded. The workers read, decode and preprocess for
+// `spec` while the caller loads the model (its read, freeze and optimisation take about a second,
+// mostly on one core), so that the first batches find their images ready instead of sharing the
+// cores with the forward passes. Until the first batch is taken the workers run ahead by up to
+// 16 batches (at most 64 MiB of preprocessed input; the usual window when `options.variants` is
+// set); after that by the usual window. Hand it to classify_stream with a model whose manifest
+// has this input spec; destroying it unused stops the workers.
+class DecodeAhead {
+ public:
+  DecodeAhead(InputSource& source, const InputSpec& spec, const PipelineOptions& options);
+  ~DecodeAhead();
+  DecodeAhead(const DecodeAhead&) = delete;
+  DecodeAhead& operator=(const DecodeAhead&) = delete;
+
+  // Images the workers may decode before the first batch is taken.
+  std::size_t prefetch_items() const;
+  // Items decoded (or failed) and waiting for the first batch.
+  std::size_t ready_items();
+
+  struct State;  // the pipeline's worker pool (pipeline.cpp)
+  State& state() { return *state_; }
+
+ private:
+  std::unique_ptr<State> state_;
 };
 
 // Calls `sink` once per input item, in input order, as soon as its batch is done. `progress`,
 // if given, is called after each batch with the running totals.
 PipelineStats classify_stream(InputSource& source, Classifier& classifier, const PipelineOptions& options,
                               const std::function<void(Prediction&&)>& sink,
+                              const std::function<void(const PipelineStats&)>& progress = {});
+
+// The same, consuming decoding started earlier (with `ahead`'s options). Throws ErrorKind::usage
+// when the model's input spec is not the one `ahead` decodes for.
+PipelineStats classify_stream(DecodeAhead& ahead, Classifier& classifier, const std::function<void(Prediction&&)>& sink,
                               const std::function<void(const PipelineStats&)>& progress = {});
 
 // Several models over one read of each image (evaluate -m A -m B ...): each file is decoded once

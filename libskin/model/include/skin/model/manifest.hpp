@@ -79,6 +79,9 @@ struct Manifest {
 // Throws skin::Error(model) naming the field and the problem.
 Manifest parse_manifest(const nlohmann::json& doc, const std::string& source);
 Manifest load_manifest(const std::string& path);
+// The manifest of a model directory, with the same errors as loading the model (a missing
+// directory first): for work that needs the manifest before the model is loaded.
+Manifest load_model_manifest(const std::string& model_dir);
 
 // The files of a model directory, named in one place.
 inline constexpr const char* kManifestFile = "manifest.json";
