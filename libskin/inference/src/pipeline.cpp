@@ -269,7 +269,6 @@ PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std:
                               const std::function<void(const PipelineStats&)>& progress) {
   const auto t0 = Clock::now();
   PipelineStats stats;
-  stats.ready_at_start = stream.ready_count();
   for (;;) {
     if (options.stop && options.stop->load()) {
       stats.interrupted = true;
@@ -367,9 +366,12 @@ PipelineStats classify_stream(DecodeAhead& ahead, Classifier& classifier, const 
   s.consumed = true;
   if (!pipeline_detail::same_preprocessing(classifier.manifest().input, s.sharing.specs[0]))
     throw Error(ErrorKind::usage, "the model's input spec is not the one its images were decoded for");
-  return pipeline_detail::consume_batches(
+  const std::size_t ready = s.stream.ready_count();
+  PipelineStats stats = pipeline_detail::consume_batches(
       s.stream, s.sharing, {&classifier}, s.options, [&](std::vector<Prediction>&& p) { sink(std::move(p[0])); },
       progress);
+  stats.ready_at_start = ready;
+  return stats;
 }
 
 PipelineStats classify_stream(InputSource& source, Classifier& classifier, const PipelineOptions& options,
