@@ -81,6 +81,8 @@ class Stream {
   ~Stream() { shut_down(); }
 
   void start() {
+    // The workers are the parallelism for decoding; OpenCV's own thread pool would only compete.
+    cv::setNumThreads(0);
     for (int i = 0; i < std::max(1, options_.decode_threads); ++i) workers_.emplace_back([this] { work(); });
   }
 
@@ -322,8 +324,6 @@ PipelineStats classify_stream_models(InputSource& source, const std::vector<Clas
                                      const std::function<void(std::vector<Prediction>&&)>& sink,
                                      const std::function<void(const PipelineStats&)>& progress) {
   if (classifiers.empty()) throw Error(ErrorKind::usage, "no model to run");
-  // The workers are the parallelism for decoding; OpenCV's own thread pool would only compete.
-  cv::setNumThreads(0);
   const pipeline_detail::Sharing sharing(pipeline_detail::input_specs(classifiers));
   pipeline_detail::Stream stream(source, sharing, options);
   stream.start();
@@ -349,7 +349,6 @@ struct DecodeAhead::State {
 
 DecodeAhead::DecodeAhead(InputSource& source, const InputSpec& spec, const PipelineOptions& options)
     : state_(std::make_unique<State>(source, spec, options)) {
-  cv::setNumThreads(0);
   state_->stream.start();
 }
 
