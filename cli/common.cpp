@@ -55,6 +55,17 @@ void add_pipeline_options(CLI::App& sub, skin::PipelineOptions& f) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str()
       ->group("Runtime");
+  sub.add_option_function<std::string>(
+         "--decode-overlap",
+         [&f](const std::string& mode) {
+           f.overlap = mode == "always"  ? skin::DecodeOverlap::always
+                       : mode == "never" ? skin::DecodeOverlap::never
+                                         : skin::DecodeOverlap::adaptive;
+         },
+         "Decode during forward passes: adaptive (paused while decoding is cheap against them), always, never")
+      ->check(CLI::IsMember({"adaptive", "always", "never"}))
+      ->default_str("adaptive")
+      ->group("Runtime");
 }
 
 void add_dataset_options(CLI::App& sub, skin::DatasetSpec& d) {

@@ -29,7 +29,7 @@ struct ImageOptions {
 // With `models`, -m is repeatable and collects every model given (evaluate -m A -m B); the
 // caller moves a single one into options.model.
 void add_common_options(CLI::App& sub, CommonOptions& options, std::vector<std::string>* models = nullptr);
-// --batch-size and --decode-threads of the streaming pipeline (batch, evaluate).
+// --batch-size, --decode-threads and --decode-overlap of the streaming pipeline (batch, evaluate).
 void add_pipeline_options(CLI::App& sub, skin::PipelineOptions& options);
 void add_image_options(CLI::App& sub, ImageOptions& options);
 // --profile: where the time went, on stderr after the run (batch, classify).

@@ -151,6 +151,23 @@ test_batch_profile_goes_to_stderr_and_leaves_the_output_alone() {
     "$WORK/err" || fail "profile line format changed: $(cat "$WORK/err")"
 }
 
+test_batch_decode_overlap_modes_give_the_same_output() {
+  run "$SKINSCAN" batch -m "$TINY7" "$GOOD"
+  cp "$WORK/out" "$WORK/adaptive.jsonl"
+  # 16 images at batch 4: 4 forward passes, the decode workers paused during each with "never".
+  run "$SKINSCAN" batch --profile --decode-overlap never -b 4 -m "$TINY7" "$GOOD"
+  expect_rc 0
+  cmp -s "$WORK/out" "$WORK/adaptive.jsonl" || fail "--decode-overlap never changed the output"
+  expect_err "decoding paused during 4 of 4 forward passes"
+  run "$SKINSCAN" batch --profile --decode-overlap always -b 4 -m "$TINY7" "$GOOD"
+  expect_rc 0
+  cmp -s "$WORK/out" "$WORK/adaptive.jsonl" || fail "--decode-overlap always changed the output"
+  expect_err "decoding paused during 0 of 4 forward passes"
+  run "$SKINSCAN" batch --decode-overlap sometimes -m "$TINY7" "$GOOD"
+  expect_rc 1
+  expect_err "--decode-overlap: sometimes not in {adaptive,always,never}"
+}
+
 test_batch_bad_model_touches_no_output() {
   # Decoding starts while the model loads; a model that fails to load must still leave the output
   # alone: no FILE or FILE.partial created, an earlier run's FILE.partial kept byte for byte.

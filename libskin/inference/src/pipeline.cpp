@@ -111,6 +111,15 @@ class Stream {
 
   std::size_t window() const { return window_; }
 
+  // While paused the workers finish the image they hold and take no other.
+  void pause(bool paused) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      paused_ = paused;
+    }
+    if (!paused) work_cv_.notify_all();
+  }
+
   std::size_t ready_count() {
     std::lock_guard<std::mutex> lock(mutex_);
     return ready_.size();
@@ -132,7 +141,7 @@ class Stream {
   void work() {
     for (;;) {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_cv_.wait(lock, [&] { return stopping_ || source_done_ || assigned_ - consumed_ < ahead_; });
+      work_cv_.wait(lock, [&] { return stopping_ || source_done_ || (!paused_ && assigned_ - consumed_ < ahead_); });
       if (stopping_ || source_done_) return;
       std::optional<InputItem> item;
       if (!stop_requested()) item = source_.next();
@@ -200,7 +209,7 @@ class Stream {
   std::condition_variable work_cv_, ready_cv_;
   std::map<std::size_t, Slot> ready_;
   std::size_t assigned_ = 0, consumed_ = 0;
-  bool source_done_ = false, stopping_ = false;
+  bool source_done_ = false, stopping_ = false, paused_ = false;
   std::vector<std::thread> workers_;
 };
 
@@ -271,6 +280,8 @@ PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std:
                               const std::function<void(const PipelineStats&)>& progress) {
   const auto t0 = Clock::now();
   PipelineStats stats;
+  double decode_ms = 0, forward_ms = 0;  // summed over the images of the batches so far
+  std::size_t decoded = 0;
   for (;;) {
     if (options.stop && options.stop->load()) {
       stats.interrupted = true;
@@ -278,6 +289,19 @@ PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std:
     }
     std::vector<Slot> batch = stream.take_batch(stats);
     if (batch.empty()) break;
+    for (const Slot& slot : batch)
+      if (slot.prediction.ok()) {
+        decode_ms += slot.prediction.decode_ms;
+        decoded += slot.rows;
+      }
+    // The first pass overlaps: there is no forward time to weigh the decoding against yet.
+    const bool pause = options.overlap == DecodeOverlap::never ||
+                       (options.overlap == DecodeOverlap::adaptive && stats.batches > 0 && decoded > 0 &&
+                        decode_pauses_forward(decode_ms / double(decoded), forward_ms / double(decoded)));
+    if (pause) {
+      stream.pause(true);
+      ++stats.paused_batches;
+    }
     const auto t_forward = Clock::now();
     // One prediction per model per item, each starting as the decoded item's record.
     std::vector<std::vector<Prediction>> per_item(batch.size());
@@ -287,8 +311,11 @@ PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std:
       for (auto& item : per_item) predictions.push_back(&item[m]);
       run_model(*classifiers[m], batch, sharing.model_spec[m], options, predictions);
     }
+    if (pause) stream.pause(false);
     const auto t_output = Clock::now();
     stats.forward_seconds += std::chrono::duration<double>(t_output - t_forward).count();
+    ++stats.batches;
+    forward_ms += std::chrono::duration<double, std::milli>(t_output - t_forward).count();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       ++stats.total;
       if (!batch[i].prediction.ok()) ++stats.failed;
@@ -314,6 +341,10 @@ constexpr std::size_t kPrefetchBatches = 16;
 constexpr std::size_t kPrefetchBytes = std::size_t(64) << 20;
 
 }  // namespace pipeline_detail
+
+bool decode_pauses_forward(double decode_ms_per_image, double forward_ms_per_image) {
+  return decode_ms_per_image < forward_ms_per_image / 4;
+}
 
 bool shares_preprocessing(const Classifier& a, const Classifier& b) {
   return pipeline_detail::same_preprocessing(a.manifest().input, b.manifest().input);

@@ -21,8 +21,9 @@ std::string profile_text(double process_ms, const std::vector<const Classifier*>
   text += "\n";
   text += fmt::format(
       "profile: calling thread: waiting for images {:.3f} s, forward {:.3f} s, output {:.3f} s "
-      "({:.2f} ms/image forward)\n",
-      stats.wait_seconds, stats.forward_seconds, stats.output_seconds, 1000.0 * stats.forward_seconds / n);
+      "({:.2f} ms/image forward); decoding paused during {} of {} forward passes\n",
+      stats.wait_seconds, stats.forward_seconds, stats.output_seconds, 1000.0 * stats.forward_seconds / n,
+      stats.paused_batches, stats.batches);
   text += fmt::format(
       "profile: decode workers ({}, summed): read and decode {:.3f} s, preprocess {:.3f} s "
       "({:.2f} and {:.2f} ms/image)\n",

@@ -63,6 +63,51 @@ TEST_CASE("pipeline probabilities equal a direct forward pass of the same image"
   for (std::size_t i = 0; i < direct.size(); ++i) CHECK(streamed[i] == doctest::Approx(direct[i]).epsilon(1e-6));
 }
 
+TEST_CASE("the adaptive rule pauses decoding only when it is cheap against the forward pass") {
+  CHECK(skin::decode_pauses_forward(2.4, 20.0));          // full-size JPEGs and the bundled model on 2 cores
+  CHECK(skin::decode_pauses_forward(0.0, 0.001));         // nothing to decode: never worth overlapping
+  CHECK_FALSE(skin::decode_pauses_forward(5.0, 20.0));    // a quarter of the forward pass: overlap
+  CHECK_FALSE(skin::decode_pauses_forward(100.0, 16.0));  // a large PNG: decoding is the bottleneck
+  CHECK_FALSE(skin::decode_pauses_forward(1.0, 0.0));     // no forward time measured
+}
+
+TEST_CASE("paused, overlapping or adaptive decoding give the same results, and the profile counts the pauses") {
+  skin::Classifier c(test::model("tiny7"));
+  const auto inputs = mixed_inputs();  // 21 items, 14 decodable: 7 batches of 2
+  std::vector<std::vector<skin::Prediction>> outs;
+  std::vector<skin::PipelineStats> stats;
+  for (auto overlap : {skin::DecodeOverlap::always, skin::DecodeOverlap::never, skin::DecodeOverlap::adaptive}) {
+    skin::InputSource source(inputs);
+    skin::PipelineOptions o;
+    o.batch_size = 2;
+    o.overlap = overlap;
+    outs.emplace_back();
+    stats.push_back(
+        skin::classify_stream(source, c, o, [&](skin::Prediction&& p) { outs.back().push_back(std::move(p)); }));
+  }
+  CHECK(stats[0].batches == 7);
+  CHECK(stats[0].paused_batches == 0);
+  CHECK(stats[1].batches == 7);
+  CHECK(stats[1].paused_batches == 7);
+  for (std::size_t k = 1; k < outs.size(); ++k) {
+    REQUIRE(outs[k].size() == outs[0].size());
+    for (std::size_t i = 0; i < outs[0].size(); ++i) {
+      CHECK(outs[k][i].error == outs[0][i].error);
+      CHECK(outs[k][i].probabilities == outs[0][i].probabilities);
+    }
+  }
+  // The bundled model's forward pass costs milliseconds per image, a small PNG's decoding a
+  // fraction of one: every pass after the first (which has no forward time to go by) is paused.
+  const char* project = std::getenv("SKINSCAN_SOURCE");
+  if (!project) return;
+  skin::Classifier bundled(std::string(project) + "/models/ham10000-skinnet");
+  std::vector<std::string> small(32, test::image("good/plain.png"));
+  skin::InputSource source(small);
+  const auto adaptive = skin::classify_stream(source, bundled, {}, [](skin::Prediction&&) {});
+  CHECK(adaptive.batches == 4);
+  CHECK(adaptive.paused_batches == 3);
+}
+
 TEST_CASE("a stop flag ends the run early and says so") {
   skin::Classifier c(test::model("tiny7"));
   std::atomic<bool> stop{false};

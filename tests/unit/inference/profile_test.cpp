@@ -49,11 +49,13 @@ TEST_CASE("profile lines: one per stage group, each 'profile: ' and seconds with
   s.output_seconds = 0.25;
   s.read_decode_seconds = 0.75;
   s.preprocess_seconds = 0.125;
+  s.batches = 5;
+  s.paused_batches = 4;
   const std::string text = skin::profile_text(1234.0, {&c}, s, 2);
   CHECK(text.find("profile: start-up: process and libraries 1.234 s\n") == 0);
   CHECK(text.find("profile: run: 10 images in 2.000 s (5.0 images/s)\n") != std::string::npos);
-  CHECK(text.find("waiting for images 0.500 s, forward 1.250 s, output 0.250 s (125.00 ms/image forward)") !=
-        std::string::npos);
+  CHECK(text.find("waiting for images 0.500 s, forward 1.250 s, output 0.250 s (125.00 ms/image forward); "
+                  "decoding paused during 4 of 5 forward passes\n") != std::string::npos);
   CHECK(text.find("decode workers (2, summed): read and decode 0.750 s, preprocess 0.125 s (75.00 and 12.50 "
                   "ms/image)") != std::string::npos);
   std::size_t lines = 0;

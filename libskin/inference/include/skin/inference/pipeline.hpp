@@ -20,10 +20,25 @@ namespace skin {
 inline constexpr std::size_t kDefaultBatchSize = kEfficientBatchSize;
 inline constexpr int kDefaultDecodeThreads = 2;
 
+// Whether the decode workers keep decoding while a forward pass runs. With few cores they take
+// cores from LibTorch's threads, which wait for each other at every layer, so a forward pass
+// slows by more than the decoding it hides (on 2 cores: ~20 ms of forward per image slowed by
+// ~3 ms by ~2.4 ms of decoding). `adaptive` pauses them during each forward pass while decoding
+// is cheap against it (decode_pauses_forward) and lets them overlap otherwise (large PNGs or
+// TIFFs, which cannot be decoded at reduced scale).
+enum class DecodeOverlap { adaptive, always, never };
+
+// The adaptive rule: pause when an image's decoding (ms, one worker) is below a quarter of its
+// forward pass (ms per image). Decoding between passes then costs at most an eighth of the
+// forward time with two workers, less than the slowdown overlapping measured on 2 cores
+// (docs/performance.md).
+bool decode_pauses_forward(double decode_ms_per_image, double forward_ms_per_image);
+
 struct PipelineOptions {
   std::size_t batch_size = kDefaultBatchSize;
   int decode_threads = kDefaultDecodeThreads;
   std::size_t window = 0;  // items in flight; 0 means 4 * batch_size
+  DecodeOverlap overlap = DecodeOverlap::adaptive;
   ImageLimits limits;
   const std::atomic<bool>* stop = nullptr;  // when it becomes true the run ends after the current batch
   // Further versions of each decoded image to classify with it (evaluate --shift). Called on the
@@ -51,6 +66,8 @@ struct PipelineStats {
   double forward_seconds = 0;      // forward passes and probabilities
   double output_seconds = 0;       // the sink: formatting and writing results
   std::size_t ready_at_start = 0;  // items already decoded when the first batch was taken (DecodeAhead)
+  std::size_t batches = 0;         // forward passes over a batch of items
+  std::size_t paused_batches = 0;  // of them, those with the decode workers paused (DecodeOverlap)
 };
 
 // Decoding that starts before the model is loaded. The workers read, decode and preprocess for
