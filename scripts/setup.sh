@@ -8,6 +8,7 @@ packages=(build-essential cmake ninja-build pkg-config
           python3-torch python3-torchvision python3-numpy python3-pil python3-sklearn python3-skimage python3-pandas r-cran-proc
           libcpp-httplib-dev curl chromium  # serve; its tests (curl, headless Chromium)
           libxml2-utils  # xmllint: JUnit files against their schema
+          libgoogle-perftools-dev  # tcmalloc: the forward pass without page faults (CMakeLists.txt)
           slurm-wlm munge clang-format clang-14 libclang-rt-14-dev)  # clang: fuzzing (SKINSCAN_FUZZ); clang-format: format_check test
 missing=()
 for p in "${packages[@]}"; do

@@ -146,6 +146,8 @@ test_batch_profile_goes_to_stderr_and_leaves_the_output_alone() {
     "calling thread: waiting for images" "decode workers (2, summed): read and decode"; do
     expect_err "skinscan: profile: $line"
   done
+  grep -Eq "skinscan: profile: start-up: process and libraries [0-9]+\.[0-9]{3} s \(malloc from /.+\)$" "$WORK/err" ||
+    fail "start-up line lacks the allocator: $(cat "$WORK/err")"
   # The numbers are seconds with three decimals: what scripts/bench_profile.sh parses.
   grep -Eq "skinscan: profile: calling thread: waiting for images [0-9]+\.[0-9]{3} s, forward [0-9]+\.[0-9]{3} s" \
     "$WORK/err" || fail "profile line format changed: $(cat "$WORK/err")"

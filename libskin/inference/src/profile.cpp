@@ -1,13 +1,27 @@
 // profile.cpp: the profile lines of a pipeline run.
 #include "skin/inference/profile.hpp"
 
+#include <cstdlib>
+
 #include <fmt/format.h>
+
+#include <dlfcn.h>
 
 namespace skin {
 
+std::string malloc_provider() {
+  // The address malloc resolves to in this process, then the object that holds it.
+  void* (*resolved)(std::size_t) = &std::malloc;
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(resolved), &info) == 0 || !info.dli_fname) return {};
+  return info.dli_fname;
+}
+
 std::string profile_text(double process_ms, const std::vector<const Classifier*>& models, const PipelineStats& stats,
                          int decode_threads) {
-  std::string text = fmt::format("profile: start-up: process and libraries {:.3f} s\n", process_ms / 1000.0);
+  const std::string allocator = malloc_provider();
+  std::string text = fmt::format("profile: start-up: process and libraries {:.3f} s (malloc from {})\n",
+                                 process_ms / 1000.0, allocator.empty() ? "unknown" : allocator);
   for (const Classifier* model : models) {
     const LoadTimings& t = model->load_timings();
     text += fmt::format(

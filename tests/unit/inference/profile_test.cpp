@@ -39,6 +39,19 @@ TEST_CASE("the process is older than zero and younger than a day") {
   CHECK(age < 86400e3);
 }
 
+TEST_CASE("the programs run with tcmalloc's malloc, unless built with the sanitizers") {
+  // Linked without --no-as-needed, the linker drops tcmalloc (nothing names it) and the forward
+  // pass falls back to glibc's malloc, several times slower: this catches that.
+  const std::string provider = skin::malloc_provider();
+  CAPTURE(provider);
+#ifdef SKINSCAN_EXPECT_TCMALLOC
+  CHECK(provider.find("libtcmalloc") != std::string::npos);
+#else
+  CHECK(provider.find("libtcmalloc") == std::string::npos);
+#endif
+  CHECK_FALSE(provider.empty());
+}
+
 TEST_CASE("profile lines: one per stage group, each 'profile: ' and seconds with units") {
   skin::Classifier c(test::model("tiny7"));
   skin::PipelineStats s;
@@ -52,7 +65,8 @@ TEST_CASE("profile lines: one per stage group, each 'profile: ' and seconds with
   s.batches = 5;
   s.paused_batches = 4;
   const std::string text = skin::profile_text(1234.0, {&c}, s, 2);
-  CHECK(text.find("profile: start-up: process and libraries 1.234 s\n") == 0);
+  CHECK(text.find("profile: start-up: process and libraries 1.234 s (malloc from " + skin::malloc_provider() + ")\n") ==
+        0);
   CHECK(text.find("profile: run: 10 images in 2.000 s (5.0 images/s)\n") != std::string::npos);
   CHECK(text.find("waiting for images 0.500 s, forward 1.250 s, output 0.250 s (125.00 ms/image forward); "
                   "decoding paused during 4 of 5 forward passes\n") != std::string::npos);
