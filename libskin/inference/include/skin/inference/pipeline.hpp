@@ -21,17 +21,16 @@ inline constexpr std::size_t kDefaultBatchSize = kEfficientBatchSize;
 inline constexpr int kDefaultDecodeThreads = 2;
 
 // Whether the decode workers keep decoding while a forward pass runs. With few cores they take
-// cores from LibTorch's threads, which wait for each other at every layer, so a forward pass
-// slows by more than the decoding it hides (on 2 cores: ~20 ms of forward per image slowed by
-// ~3 ms by ~2.4 ms of decoding). `adaptive` pauses them during each forward pass while decoding
-// is cheap against it (decode_pauses_forward) and lets them overlap otherwise (large PNGs or
-// TIFFs, which cannot be decoded at reduced scale).
+// cores from LibTorch's threads, which wait for each other at every layer, so a forward pass can
+// slow by more than the decoding it hides. `adaptive` pauses them during each forward pass while
+// decoding is cheap against it (decode_pauses_forward) and lets them overlap otherwise (a fast
+// forward pass, or large PNGs and TIFFs, which cannot be decoded at reduced scale).
 enum class DecodeOverlap { adaptive, always, never };
 
 // The adaptive rule: pause when an image's decoding (ms, one worker) is below a quarter of its
-// forward pass (ms per image). Decoding between passes then costs at most an eighth of the
-// forward time with two workers, less than the slowdown overlapping measured on 2 cores
-// (docs/performance.md).
+// forward pass (ms per image): decoding between passes then adds at most an eighth to the
+// forward time with two workers. The gain measured on 2 cores was a few percent, inside that
+// machine's noise (docs/performance.md); the outputs are the same either way.
 bool decode_pauses_forward(double decode_ms_per_image, double forward_ms_per_image);
 
 struct PipelineOptions {
