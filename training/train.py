@@ -41,7 +41,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skintrain import view_pool  # noqa: E402
-from skintrain.augment import augment, cutmix, draw_weights, normalise  # noqa: E402
+from skintrain.augment import augment, class_prior, cutmix, draw_weights, normalise  # noqa: E402
 from skintrain.data import load_images, split_ids  # noqa: E402
 from skintrain.distill import distillation_loss, load_cache  # noqa: E402
 from skintrain.labels import LABELS, NORMALISATION  # noqa: E402
@@ -84,6 +84,10 @@ def parse_args():
     g.add_argument("--label-smoothing", type=float, default=0.1)
     g.add_argument("--class-weight", choices=["none", "sqrt", "inv"], default="sqrt",
                    help="loss weights from inverse class frequency (default: %(default)s)")
+    g.add_argument("--logit-adjust", type=float, default=0.0, metavar="TAU",
+                   help="logit-adjusted loss (Menon et al., ICLR 2021): cross-entropy of logits + TAU * "
+                        "log(class prior the sampler draws); the exported model's logits are unadjusted "
+                        "(default: off)")
     g.add_argument("--sampler", choices=["uniform", "balanced"], default="uniform",
                    help="balanced: draw samples with probability 1/sqrt(class frequency)")
     g.add_argument("--aug", choices=["strong", "flips", "shift"], default="strong",
@@ -168,6 +172,15 @@ def loss_weights(args, ytr, device):
     counts = torch.bincount(ytr.cpu(), minlength=len(LABELS)).float().clamp_min(1)
     weight = {"none": torch.ones(len(LABELS)), "sqrt": counts.rsqrt(), "inv": 1 / counts}[args.class_weight]
     return (weight / (weight * counts).sum() * counts.sum()).to(device)
+
+
+def logit_shift(args, ytr, device):
+    """--logit-adjust: TAU * log(the sampler's class prior), added to the logits in the loss only,
+    so that the trained logits come out balanced across classes; None when off."""
+    if args.logit_adjust == 0:
+        return None
+    prior = class_prior(ytr.cpu(), args.sampler, len(LABELS))
+    return (args.logit_adjust * prior.clamp_min(1e-12).log()).to(device)
 
 
 def load_teacher(args, train_ids, device):
@@ -258,10 +271,11 @@ def train_one_epoch(args, state, data, epoch, device):
             xb, yb_mix, lam = cutmix(xb, yb, args.cutmix, gen)
             with autocast(device):
                 logits = model(xb)
-        loss = F.cross_entropy(logits.float(), yb, weight=state.weight, label_smoothing=args.label_smoothing)
+        train_logits = logits.float() if state.logit_shift is None else logits.float() + state.logit_shift
+        loss = F.cross_entropy(train_logits, yb, weight=state.weight, label_smoothing=args.label_smoothing)
         if lam < 1.0:
             loss = lam * loss + (1 - lam) * F.cross_entropy(
-                logits.float(), yb_mix, weight=state.weight, label_smoothing=args.label_smoothing)
+                train_logits, yb_mix, weight=state.weight, label_smoothing=args.label_smoothing)
         if state.teacher_logits is not None:
             loss = (1 - args.distill_weight) * loss + args.distill_weight * distillation_loss(
                 logits.float(), state.teacher_logits[idx.to(state.teacher_logits.device)], args.distill_temperature)
@@ -372,6 +386,7 @@ def main():
 
     data = load_data(args, device, np_rng)
     state = SimpleNamespace(weight=loss_weights(args, data.ytr, device),
+                            logit_shift=logit_shift(args, data.ytr, device),
                             sample_p=draw_weights(data.ytr.cpu(), args.sampler, len(LABELS)),
                             teacher_logits=load_teacher(args, data.train_ids, device))
     state.model, frozen = make_model(args, data.xtr, device)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Unit checks of training/skintrain/augment.py's Fourier amplitude mixing against a numpy restatement: off is the
 identity and draws no random numbers, lambda = 0 keeps the image, and a mixed image has its own
-phase spectrum with the amplitude spectrum (1 - lambda) * own + lambda * partner's."""
+phase spectrum with the amplitude spectrum (1 - lambda) * own + lambda * partner's; and the
+sampler's class prior (the logit-adjusted loss's pi) against class counts."""
 import os
 import sys
 
@@ -40,3 +41,14 @@ for i in range(6):
     if partner[i] != i and lam[i] > 0.05:
         check(float(np.abs(out[i] - xn[i]).max()) > 1e-3, f"image {i}: mixing changed nothing")
 print("amplitude mix: matches numpy on 6 images")
+
+# The sampler's class prior (the logit-adjusted loss's pi): frequencies when uniform, proportional
+# to sqrt(frequency) when balanced, against counts made here.
+y = torch.tensor([0] * 9 + [1] * 4 + [2] * 1 + [4] * 16)
+counts = np.bincount(y.numpy(), minlength=5).astype(np.float64)
+uniform = augment.class_prior(y, "uniform", 5).numpy()
+balanced = augment.class_prior(y, "balanced", 5).numpy()
+check(np.abs(uniform - counts / counts.sum()).max() < 1e-6, f"uniform prior {uniform} != frequencies")
+root = np.sqrt(counts)
+check(np.abs(balanced - root / root.sum()).max() < 1e-6, f"balanced prior {balanced} != sqrt(frequencies)")
+check(balanced[3] == 0 and uniform[3] == 0, "an absent class has prior 0")

@@ -134,6 +134,13 @@ def draw_weights(y, sampler, num_classes):
     return torch.bincount(y, minlength=num_classes).float().clamp_min(1).rsqrt()[y]
 
 
+def class_prior(y, sampler, num_classes):
+    """The class distribution the sampler draws training images from: the class frequencies when
+    uniform, proportional to sqrt(class frequency) when balanced (draw_weights summed per class)."""
+    prior = torch.zeros(num_classes).index_add_(0, y, draw_weights(y, sampler, num_classes))
+    return prior / prior.sum()
+
+
 def normalise(x, mean, std):
     """[0, 1] NCHW batch -> the model's input: (x - mean) / std per channel."""
     mean = torch.tensor(mean, device=x.device).view(1, 3, 1, 1)
