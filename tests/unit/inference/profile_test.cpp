@@ -40,8 +40,9 @@ TEST_CASE("the process is older than zero and younger than a day") {
 }
 
 TEST_CASE("the programs run with tcmalloc's malloc, unless built with the sanitizers") {
-  // Linked without --no-as-needed, the linker drops tcmalloc (nothing names it) and the forward
-  // pass falls back to glibc's malloc, several times slower: this catches that.
+  // Should tcmalloc go missing from the link (nothing names it, so a linker dropping unused
+  // libraries would drop it), the forward pass falls back to glibc's malloc, several times
+  // slower: this catches that.
   const std::string provider = skin::malloc_provider();
   CAPTURE(provider);
 #ifdef SKINSCAN_EXPECT_TCMALLOC
