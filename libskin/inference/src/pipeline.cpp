@@ -280,7 +280,7 @@ PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std:
                               const std::function<void(const PipelineStats&)>& progress) {
   const auto t0 = Clock::now();
   PipelineStats stats;
-  double decode_ms = 0, forward_ms = 0;  // summed over the images of the batches so far
+  double decode_ms = 0;  // summed over the images of the batches so far
   std::size_t decoded = 0;
   for (;;) {
     if (options.stop && options.stop->load()) {
@@ -295,9 +295,10 @@ PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std:
         decoded += slot.rows;
       }
     // The first pass overlaps: there is no forward time to weigh the decoding against yet.
-    const bool pause = options.overlap == DecodeOverlap::never ||
-                       (options.overlap == DecodeOverlap::adaptive && stats.batches > 0 && decoded > 0 &&
-                        decode_pauses_forward(decode_ms / double(decoded), forward_ms / double(decoded)));
+    const bool pause =
+        options.overlap == DecodeOverlap::never ||
+        (options.overlap == DecodeOverlap::adaptive && stats.batches > 0 && decoded > 0 &&
+         decode_pauses_forward(decode_ms / double(decoded), 1000.0 * stats.forward_seconds / double(decoded)));
     if (pause) {
       stream.pause(true);
       ++stats.paused_batches;
@@ -315,7 +316,6 @@ PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std:
     const auto t_output = Clock::now();
     stats.forward_seconds += std::chrono::duration<double>(t_output - t_forward).count();
     ++stats.batches;
-    forward_ms += std::chrono::duration<double, std::milli>(t_output - t_forward).count();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       ++stats.total;
       if (!batch[i].prediction.ok()) ++stats.failed;
