@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -21,6 +22,14 @@ namespace pipeline_detail {
 using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+// CPU time of the calling thread (ms): unlike the wall clock, it does not grow while the thread
+// waits for a core the machine has given to other work.
+double thread_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+}
 
 bool same_preprocessing(const InputSpec& a, const InputSpec& b) {
   return a.width == b.width && a.height == b.height && a.resize == b.resize && a.color_order == b.color_order &&
@@ -65,6 +74,7 @@ struct Slot {
   std::vector<std::vector<float>> inputs;
   std::size_t rows = 0;
   double preprocess_ms = 0;  // of prediction.decode_ms
+  double decode_cpu_ms = 0;  // the worker's CPU time for all of it (the adaptive overlap's measure)
 };
 
 class Stream {
@@ -167,7 +177,8 @@ class Stream {
     slot.prediction.id = image_id(item.path);
     slot.prediction.error = item.error;
     if (!item.error.empty()) return slot;
-    auto t0 = Clock::now();
+    const auto t0 = Clock::now();
+    const double cpu0 = thread_cpu_ms();
     try {
       slot.inputs.resize(sharing_.specs.size());
       for (std::size_t d = 0; d < sharing_.decode_sizes.size(); ++d) {
@@ -197,6 +208,7 @@ class Stream {
       slot.prediction.error = fmt::format("{}: {}", item.path, e.what());
     }
     slot.prediction.decode_ms = ms_since(t0);
+    slot.decode_cpu_ms = thread_cpu_ms() - cpu0;
     return slot;
   }
 
@@ -280,7 +292,7 @@ PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std:
                               const std::function<void(const PipelineStats&)>& progress) {
   const auto t0 = Clock::now();
   PipelineStats stats;
-  double decode_ms = 0;  // summed over the images of the batches so far
+  double decode_cpu_ms = 0;  // summed over the images of the batches so far
   std::size_t decoded = 0;
   for (;;) {
     if (options.stop && options.stop->load()) {
@@ -291,14 +303,14 @@ PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std:
     if (batch.empty()) break;
     for (const Slot& slot : batch)
       if (slot.prediction.ok()) {
-        decode_ms += slot.prediction.decode_ms;
+        decode_cpu_ms += slot.decode_cpu_ms;
         decoded += slot.rows;
       }
     // The first pass overlaps: there is no forward time to weigh the decoding against yet.
     const bool pause =
         options.overlap == DecodeOverlap::never ||
         (options.overlap == DecodeOverlap::adaptive && stats.batches > 0 && decoded > 0 &&
-         decode_pauses_forward(decode_ms / double(decoded), 1000.0 * stats.forward_seconds / double(decoded)));
+         decode_pauses_forward(decode_cpu_ms / double(decoded), 1000.0 * stats.forward_seconds / double(decoded)));
     if (pause) {
       stream.pause(true);
       ++stats.paused_batches;
