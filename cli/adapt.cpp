@@ -47,9 +47,10 @@ int run(const AdaptOptions& o) {
   if (progress) progress->finish();
   if (!o.common.quiet) {
     for (const auto& [path, reason] : result.failed) std::fprintf(stderr, "skinscan: error: %s\n", reason.c_str());
-    std::fprintf(stderr, "skinscan: %zu batch-norm layers re-estimated on %zu images; model %s %s written to %s\n",
-                 result.layers, result.images, result.manifest["name"].get<std::string>().c_str(),
-                 result.manifest["version"].get<std::string>().c_str(), o.out.c_str());
+    std::fprintf(
+        stderr, "skinscan: %zu of %zu batch-norm layers re-estimated on %zu images; model %s %s written to %s\n",
+        result.layers, result.layers_in_model, result.images, result.manifest["name"].get<std::string>().c_str(),
+        result.manifest["version"].get<std::string>().c_str(), o.out.c_str());
   }
   return result.failed.empty() ? kOk : kItemsFailed;
 }
@@ -74,6 +75,11 @@ Subcommand setup_adapt(CLI::App& app) {
   sub->add_option("--prior-strength", o->adaptation.prior_strength,
                   "How many source images the model's own statistics count as: each layer's mean and variance "
                   "become (N x source + n x target) / (N + n) for n images (Schneider et al. 2020); 0 replaces them")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group("Adaptation");
+  sub->add_option("--depth", o->adaptation.depth,
+                  "Re-estimate only the first K batch-norm layers in forward order (the early blocks); 0: all")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str()
       ->group("Adaptation");

@@ -11,7 +11,8 @@ buffer must agree to 1e-5, and the two batch sizes to 1e-6; the manifest must ca
 adaptation record and the original model must be unchanged. With --prior-strength 6 each layer's
 statistics are mixed with the original ones as 6 source images against the 9 target images
 (Schneider et al. 2020), the later layers seeing the earlier mixed ones; the reference does the
-same. With SKINSCAN_PERTURB_REFERENCE set,
+same. With --depth 2 only the first two layers in forward order are re-estimated and the other
+two keep their statistics. With SKINSCAN_PERTURB_REFERENCE set,
 the reference is PyTorch's usual recipe instead (training-mode batch statistics, cumulative
 average over batches of 3), which is not what adapt computes, and the check must fail.
 
@@ -73,9 +74,10 @@ def batch_norms(net):
             ("pool_bn", net.pool_bn)]
 
 
-def reference_exact(net, x, prior=0.0):
+def reference_exact(net, x, prior=0.0, depth=0):
     net.eval()
-    for _, bn in batch_norms(net):
+    layers = batch_norms(net)
+    for _, bn in layers[:depth] if depth else layers:
         seen = []
         handle = bn.register_forward_hook(lambda m, inp, out: seen.append(inp[0].detach().double()))
         with torch.no_grad():
@@ -165,6 +167,21 @@ def main():
                 failures.append(f"{name} (prior strength 6): {diff:.3g}")
         if mixed_record.get("prior_strength") != 6:
             failures.append(f"mixed record {mixed_record}")
+
+        shallow_out = os.path.join(work, "shallow")
+        subprocess.run([skinscan, "adapt", "-m", model, "--images", os.path.join(work, "images"), "--out", shallow_out,
+                        "--depth", "2"], check=True)
+        shallow = buffers(torch.jit.load(os.path.join(shallow_out, "model.pt")))
+        shallow_record = json.load(open(os.path.join(shallow_out, "manifest.json")))["adaptation"]
+        shallow_net = copy.deepcopy(net)
+        (reference_batch_statistics if perturb else reference_exact)(shallow_net, x, **({} if perturb else {"depth": 2}))
+        for name, want in buffers(shallow_net).items():
+            diff = float(np.max(np.abs(shallow[name] - want) / np.maximum(1, np.abs(want))))
+            print(f"{name:28s} depth 2: max difference {diff:.2e}")
+            if diff > TOLERANCE:
+                failures.append(f"{name} (depth 2): {diff:.3g}")
+        if shallow_record.get("layers") != 2 or shallow_record.get("layers_in_model") != 4:
+            failures.append(f"depth-2 record {shallow_record}")
 
         (reference_batch_statistics if perturb else reference_exact)(net, x)
         expected = buffers(net)

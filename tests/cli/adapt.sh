@@ -21,7 +21,7 @@ json.dump(m, open('$WORK/m/manifest.json', 'w'))
   run "$SKINSCAN" adapt -m "$WORK/m" --images "$WORK/clinic" --out "$WORK/adapted"
   expect_rc 2
   expect_err "broken.jpg: file is empty"
-  expect_err "skinscan: 1 batch-norm layers re-estimated on 5 images; model bn-tiny 0.1.0+adapted written to"
+  expect_err "skinscan: 1 of 1 batch-norm layers re-estimated on 5 images; model bn-tiny 0.1.0+adapted written to"
   [ "$(sha256sum "$WORK/m/model.pt" "$WORK/m/manifest.json")" = "$before" ] || fail "the original model changed"
   ls -d "$WORK"/adapted.partial* 2>/dev/null && fail "staging directory left behind"
   py "

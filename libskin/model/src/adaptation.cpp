@@ -230,6 +230,9 @@ nlohmann::json adapted_manifest(const Classifier& classifier, const std::vector<
       {"image_ids_sha256", sha256_hex(joined)},
       {"date", now_iso8601()},
       {"layers", result.layers},
+      {"layers_in_model", result.layers_in_model},
+      {"depth", options.depth == 0 ? "all batch-norm layers"
+                                   : fmt::format("the first {} batch-norm layers in forward order", result.layers)},
       {"base_model",
        {{"name", classifier.manifest().name},
         {"version", classifier.manifest().version},
@@ -273,9 +276,11 @@ AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std:
   torch::jit::script::Module module = classifier.impl().module.clone();
   module.eval();
   auto flat = flat_forward(module);
-  const std::vector<Layer> layers = batch_norm_layers(module, *flat, skin::model_path(classifier.directory()));
-
+  std::vector<Layer> layers = batch_norm_layers(module, *flat, skin::model_path(classifier.directory()));
   AdaptationResult result;
+  result.layers_in_model = layers.size();
+  if (options.depth > 0 && options.depth < layers.size()) layers.resize(options.depth);
+
   PreparedImages prepared = prepare_images(classifier, image_paths, options, result);
   if (!(options.prior_strength >= 0))
     throw Error(ErrorKind::usage, "the prior strength must be 0 (replace the statistics) or more");

@@ -26,6 +26,10 @@ struct AdaptationOptions {
   // each layer's mean and variance become (N x source + n x target) / (N + n) for n target images.
   // 0 replaces them outright (AdaBN).
   double prior_strength = 0;
+  // Only the first `depth` batch-norm layers in forward order are re-estimated (0: all of them).
+  // The early layers normalise low-level statistics (colour, contrast, texture), where clinics'
+  // cameras differ most; the later ones hold the class evidence that target statistics can move.
+  std::size_t depth = 0;
   ImageLimits limits;
   std::string source;  // the folder the images came from, for the record
 };
@@ -33,6 +37,7 @@ struct AdaptationOptions {
 struct AdaptationResult {
   std::size_t images = 0;                                   // decoded and used
   std::size_t layers = 0;                                   // batch-norm layers re-estimated
+  std::size_t layers_in_model = 0;                          // of them the model has
   std::vector<std::pair<std::string, std::string>> failed;  // path, reason (left out)
   nlohmann::json manifest;                                  // the new model's
 };
