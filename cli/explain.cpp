@@ -164,10 +164,11 @@ Subcommand setup_explain(CLI::App& app) {
   sub->add_option("images", o->images, "Image files or directories (walked recursively)")->required()->group("Input");
   add_image_options(*sub, o->image);
   sub->add_option("--class", o->class_label, "Explain this label instead of the top one")->group("Saliency");
-  sub->add_option("--method", o->method,
-                  "auto (occlusion: the best measured deletion score on val with the bundled model), gradcam, "
-                  "gradcampp, occlusion")
-      ->check(CLI::IsMember({"auto", "gradcam", "gradcampp", "occlusion"}))
+  sub->add_option(
+         "--method", o->method,
+         "auto (occlusion-blur: the only method measured to beat the centre prior on unseen clinics), gradcam, "
+         "gradcampp, occlusion, occlusion-blur (patches of the blurred image instead of the mean colour)")
+      ->check(CLI::IsMember({"auto", "gradcam", "gradcampp", "occlusion", "occlusion-blur"}))
       ->capture_default_str()
       ->group("Saliency");
   sub->add_option("-o,--out", o->out,

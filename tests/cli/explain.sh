@@ -29,7 +29,7 @@ test_explain_occlusion_for_models_without_methods() {
 import json
 d = json.load(open('$WORK/out'))
 r = d['results'][0]
-assert r['saliency']['method'] == 'occlusion', r['saliency']
+assert r['saliency']['method'] == 'occlusion-blur', r['saliency']
 assert r['risk']['level'] in ('low', 'moderate', 'high')
 assert 'rule' in r['risk'] and 'rule' in r['uncertainty']
 assert {q['check'] for q in r['quality']} == {'blur', 'exposure', 'size'}
@@ -109,7 +109,7 @@ import json
 import numpy as np
 from PIL import Image
 d = json.load(open('$WORK/out'))
-assert [r['saliency']['method'] for r in d['results']] == ['occlusion'] * 2, d['results'][0]['saliency']
+assert [r['saliency']['method'] for r in d['results']] == ['occlusion-blur'] * 2, d['results'][0]['saliency']
 for id in '$ids'.split():
     heat = np.asarray(Image.open('$WORK/ex/%s_heatmap.png' % id).resize((224, 224), Image.BOX), dtype=int)
     steps = np.concatenate([np.abs(np.diff(heat, axis=0)).ravel(), np.abs(np.diff(heat, axis=1)).ravel()])

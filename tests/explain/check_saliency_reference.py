@@ -14,6 +14,9 @@ deliberately wrong reference (Grad-CAM's weights for Grad-CAM++, and a nearest-n
 upsampling; for an ensemble, the stacked features/head map) must not, so the comparison can fail.
 Occlusion is restated with the model's forward passes under each patch (reference_occlusion); its
 wrong reference averages the hard-edged boxes instead of interpolating between patch centres.
+Blurred-patch occlusion (occlusion-blur) fills each patch from the input blurred per channel with
+scipy.ndimage.gaussian_filter (sigma = patch / 4, mirrored borders, which are OpenCV's
+BORDER_REFLECT_101); its wrong reference is mean-colour occlusion.
 
 Usage: check_saliency_reference.py SKINSCAN MODEL_DIR [MODEL_DIR...]
 """
@@ -24,6 +27,7 @@ import sys
 import tempfile
 
 import numpy as np
+import scipy.ndimage
 import torch
 import torch.nn.functional as F
 from PIL import Image
@@ -103,7 +107,7 @@ def patch_starts(side, patch, stride):
     return list(range(0, side - patch, stride)) + [max(0, side - patch)]
 
 
-def reference_occlusion(module, x, temperature, smooth=True):
+def reference_occlusion(module, x, temperature, smooth=True, blur=False):
     """Occlusion: the probability lost under a zero (mean-colour) patch at each position, placed at
     the patch centres and interpolated linearly along each axis (numpy.interp, which holds the end
     values beyond the outermost centres); with smooth=False, the hard-edged boxes averaged instead
@@ -112,6 +116,11 @@ def reference_occlusion(module, x, temperature, smooth=True):
     patch = max(4, min(width, height) // 8)
     stride = max(2, patch // 2)
     ys, xs = patch_starts(height, patch, stride), patch_starts(width, patch, stride)
+    fill = torch.zeros_like(x)
+    if blur:
+        planes = [scipy.ndimage.gaussian_filter(x[0, c].numpy(), patch / 4, mode="mirror", truncate=4.0)
+                  for c in range(x.shape[1])]
+        fill = torch.from_numpy(np.stack(planes)[None]).to(x.dtype)
     with torch.no_grad():
         base = torch.softmax(module(x) / temperature, 1)[0]
         cls = int(base.argmax())
@@ -119,7 +128,7 @@ def reference_occlusion(module, x, temperature, smooth=True):
         for i, y0 in enumerate(ys):
             for j, x0 in enumerate(xs):
                 masked = x.clone()
-                masked[:, :, y0:y0 + patch, x0:x0 + patch] = 0
+                masked[:, :, y0:y0 + patch, x0:x0 + patch] = fill[:, :, y0:y0 + patch, x0:x0 + patch]
                 drops[i, j] = max(0.0, float(base[cls] - torch.softmax(module(masked) / temperature, 1)[0, cls]))
     if smooth:
         cx, cy = [x0 + patch / 2 - 0.5 for x0 in xs], [y0 + patch / 2 - 0.5 for y0 in ys]
@@ -168,19 +177,21 @@ def main():
                 failures += not ok
                 print(f"{manifest['name']} {method}: max |skinscan - reference| = {diff:.2e} "
                       f"(a wrong reference differs by {wrong_diff:.2e}) {'ok' if ok else 'FAIL'}")
-            ours = skinscan_map(skinscan, model_dir, png, "occlusion", work)
             temperature = manifest["output"].get("temperature", 1.0)
-            ref, largest_drop = reference_occlusion(module, x, temperature)
-            diff = float(np.abs(ours - ref).max())
-            wrong_diff = float(np.abs(ours - reference_occlusion(module, x, temperature, smooth=False)[0]).max())
-            # The map is drops / the largest drop. Two float32 implementations (LibTorch's optimised
-            # module in batches of 32, this one at batch 1) agree to a few 1e-8 in probability, which a
-            # random fixture's largest drop (2e-4 for the ensemble) magnifies past 1e-4.
-            tolerance = max(TOLERANCE, 5e-8 / max(largest_drop, 1e-12))
-            ok = diff <= tolerance and wrong_diff > tolerance
-            failures += not ok
-            print(f"{manifest['name']} occlusion: max |skinscan - reference| = {diff:.2e} (bound {tolerance:.1e}; "
-                  f"a wrong reference differs by {wrong_diff:.2e}) {'ok' if ok else 'FAIL'}")
+            for method, blur in (("occlusion", False), ("occlusion-blur", True)):
+                ours = skinscan_map(skinscan, model_dir, png, method, work)
+                ref, largest_drop = reference_occlusion(module, x, temperature, blur=blur)
+                diff = float(np.abs(ours - ref).max())
+                wrong = reference_occlusion(module, x, temperature, **({"blur": False} if blur else {"smooth": False}))
+                wrong_diff = float(np.abs(ours - wrong[0]).max())
+                # The map is drops / the largest drop. Two float32 implementations (LibTorch's optimised
+                # module in batches of 32, this one at batch 1) agree to a few 1e-8 in probability, which a
+                # random fixture's largest drop (2e-4 for the ensemble) magnifies past 1e-4.
+                tolerance = max(TOLERANCE, 5e-8 / max(largest_drop, 1e-12))
+                ok = diff <= tolerance and wrong_diff > tolerance
+                failures += not ok
+                print(f"{manifest['name']} {method}: max |skinscan - reference| = {diff:.2e} (bound {tolerance:.1e}; "
+                      f"a wrong reference differs by {wrong_diff:.2e}) {'ok' if ok else 'FAIL'}")
     sys.exit(1 if failures else 0)
 
 

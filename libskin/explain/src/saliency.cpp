@@ -147,13 +147,29 @@ cv::Mat interpolate_patch_grid(const cv::Mat& drops, const std::vector<int>& xs,
   return map;
 }
 
-// Occlusion sensitivity (Zeiler & Fergus 2014): the probability lost when a mean-colour patch
-// (zero after normalisation) covers each position, batched. Each drop is placed at its patch's
-// centre and the grid is interpolated bilinearly over the input (replicated beyond the outermost
+bool is_occlusion(SaliencyMethod m) { return m == SaliencyMethod::occlusion || m == SaliencyMethod::occlusion_blur; }
+
+// The preprocessed input (CHW) with each channel plane Gaussian-blurred (reflected borders).
+std::vector<float> blurred_input(const std::vector<float>& input, const InputSpec& spec, double sigma) {
+  std::vector<float> out(input.size());
+  const std::size_t plane = std::size_t(spec.width) * spec.height;
+  for (std::size_t ch = 0; ch < 3; ++ch) {
+    const cv::Mat from(spec.height, spec.width, CV_32F, const_cast<float*>(input.data() + ch * plane));
+    cv::Mat to(spec.height, spec.width, CV_32F, out.data() + ch * plane);
+    cv::GaussianBlur(from, to, cv::Size(0, 0), sigma, sigma, cv::BORDER_REFLECT_101);
+  }
+  return out;
+}
+
+// Occlusion sensitivity (Zeiler & Fergus 2014): the probability lost when a patch covers each
+// position, batched: a mean-colour patch (zero after normalisation), or with `blur` the same
+// patch of the input blurred with sigma = patch / 4. Each drop is placed at its patch's centre
+// and the grid is interpolated bilinearly over the input (replicated beyond the outermost
 // centres): smooth, where averaging the hard-edged boxes leaves steps at every box edge.
-cv::Mat occlusion(Classifier& c, const std::vector<float>& input, std::size_t cls, float base_probability) {
+cv::Mat occlusion(Classifier& c, const std::vector<float>& input, std::size_t cls, float base_probability, bool blur) {
   const InputSpec& spec = c.manifest().input;
   const int patch = std::max(4, std::min(spec.width, spec.height) / 8), stride = std::max(2, patch / 2);
+  const std::vector<float> fill = blur ? blurred_input(input, spec, patch / 4.0) : std::vector<float>{};
   const std::vector<int> xs = patch_starts(spec.width, patch, stride), ys = patch_starts(spec.height, patch, stride);
   std::vector<cv::Rect> boxes;
   for (int y : ys)
@@ -169,8 +185,13 @@ cv::Mat occlusion(Classifier& c, const std::vector<float>& input, std::size_t cl
       std::copy(input.begin(), input.end(), img);
       const cv::Rect& b = boxes[start + i];
       for (int ch = 0; ch < 3; ++ch)
-        for (int y = b.y; y < b.y + b.height; ++y)
-          std::fill_n(img + ch * plane + std::size_t(y) * spec.width + b.x, b.width, 0.0f);
+        for (int y = b.y; y < b.y + b.height; ++y) {
+          const std::size_t at = ch * plane + std::size_t(y) * spec.width + std::size_t(b.x);
+          if (blur)
+            std::copy_n(fill.data() + at, b.width, img + at);
+          else
+            std::fill_n(img + at, b.width, 0.0f);
+        }
     }
     auto probs = c.predict(buffer.data(), m);
     for (std::size_t i = 0; i < m; ++i)
@@ -187,14 +208,18 @@ SaliencyMethod parse_saliency_method(const std::string& name) {
   if (name == "gradcam") return SaliencyMethod::grad_cam;
   if (name == "gradcampp") return SaliencyMethod::grad_cam_pp;
   if (name == "occlusion") return SaliencyMethod::occlusion;
-  throw Error(ErrorKind::usage,
-              fmt::format("unknown saliency method '{}' (use auto, gradcam, gradcampp or occlusion)", name));
+  if (name == "occlusion-blur") return SaliencyMethod::occlusion_blur;
+  throw Error(
+      ErrorKind::usage,
+      fmt::format("unknown saliency method '{}' (use auto, gradcam, gradcampp, occlusion or occlusion-blur)", name));
 }
 
 const char* saliency_method_name(SaliencyMethod method) {
   switch (method) {
     case SaliencyMethod::occlusion:
       return "occlusion";
+    case SaliencyMethod::occlusion_blur:
+      return "occlusion-blur";
     case SaliencyMethod::grad_cam_pp:
       return "grad-cam++";
     default:
@@ -204,7 +229,7 @@ const char* saliency_method_name(SaliencyMethod method) {
 
 SaliencyMethod resolve_saliency_method(const Classifier& c, SaliencyMethod method) {
   if (method == SaliencyMethod::automatic) return kDefaultSaliencyMethod;
-  if (method != SaliencyMethod::occlusion && !supports_grad_cam(c))
+  if (!is_occlusion(method) && !supports_grad_cam(c))
     throw Error(ErrorKind::usage,
                 fmt::format("model '{}' exports no features/head methods: use --method occlusion", c.manifest().name));
   return method;
@@ -225,9 +250,9 @@ Saliency compute_saliency(Classifier& c, const cv::Mat& bgr, SaliencyMethod meth
       cls ? *cls
           : std::size_t(std::max_element(s.probabilities.begin(), s.probabilities.end()) - s.probabilities.begin());
   if (s.class_index >= c.num_classes()) throw Error(ErrorKind::usage, "class index out of range");
-  s.input_map = method == SaliencyMethod::occlusion
-                    ? occlusion(c, input, s.class_index, s.probabilities[s.class_index])
-                    : grad_cam(c, input, s.class_index, method == SaliencyMethod::grad_cam_pp);
+  s.input_map = is_occlusion(method) ? occlusion(c, input, s.class_index, s.probabilities[s.class_index],
+                                                 method == SaliencyMethod::occlusion_blur)
+                                     : grad_cam(c, input, s.class_index, method == SaliencyMethod::grad_cam_pp);
   s.map = map_to_image(s.input_map, bgr.size(), c.manifest().input);
   return s;
 }

@@ -17,7 +17,7 @@ TEST_CASE("explain_image gives the explanation, the saliency record and original
   skin::Classifier classifier(test::model("tiny7"));
   cv::Mat bgr = skin::load_image(test::image("good/plain.png"), skin::ImageLimits{});
   auto e = skin::explain_image(classifier, bgr, skin::ExplainRequest{});
-  CHECK(e.json["saliency"]["method"] == "occlusion");  // the default method
+  CHECK(e.json["saliency"]["method"] == "occlusion-blur");  // the default method
   CHECK(e.json["saliency"]["class"] == e.json["differential"][0]["label"]);
   CHECK(e.json.contains("risk"));
   CHECK(e.overlay.size() == bgr.size());

@@ -1,9 +1,10 @@
 // faithfulness_test.cpp: the bundled model's saliency on real val images, measured as
 // `skinscan explain --faithfulness` does (skin/explain/faithfulness.hpp): blurring the 20% of pixels the
-// default method (occlusion) ranks first must lower the explained class's probability more than
-// blurring 20% random pixels by 0.05 and more than blurring the central 20% (the centre prior,
-// which needs no model: HAM10000 lesions sit in the middle) by 0.03. Measured on these 32 images with
-// model 3.1.0: +0.436 and +0.092 (README "Measuring faithfulness"). Grad-CAM++ must beat random.
+// default method (blurred-patch occlusion) ranks first must lower the explained class's probability
+// more than blurring 20% random pixels by 0.05 and more than blurring the central 20% (the centre
+// prior, which needs no model: HAM10000 lesions sit in the middle) by 0.03. Measured on these 32
+// images with model 3.1.1: +0.386 and +0.042 (docs/explain.md "Measuring faithfulness"). Grad-CAM++
+// must beat random.
 // Needs the shared HAM10000 data and the bundled model; exits 77 (skipped) without them.
 #include "skin/explain/faithfulness.hpp"
 

@@ -89,3 +89,18 @@ TEST_CASE("overlay and heatmap keep the image size") {
   CHECK(heat.type() == CV_8U);
   CHECK(int(heat.at<std::uint8_t>(0, 0)) == 128);  // 0.5 * 255 rounded
 }
+
+TEST_CASE("blurred-patch occlusion: its own name, and nothing to find where blurring changes nothing") {
+  CHECK(skin::parse_saliency_method("occlusion-blur") == skin::SaliencyMethod::occlusion_blur);
+  CHECK(std::string(skin::saliency_method_name(skin::SaliencyMethod::occlusion_blur)) == "occlusion-blur");
+  CHECK_THROWS_AS(skin::parse_saliency_method("occlusion_blur"), skin::Error);
+  skin::Classifier two(test::model("tiny2"));  // no exported methods: occlusion needs none
+  const cv::Mat textured = skin::load_image(test::image("good/plain.png"), {});
+  const auto s = skin::compute_saliency(two, textured, skin::SaliencyMethod::occlusion_blur);
+  CHECK(s.method == skin::SaliencyMethod::occlusion_blur);
+  check_map(s, textured);
+  // A uniform image blurs to itself: no patch changes the input, so no position matters.
+  const cv::Mat flat(64, 64, CV_8UC3, cv::Scalar(40, 90, 200));
+  const auto none = skin::compute_saliency(two, flat, skin::SaliencyMethod::occlusion_blur);
+  CHECK(cv::countNonZero(none.input_map > 1e-6) == 0);
+}
