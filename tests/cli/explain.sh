@@ -58,14 +58,14 @@ test_explain_faithfulness_report_plot_and_table() {
   run "$SKINSCAN" explain -m "$TINY2" --faithfulness --steps 5 --out "$WORK/faith.json" "$WORK/in"
   expect_rc 2
   expect_err "truncated.jpg: truncated jpeg"
-  expect_out "Faithfulness of occlusion on 2 images (5 steps"
+  expect_out "Faithfulness of occlusion-blur on 2 images (5 steps"
   expect_out "deletion drop at 20%"
   expect_out "- centre"
   py "
 import json
 from PIL import Image
 r = json.load(open('$WORK/faith.json'))
-assert r['method'] == 'occlusion' and r['model']['name'] == 'tiny2', r['method']
+assert r['method'] == 'occlusion-blur' and r['model']['name'] == 'tiny2', r['method']
 assert len(r['images']) == 2 and len(r['errors']) == 1 and 'truncated.jpg' in r['errors'][0]['path']
 for im in r['images']:
     for kind in ('deletion', 'insertion'):
