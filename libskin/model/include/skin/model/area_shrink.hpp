@@ -1,5 +1,6 @@
 // skin/model/area_shrink.hpp: shrinking an 8-bit 3-channel image by pixel-area averaging, with
-// the same result as cv::resize(..., INTER_AREA) to the bit, in about a third of its time.
+// the same result as cv::resize(..., INTER_AREA) to the bit, in about 40% of its time (0.12 against
+// 0.31 ms for a 300x225 half-scale JPEG decode to 160x160, one core).
 // OpenCV's general (non-integer factor) path accumulates each output pixel's source columns one
 // table entry at a time through memory, a dependent chain the CPU cannot overlap; here each pass
 // combines whole rows (the column pass on the transposed image), so the compiler vectorises it.
