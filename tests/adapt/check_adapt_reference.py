@@ -153,33 +153,27 @@ def main():
                             "--batch-size", str(batch)], check=True)
             adapted[batch] = buffers(torch.jit.load(os.path.join(out, "model.pt")))
         manifest = json.load(open(os.path.join(work, "adapted4", "manifest.json")))
-        mixed_out = os.path.join(work, "mixed")
-        subprocess.run([skinscan, "adapt", "-m", model, "--images", os.path.join(work, "images"), "--out", mixed_out,
-                        "--prior-strength", "6"], check=True)
-        mixed = buffers(torch.jit.load(os.path.join(mixed_out, "model.pt")))
-        mixed_record = json.load(open(os.path.join(mixed_out, "manifest.json")))["adaptation"]
-        mixed_net = copy.deepcopy(net)
-        (reference_batch_statistics if perturb else reference_exact)(mixed_net, x, **({} if perturb else {"prior": 6.0}))
-        for name, want in buffers(mixed_net).items():
-            diff = float(np.max(np.abs(mixed[name] - want) / np.maximum(1, np.abs(want))))
-            print(f"{name:28s} prior strength 6: max difference {diff:.2e}")
-            if diff > TOLERANCE:
-                failures.append(f"{name} (prior strength 6): {diff:.3g}")
+        def check_option(label, option, reference_options):
+            """Adapts with one more option, compares every buffer with the reference given the same
+            option (on a copy of the unadapted network), and returns the new manifest's record."""
+            out = os.path.join(work, label.replace(" ", "_"))
+            subprocess.run([skinscan, "adapt", "-m", model, "--images", os.path.join(work, "images"), "--out", out,
+                            *option], check=True)
+            got = buffers(torch.jit.load(os.path.join(out, "model.pt")))
+            reference_net = copy.deepcopy(net)
+            (reference_batch_statistics if perturb else reference_exact)(
+                reference_net, x, **({} if perturb else reference_options))
+            for name, want in buffers(reference_net).items():
+                diff = float(np.max(np.abs(got[name] - want) / np.maximum(1, np.abs(want))))
+                print(f"{name:28s} {label}: max difference {diff:.2e}")
+                if diff > TOLERANCE:
+                    failures.append(f"{name} ({label}): {diff:.3g}")
+            return json.load(open(os.path.join(out, "manifest.json")))["adaptation"]
+
+        mixed_record = check_option("prior strength 6", ["--prior-strength", "6"], {"prior": 6.0})
         if mixed_record.get("prior_strength") != 6:
             failures.append(f"mixed record {mixed_record}")
-
-        shallow_out = os.path.join(work, "shallow")
-        subprocess.run([skinscan, "adapt", "-m", model, "--images", os.path.join(work, "images"), "--out", shallow_out,
-                        "--depth", "2"], check=True)
-        shallow = buffers(torch.jit.load(os.path.join(shallow_out, "model.pt")))
-        shallow_record = json.load(open(os.path.join(shallow_out, "manifest.json")))["adaptation"]
-        shallow_net = copy.deepcopy(net)
-        (reference_batch_statistics if perturb else reference_exact)(shallow_net, x, **({} if perturb else {"depth": 2}))
-        for name, want in buffers(shallow_net).items():
-            diff = float(np.max(np.abs(shallow[name] - want) / np.maximum(1, np.abs(want))))
-            print(f"{name:28s} depth 2: max difference {diff:.2e}")
-            if diff > TOLERANCE:
-                failures.append(f"{name} (depth 2): {diff:.3g}")
+        shallow_record = check_option("depth 2", ["--depth", "2"], {"depth": 2})
         if shallow_record.get("layers") != 2 or shallow_record.get("layers_in_model") != 4:
             failures.append(f"depth-2 record {shallow_record}")
 
