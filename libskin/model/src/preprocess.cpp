@@ -62,13 +62,13 @@ void preprocess_into(const cv::Mat& bgr, const InputSpec& spec, float* out) {
   std::array<double, 3> gains{1.0, 1.0, 1.0};
   if (spec.shades_of_gray_p > 0) gains = shades_of_gray_gains(resized, spec.shades_of_gray_p);
   // Each channel's 256 possible values mapped once (gain, clip, normalise), then looked up: the
-  // same arithmetic per value as computing it per pixel, at a fraction of the cost.
+  // same arithmetic per value as computing it per pixel, at a fraction of the cost. Without colour
+  // constancy the gain is 1, and min(255, v * 1) is v exactly.
   float value[3][256];
   for (int c = 0; c < 3; ++c) {
     const float mul = 1.0f / (spec.scale * spec.std[c]), add = -spec.mean[c] / spec.std[c];
     const double g = gains[std::size_t(src[c])];
-    for (int v = 0; v < 256; ++v)
-      value[c][v] = spec.shades_of_gray_p > 0 ? float(std::min(255.0, v * g)) * mul + add : float(v) * mul + add;
+    for (int v = 0; v < 256; ++v) value[c][v] = float(std::min(255.0, v * g)) * mul + add;
   }
   for (int y = 0; y < resized.rows; ++y) {
     const auto* row = resized.ptr<cv::Vec3b>(y);

@@ -30,8 +30,8 @@ enum class DecodeOverlap { adaptive, always, never };
 // The adaptive rule: pause when an image's decoding (ms of one worker's CPU time, which a busy
 // machine does not inflate as it does the wall clock) is below a quarter of its forward pass
 // (ms per image): decoding between passes then adds at most an eighth to the forward time with
-// two workers. The gain measured on 2 cores was a few percent, inside that
-// machine's noise (docs/performance.md); the outputs are the same either way.
+// two workers. The gain measured on 2 cores was a few percent, inside that machine's noise
+// (docs/performance.md); the outputs are the same either way.
 bool decode_pauses_forward(double decode_ms_per_image, double forward_ms_per_image);
 
 struct PipelineOptions {
