@@ -149,8 +149,11 @@ int run(const AuditCliOptions& o) {
   options.threads = o.pipeline.decode_threads;
   if (!o.features) options.min_cosine = skin::kNoFeaturePairs;
   std::optional<skin::Classifier> classifier;
+  skin::PipelineOptions pipeline = o.pipeline;
+  pipeline.limits = options.limits;
+  pipeline.stop = &interrupted();
   if (o.features) {  // loaded first: a wrong model fails before any image is read
-    classifier.emplace(load_classifier(o.common));
+    classifier.emplace(load_classifier(o.common, skin::Startup::optimised, &pipeline));
     options.quality_spec = classifier->manifest().input;
   }
   skin::Progress progress(!o.common.quiet, images.size());
@@ -158,9 +161,6 @@ int run(const AuditCliOptions& o) {
       skin::fingerprint_images(images, options, [&](std::size_t done) { progress.update(done, 0); });
   progress.finish();
   if (classifier) {
-    skin::PipelineOptions pipeline = o.pipeline;
-    pipeline.limits = options.limits;
-    pipeline.stop = &interrupted();
     skin::Progress feature_progress(!o.common.quiet, prints.prints.size());
     skin::add_model_features(prints, images, *classifier, pipeline,
                              [&](std::size_t done) { feature_progress.update(done, 0); });

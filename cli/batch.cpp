@@ -76,8 +76,10 @@ int run(const BatchOptions& o) {
   po.stop = &interrupted();
   install_interrupt_handler();
 
+  // Resolved now: the decoding started ahead runs with these options.
+  po.forward_streams = skin::resolve_forward_streams(o.common.threads, po.forward_streams);
   skin::DecodeAhead ahead(source, m.input, po);
-  skin::Classifier classifier = load_classifier(o.common);
+  skin::Classifier classifier = load_classifier(o.common, skin::Startup::optimised, &po);
   skin::OutputFile out(o.out);
   auto writer = skin::make_writer(format, out, m, o.top_k, o.pipeline.skin_tone);
   for (const auto& line : done.lines) out.write(line + "\n");

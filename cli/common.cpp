@@ -66,6 +66,13 @@ void add_pipeline_options(CLI::App& sub, skin::PipelineOptions& f) {
       ->check(CLI::IsMember({"adaptive", "always", "never"}))
       ->default_str("adaptive")
       ->group("Runtime");
+  f.forward_streams = 0;
+  sub.add_option("--forward-streams", f.forward_streams,
+                 "Forward passes run at once on separate batches, --threads shared between them (0: one per "
+                 "inference thread, each single-threaded: the fastest for small networks)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str()
+      ->group("Runtime");
 }
 
 void add_dataset_options(CLI::App& sub, skin::DatasetSpec& d) {
@@ -98,8 +105,13 @@ void add_image_options(CLI::App& sub, ImageOptions& o) {
 
 std::string model_directory(const CommonOptions& options) { return skin::locate_model(options.model, g_program); }
 
-skin::Classifier load_classifier(const CommonOptions& options, skin::Startup startup) {
-  skin::set_threads(options.threads);
+skin::Classifier load_classifier(const CommonOptions& options, skin::Startup startup, skin::PipelineOptions* pipeline) {
+  if (pipeline) {
+    pipeline->forward_streams = skin::resolve_forward_streams(options.threads, pipeline->forward_streams);
+    skin::set_threads(skin::threads_per_forward_stream(options.threads, pipeline->forward_streams));
+  } else {
+    skin::set_threads(options.threads);
+  }
   skin::Classifier classifier(model_directory(options), startup);
   if (!classifier.optimisation_warning().empty())
     std::fprintf(stderr, "skinscan: warning: %s\n", classifier.optimisation_warning().c_str());

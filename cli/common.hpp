@@ -29,7 +29,8 @@ struct ImageOptions {
 // With `models`, -m is repeatable and collects every model given (evaluate -m A -m B); the
 // caller moves a single one into options.model.
 void add_common_options(CLI::App& sub, CommonOptions& options, std::vector<std::string>* models = nullptr);
-// --batch-size, --decode-threads and --decode-overlap of the streaming pipeline (batch, evaluate).
+// --batch-size, --decode-threads, --decode-overlap and --forward-streams of the streaming pipeline
+// (batch, evaluate, audit). Forward streams default to one per inference thread here.
 void add_pipeline_options(CLI::App& sub, skin::PipelineOptions& options);
 void add_image_options(CLI::App& sub, ImageOptions& options);
 // --profile: where the time went, on stderr after the run (batch, classify).
@@ -41,8 +42,11 @@ void add_dataset_options(CLI::App& sub, skin::DatasetSpec& spec);
 // The model directory: --model, $SKINSCAN_MODEL, else the bundled default.
 std::string model_directory(const CommonOptions& options);
 
-// Resolves the model directory and loads it.
-skin::Classifier load_classifier(const CommonOptions& options, skin::Startup startup = skin::Startup::optimised);
+// Resolves the model directory and loads it. With `pipeline`, for a run of its forward streams:
+// resolves PipelineOptions::forward_streams (0: one per inference thread) and loads the model for
+// its share of --threads.
+skin::Classifier load_classifier(const CommonOptions& options, skin::Startup startup = skin::Startup::optimised,
+                                 skin::PipelineOptions* pipeline = nullptr);
 
 // Called first thing in main(): the program path (to find the bundled model) and how long the
 // process took to reach main() (the profile's start-up).

@@ -186,11 +186,13 @@ skin::JunitSuite junit_suite(const nlohmann::json& report, const skin::Scoring& 
 int run_many(const EvaluateOptions& o, const skin::GateSpec& gates, skin::Dataset& dataset,
              const skin::ReportOptions& ro, const skin::LabelMap& label_map,
              std::chrono::steady_clock::time_point started, const std::string& started_at) {
+  skin::PipelineOptions po = o.pipeline;
+  po.limits = o.image.limits();
   std::vector<skin::Classifier> classifiers;
   for (const auto& dir : o.models) {
     CommonOptions one = o.common;
     one.model = dir;
-    classifiers.push_back(load_classifier(one));
+    classifiers.push_back(load_classifier(one, skin::Startup::optimised, &po));
   }
   std::vector<skin::Classifier*> pointers;
   for (auto& c : classifiers) pointers.push_back(&c);
@@ -199,8 +201,6 @@ int run_many(const EvaluateOptions& o, const skin::GateSpec& gates, skin::Datase
       if (!skin::shares_preprocessing(classifiers[0], classifiers[k]))
         std::fprintf(stderr, "skinscan: model %s preprocesses images unlike %s: its inputs are prepared separately\n",
                      classifiers[k].manifest().name.c_str(), classifiers[0].manifest().name.c_str());
-  skin::PipelineOptions po = o.pipeline;
-  po.limits = o.image.limits();
   std::size_t present = 0;
   for (const auto& item : dataset.items) present += !item.path.empty();
   skin::Progress progress(!o.common.quiet, present);
@@ -268,9 +268,9 @@ int run(EvaluateOptions o) {
   if (!o.predictions.empty()) {
     scoring = skin::score_with_predictions(dataset, o.predictions, o.malignant, label_map);
   } else {
-    skin::Classifier classifier = load_classifier(o.common);
     skin::PipelineOptions po = o.pipeline;
     po.limits = o.image.limits();
+    skin::Classifier classifier = load_classifier(o.common, skin::Startup::optimised, &po);
     std::size_t present = 0;
     for (const auto& item : dataset.items) present += !item.path.empty();
     skin::Progress progress(!o.common.quiet, present);

@@ -51,14 +51,16 @@ done
 
 # Steady state over 1,024 images: skinscan's rate (its own clock, after start-up), the reference's
 # (after its start-up), and the pure forward pass of the optimised module at each batch size, all
-# in each round. The ceiling is measured twice: as the issue defined it (Python as it comes, on
-# glibc's malloc) and with tcmalloc preloaded, the allocator skinscan is linked with; the second
-# is the true ceiling for skinscan's forward passes. The machine's speed drifts between minutes,
+# in each round. The ceiling is measured three times: as the issue defined it (Python as it comes,
+# on glibc's malloc, one pass on all threads), with tcmalloc preloaded (the allocator skinscan is
+# linked with), and as skinscan now runs its passes (tcmalloc, one single-threaded stream per
+# core, the rates summed); the last is the true ceiling for skinscan's forward passes. The
+# machine's speed drifts between minutes,
 # so skinscan is compared with the ceiling of its own round: the ratio is the median over rounds
 # of skinscan's rate over the ceiling's at its best batch (the batch with the best median rate).
 rounds=${ROUNDS:-3}
 tcmalloc=$(pkg-config --variable=libdir libtcmalloc_minimal)/libtcmalloc_minimal.so.4
-: >"$work/steady_ours" && : >"$work/steady_ref" && : >"$work/ceiling" && : >"$work/ceiling_tc"
+: >"$work/steady_ours" && : >"$work/steady_ref" && : >"$work/ceiling" && : >"$work/ceiling_tc" && : >"$work/ceiling_streams"
 for round in $(seq "$rounds"); do
   "$bin" batch --profile --quiet -m "$model" --out "$work/out.jsonl" - <"$work/list1024" 2>"$work/profile$round"
   echo "$round $(sed -n 's/.*profile: run: .*(\([0-9.]*\) images\/s).*/\1/p' "$work/profile$round")" >>"$work/steady_ours"
@@ -67,6 +69,8 @@ for round in $(seq "$rounds"); do
     echo "$round $b $($py scripts/bench_reference.py forward --model "$model" --optimize --batch "$b")" >>"$work/ceiling"
     echo "$round $b $(LD_PRELOAD=$tcmalloc $py scripts/bench_reference.py forward --model "$model" --optimize \
       --batch "$b")" >>"$work/ceiling_tc"
+    echo "$round $b $(LD_PRELOAD=$tcmalloc $py scripts/bench_reference.py forward --model "$model" --optimize \
+      --batch "$b" --streams "$(nproc)")" >>"$work/ceiling_streams"
   done
 done
 # Prints: best batch, its median rate, the median of skinscan's rate over it by round, rates by batch.
@@ -86,6 +90,7 @@ PY
 }
 read -r ceiling_batch ceiling steady_ratio per_batch < <(against_ceiling "$work/ceiling")
 read -r tc_batch tc_ceiling tc_ratio tc_per_batch < <(against_ceiling "$work/ceiling_tc")
+read -r st_batch st_ceiling st_ratio st_per_batch < <(against_ceiling "$work/ceiling_streams")
 steady_ours=$(cut -d' ' -f2 "$work/steady_ours" | median)
 best_round=$(sort -k2 -g "$work/steady_ours" | tail -n 1 | cut -d' ' -f1)
 steady_ref=$(median <"$work/steady_ref")
@@ -104,10 +109,11 @@ medians of $reps alternating runs; steady state: medians of $rounds rounds, each
 | 1,024 full-size JPEGs, steady state (images/s) | $steady_ours | $steady_ref | $(ratio "$steady_ours" "$steady_ref")x |
 | pure forward ceiling, optimised module, best batch ($ceiling_batch) (images/s) | | $ceiling | skinscan reaches $steady_ratio of it (median of the rounds' ratios) |
 | the same ceiling with tcmalloc preloaded, best batch ($tc_batch) (images/s) | | $tc_ceiling | skinscan reaches $tc_ratio of it |
+| pure forward as skinscan runs it: tcmalloc, $(nproc) single-threaded streams, best batch ($st_batch) (images/s) | | $st_ceiling | skinscan reaches $st_ratio of it |
 | cold start, classify one image (s) | $cold_ours | $cold_ref | $(ratio "$cold_ours" "$cold_ref")x the reference's time |
 | process start-up alone, \`skinscan --version\` (s) | $version | | |
 
-pure forward by batch size (images/s, median of $rounds rounds): ${per_batch//,/  }; with tcmalloc: ${tc_per_batch//,/  }
+pure forward by batch size (images/s, median of $rounds rounds): ${per_batch//,/  }; with tcmalloc: ${tc_per_batch//,/  }; in streams: ${st_per_batch//,/  }
 steady state by round (skinscan; ceiling at batch $ceiling_batch; with tcmalloc at batch $tc_batch; images/s): $(join -j 1 "$work/steady_ours" <(awk -v b="$ceiling_batch" '$2 == b { print $1, $3 }' "$work/ceiling") | join -j 1 - <(awk -v b="$tc_batch" '$2 == b { print $1, $3 }' "$work/ceiling_tc") | awk '{ printf "%s; %s; %s   ", $2, $3, $4 }')
 
 profile of the cold start (classify one image):

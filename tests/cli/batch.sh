@@ -139,7 +139,7 @@ assert len(paths) == 150 and len(set(paths)) == 150, (len(paths), len(set(paths)
 test_batch_profile_goes_to_stderr_and_leaves_the_output_alone() {
   run "$SKINSCAN" batch -m "$TINY7" "$GOOD"
   cp "$WORK/out" "$WORK/plain.jsonl"
-  run "$SKINSCAN" batch --profile -m "$TINY7" "$GOOD"
+  run "$SKINSCAN" batch --profile --forward-streams 1 -m "$TINY7" "$GOOD"
   expect_rc 0
   cmp -s "$WORK/out" "$WORK/plain.jsonl" || fail "--profile changed stdout"
   for line in "start-up: process and libraries" "start-up: tiny7: model read" "run: 16 images in" \
@@ -168,6 +168,28 @@ test_batch_decode_overlap_modes_give_the_same_output() {
   run "$SKINSCAN" batch --decode-overlap sometimes -m "$TINY7" "$GOOD"
   expect_rc 1
   expect_err "--decode-overlap: sometimes not in {adaptive,always,never}"
+}
+
+test_batch_forward_streams_give_the_same_output() {
+  # Two single-threaded forward streams against the calling thread alone, over good and failing
+  # files at batch 2: the same bytes, in input order, errors in place.
+  run "$SKINSCAN" batch --threads 2 --forward-streams 1 -b 2 -m "$TINY7" "$FX/images"
+  expect_rc 2
+  cp "$WORK/out" "$WORK/one.jsonl"
+  run "$SKINSCAN" batch --profile --threads 2 --forward-streams 2 -b 2 -m "$TINY7" "$FX/images"
+  expect_rc 2
+  cmp -s "$WORK/out" "$WORK/one.jsonl" || fail "two forward streams changed the output"
+  expect_err "skinscan: profile: forward streams (2, summed): waiting for images"
+  # No more streams than inference threads; the default is one per thread.
+  run "$SKINSCAN" batch --profile --threads 2 --forward-streams 5 -b 2 -m "$TINY7" "$GOOD"
+  expect_rc 0
+  expect_err "skinscan: profile: forward streams (2, summed)"
+  run "$SKINSCAN" batch --profile --threads 1 -m "$TINY7" "$GOOD"
+  expect_rc 0
+  expect_err "skinscan: profile: calling thread: waiting for images"
+  run "$SKINSCAN" batch --forward-streams -1 -m "$TINY7" "$GOOD"
+  expect_rc 1
+  expect_err "--forward-streams: Value -1 not in range 0 to 1024"
 }
 
 test_batch_bad_model_touches_no_output() {

@@ -1,10 +1,12 @@
-// pipeline.cpp: decode workers + in-order batching consumer, joined by one mutex.
+// pipeline.cpp: decode workers + in-order batching consumer (the calling thread, or forward
+// streams whose results the calling thread writes in order).
 #include "skin/inference/pipeline.hpp"
 
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -105,7 +107,8 @@ class Stream {
     std::unique_lock<std::mutex> lock(mutex_);
     ahead_ = window_;
     while (decodable < std::max<std::size_t>(1, options_.batch_size)) {
-      ready_cv_.wait(lock, [&] { return ready_.count(consumed_) || (source_done_ && consumed_ == assigned_); });
+      ready_cv_.wait(lock,
+                     [&] { return ready_.count(consumed_) || (source_done_ && consumed_ == assigned_) || stopping_; });
       auto node = ready_.extract(consumed_);
       if (node.empty()) break;
       ++consumed_;
@@ -121,11 +124,12 @@ class Stream {
 
   std::size_t window() const { return window_; }
 
-  // While paused the workers finish the image they hold and take no other.
+  // While paused the workers finish the image they hold and take no other. Counted: forward
+  // streams pause and resume independently, and the workers wait until none holds a pause.
   void pause(bool paused) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      paused_ = paused;
+      pauses_ += paused ? 1 : -1;
     }
     if (!paused) work_cv_.notify_all();
   }
@@ -141,6 +145,7 @@ class Stream {
       stopping_ = true;
     }
     work_cv_.notify_all();
+    ready_cv_.notify_all();
     for (auto& t : workers_) t.join();
     workers_.clear();
   }
@@ -151,7 +156,8 @@ class Stream {
   void work() {
     for (;;) {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_cv_.wait(lock, [&] { return stopping_ || source_done_ || (!paused_ && assigned_ - consumed_ < ahead_); });
+      work_cv_.wait(lock,
+                    [&] { return stopping_ || source_done_ || (pauses_ == 0 && assigned_ - consumed_ < ahead_); });
       if (stopping_ || source_done_) return;
       std::optional<InputItem> item;
       if (!stop_requested()) item = source_.next();
@@ -221,7 +227,8 @@ class Stream {
   std::condition_variable work_cv_, ready_cv_;
   std::map<std::size_t, Slot> ready_;
   std::size_t assigned_ = 0, consumed_ = 0;
-  bool source_done_ = false, stopping_ = false, paused_ = false;
+  int pauses_ = 0;
+  bool source_done_ = false, stopping_ = false;
   std::vector<std::thread> workers_;
 };
 
@@ -285,11 +292,53 @@ void run_model(Classifier& classifier, std::vector<Slot>& batch, std::size_t gro
   }
 }
 
-// The calling thread's side of a run: batches from `stream` through every model to `sink`.
-PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std::vector<Classifier*>& classifiers,
-                              const PipelineOptions& options,
-                              const std::function<void(std::vector<Prediction>&&)>& sink,
-                              const std::function<void(const PipelineStats&)>& progress) {
+// Every model over `batch`: per item, one prediction per model, each starting as the decoded
+// item's record.
+std::vector<std::vector<Prediction>> forward_batch(std::vector<Slot>& batch, const Sharing& sharing,
+                                                   const std::vector<Classifier*>& classifiers,
+                                                   const PipelineOptions& options) {
+  std::vector<std::vector<Prediction>> per_item(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) per_item[i].assign(classifiers.size(), batch[i].prediction);
+  for (std::size_t m = 0; m < classifiers.size(); ++m) {
+    std::vector<Prediction*> predictions;
+    for (auto& item : per_item) predictions.push_back(&item[m]);
+    run_model(*classifiers[m], batch, sharing.model_spec[m], options, predictions);
+  }
+  return per_item;
+}
+
+// A batch's results on their way to the sink; `failed` counts its items that could not be decoded.
+struct BatchResults {
+  std::vector<std::vector<Prediction>> per_item;
+  std::size_t failed = 0;
+};
+
+BatchResults forward_batch_results(std::vector<Slot>& batch, const Sharing& sharing,
+                                   const std::vector<Classifier*>& classifiers, const PipelineOptions& options) {
+  BatchResults results;
+  results.per_item = forward_batch(batch, sharing, classifiers, options);
+  for (const Slot& slot : batch)
+    if (!slot.prediction.ok()) ++results.failed;
+  return results;
+}
+
+// Writes a batch's results in order; the time goes to output_seconds.
+void write_results(BatchResults&& results, const std::function<void(std::vector<Prediction>&&)>& sink,
+                   PipelineStats& stats) {
+  const auto t_output = Clock::now();
+  for (auto& item : results.per_item) {
+    ++stats.total;
+    sink(std::move(item));
+  }
+  stats.failed += results.failed;
+  stats.output_seconds += ms_since(t_output) / 1000.0;
+}
+
+// One forward stream: the calling thread takes each batch, runs it and writes its results.
+PipelineStats consume_serially(Stream& stream, const Sharing& sharing, const std::vector<Classifier*>& classifiers,
+                               const PipelineOptions& options,
+                               const std::function<void(std::vector<Prediction>&&)>& sink,
+                               const std::function<void(const PipelineStats&)>& progress) {
   const auto t0 = Clock::now();
   PipelineStats stats;
   double decode_cpu_ms = 0;  // summed over the images of the batches so far
@@ -316,30 +365,146 @@ PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std:
       ++stats.paused_batches;
     }
     const auto t_forward = Clock::now();
-    // One prediction per model per item, each starting as the decoded item's record.
-    std::vector<std::vector<Prediction>> per_item(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) per_item[i].assign(classifiers.size(), batch[i].prediction);
-    for (std::size_t m = 0; m < classifiers.size(); ++m) {
-      std::vector<Prediction*> predictions;
-      for (auto& item : per_item) predictions.push_back(&item[m]);
-      run_model(*classifiers[m], batch, sharing.model_spec[m], options, predictions);
-    }
+    BatchResults results = forward_batch_results(batch, sharing, classifiers, options);
     if (pause) stream.pause(false);
-    const auto t_output = Clock::now();
-    stats.forward_seconds += std::chrono::duration<double>(t_output - t_forward).count();
+    stats.forward_seconds += ms_since(t_forward) / 1000.0;
     ++stats.batches;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      ++stats.total;
-      if (!batch[i].prediction.ok()) ++stats.failed;
-      sink(std::move(per_item[i]));
-    }
-    stats.output_seconds += ms_since(t_output) / 1000.0;
+    write_results(std::move(results), sink, stats);
     stats.seconds = ms_since(t0) / 1000.0;
     if (progress) progress(stats);
   }
   stream.shut_down();
   stats.seconds = ms_since(t0) / 1000.0;
   return stats;
+}
+
+// Several forward streams: each stream thread takes a batch (one at a time, so the take order is
+// the input order), runs it on its share of LibTorch's threads and leaves the results; the
+// calling thread writes them in order. Decoding overlaps the passes unless the overlap is `never`.
+PipelineStats consume_in_streams(Stream& stream, const Sharing& sharing, const std::vector<Classifier*>& classifiers,
+                                 const PipelineOptions& options,
+                                 const std::function<void(std::vector<Prediction>&&)>& sink,
+                                 const std::function<void(const PipelineStats&)>& progress) {
+  const auto t0 = Clock::now();
+  const int streams = options.forward_streams;
+  std::mutex take_mutex;  // held while taking a batch; always taken before `mutex`
+  std::size_t taken = 0;  // batches taken (under take_mutex)
+  std::mutex mutex;       // guards the rest
+  std::condition_variable changed;
+  std::map<std::size_t, BatchResults> done;  // by take order
+  int ready_streams = 0, running = streams;
+  bool interrupted = false, abandoned = false;
+  std::exception_ptr failure;
+  PipelineStats stream_stats;  // the streams' stages, summed
+
+  auto run_stream = [&] {
+    PipelineStats local;
+    try {
+      use_set_threads_on_this_thread();
+      {
+        // Setting the count clears LibTorch's oneDNN primitive cache, so every stream sets it
+        // before any stream runs a pass.
+        std::unique_lock<std::mutex> lock(mutex);
+        ++ready_streams;
+        changed.notify_all();
+        changed.wait(lock, [&] { return ready_streams == streams; });
+      }
+      for (;;) {
+        std::vector<Slot> batch;
+        std::size_t order = 0;
+        {
+          std::lock_guard<std::mutex> take(take_mutex);
+          {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (abandoned || failure) break;
+            if (options.stop && options.stop->load()) {
+              interrupted = true;
+              break;
+            }
+          }
+          batch = stream.take_batch(local);
+          if (batch.empty()) break;
+          order = taken++;
+        }
+        const bool pause = options.overlap == DecodeOverlap::never;
+        if (pause) {
+          stream.pause(true);
+          ++local.paused_batches;
+        }
+        const auto t_forward = Clock::now();
+        BatchResults results = forward_batch_results(batch, sharing, classifiers, options);
+        if (pause) stream.pause(false);
+        local.forward_seconds += ms_since(t_forward) / 1000.0;
+        ++local.batches;
+        std::lock_guard<std::mutex> lock(mutex);
+        done.emplace(order, std::move(results));
+        changed.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!failure) failure = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    stream_stats.read_decode_seconds += local.read_decode_seconds;
+    stream_stats.preprocess_seconds += local.preprocess_seconds;
+    stream_stats.wait_seconds += local.wait_seconds;
+    stream_stats.forward_seconds += local.forward_seconds;
+    stream_stats.batches += local.batches;
+    stream_stats.paused_batches += local.paused_batches;
+    --running;
+    changed.notify_all();
+  };
+
+  std::vector<std::thread> threads;
+  for (int i = 0; i < streams; ++i) threads.emplace_back(run_stream);
+  PipelineStats stats;
+  try {
+    for (std::size_t next = 0;; ++next) {
+      BatchResults results;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait(lock, [&] { return done.count(next) || running == 0 || failure; });
+        if (failure) break;
+        auto node = done.extract(next);
+        if (node.empty()) break;
+        results = std::move(node.mapped());
+      }
+      write_results(std::move(results), sink, stats);
+      stats.seconds = ms_since(t0) / 1000.0;
+      if (progress) progress(stats);
+    }
+  } catch (...) {
+    // The sink failed (e.g. a full disk): stop the streams before passing the error on.
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      abandoned = true;
+    }
+    stream.shut_down();
+    for (auto& t : threads) t.join();
+    throw;
+  }
+  stream.shut_down();  // a stream waiting for images returns with none
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+  stats.read_decode_seconds = stream_stats.read_decode_seconds;
+  stats.preprocess_seconds = stream_stats.preprocess_seconds;
+  stats.wait_seconds = stream_stats.wait_seconds;
+  stats.forward_seconds = stream_stats.forward_seconds;
+  stats.batches = stream_stats.batches;
+  stats.paused_batches = stream_stats.paused_batches;
+  stats.forward_streams = streams;
+  stats.interrupted = interrupted;
+  stats.seconds = ms_since(t0) / 1000.0;
+  return stats;
+}
+
+// The calling thread's side of a run: batches from `stream` through every model to `sink`.
+PipelineStats consume_batches(Stream& stream, const Sharing& sharing, const std::vector<Classifier*>& classifiers,
+                              const PipelineOptions& options,
+                              const std::function<void(std::vector<Prediction>&&)>& sink,
+                              const std::function<void(const PipelineStats&)>& progress) {
+  if (options.forward_streams > 1) return consume_in_streams(stream, sharing, classifiers, options, sink, progress);
+  return consume_serially(stream, sharing, classifiers, options, sink, progress);
 }
 
 // Bytes of preprocessed input per image, over the distinct preprocessings.
@@ -356,6 +521,16 @@ constexpr std::size_t kPrefetchBytes = std::size_t(64) << 20;
 
 bool decode_pauses_forward(double decode_ms_per_image, double forward_ms_per_image) {
   return decode_ms_per_image < forward_ms_per_image / 4;
+}
+
+int resolve_forward_streams(int threads, int requested) {
+  const int available = threads > 0 ? threads : default_threads();
+  return requested > 0 ? std::min(requested, available) : available;
+}
+
+int threads_per_forward_stream(int threads, int streams) {
+  const int available = threads > 0 ? threads : default_threads();
+  return std::max(1, available / std::max(1, streams));
 }
 
 bool shares_preprocessing(const Classifier& a, const Classifier& b) {

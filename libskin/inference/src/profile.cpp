@@ -33,10 +33,14 @@ std::string profile_text(double process_ms, const std::vector<const Classifier*>
                       stats.seconds > 0 ? double(stats.total) / stats.seconds : 0.0);
   if (stats.ready_at_start) text += fmt::format(", {} decoded while the model loaded", stats.ready_at_start);
   text += "\n";
+  // With several forward streams their waits and passes are summed over the streams (so the
+  // per-image forward time is one stream's), and the calling thread's only stage is the output.
+  const std::string who =
+      stats.forward_streams > 1 ? fmt::format("forward streams ({}, summed)", stats.forward_streams) : "calling thread";
   text += fmt::format(
-      "profile: calling thread: waiting for images {:.3f} s, forward {:.3f} s, output {:.3f} s "
+      "profile: {}: waiting for images {:.3f} s, forward {:.3f} s, output {:.3f} s "
       "({:.2f} ms/image forward); decoding paused during {} of {} forward passes\n",
-      stats.wait_seconds, stats.forward_seconds, stats.output_seconds, 1000.0 * stats.forward_seconds / n,
+      who, stats.wait_seconds, stats.forward_seconds, stats.output_seconds, 1000.0 * stats.forward_seconds / n,
       stats.paused_batches, stats.batches);
   text += fmt::format(
       "profile: decode workers ({}, summed): read and decode {:.3f} s, preprocess {:.3f} s "

@@ -34,7 +34,6 @@ std::string first_line(const std::string& text) {
 
 }  // namespace
 
-namespace {
 int default_threads() {
   // A scheduler's allocation (Slurm jobs, parallel test runners) arrives as OMP_NUM_THREADS;
   // more threads than that oversubscribe the cores the process was given.
@@ -47,9 +46,10 @@ int default_threads() {
   // 2 cores), so otherwise every core, set explicitly.
   return int(std::max(1u, std::thread::hardware_concurrency()));
 }
-}  // namespace
 
 void set_threads(int threads) { at::set_num_threads(threads > 0 ? threads : default_threads()); }
+
+void use_set_threads_on_this_thread() { at::init_num_threads(); }
 
 Classifier::Classifier(const std::string& model_dir, Startup startup)
     : dir_(model_dir), startup_(startup), impl_(std::make_unique<Impl>()) {

@@ -73,7 +73,30 @@ TEST_CASE("profile lines: one per stage group, each 'profile: ' and seconds with
                   "decoding paused during 4 of 5 forward passes\n") != std::string::npos);
   CHECK(text.find("decode workers (2, summed): read and decode 0.750 s, preprocess 0.125 s (75.00 and 12.50 "
                   "ms/image)") != std::string::npos);
+  CHECK(text.find("profile: calling thread: waiting for images") != std::string::npos);
   std::size_t lines = 0;
   for (char ch : text) lines += ch == '\n';
   CHECK(lines == 5);
+  s.forward_streams = 2;  // their waits and passes are summed over the streams
+  CHECK(
+      skin::profile_text(1234.0, {&c}, s, 2).find("profile: forward streams (2, summed): waiting for images 0.500 s") !=
+      std::string::npos);
+}
+
+TEST_CASE("with forward streams the stages are measured and the run's seconds cover the output") {
+  skin::Classifier c(test::model("tiny7"));
+  std::vector<std::string> inputs(16, test::image("good/baseline.jpg"));
+  skin::InputSource source(inputs);
+  skin::PipelineOptions o;
+  o.batch_size = 4;
+  o.forward_streams = 2;
+  auto stats = skin::classify_stream(source, c, o, [](skin::Prediction&&) {});
+  REQUIRE(stats.total == 16);
+  CHECK(stats.forward_streams == 2);
+  CHECK(stats.batches == 4);
+  CHECK(stats.forward_seconds > 0);
+  CHECK(stats.read_decode_seconds > 0);
+  CHECK(stats.output_seconds <= stats.seconds);
+  // Two streams' passes overlap: their sum may pass the wall time, but not twice it.
+  CHECK(stats.forward_seconds <= 2 * stats.seconds);
 }

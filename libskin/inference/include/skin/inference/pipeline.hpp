@@ -27,6 +27,10 @@ inline constexpr int kDefaultDecodeThreads = 2;
 // forward pass, or large PNGs and TIFFs, which cannot be decoded at reduced scale).
 enum class DecodeOverlap { adaptive, always, never };
 
+// Whether the decode workers keep decoding while a forward pass runs (forward_streams 1). With
+// several streams `adaptive` overlaps (single-threaded passes have no barriers to stall) and
+// `never` pauses the workers while any pass runs.
+//
 // The adaptive rule: pause when an image's decoding (ms of one worker's CPU time, which a busy
 // machine does not inflate as it does the wall clock) is below a quarter of its forward pass
 // (ms per image): decoding between passes then adds at most an eighth to the forward time with
@@ -37,6 +41,15 @@ bool decode_pauses_forward(double decode_ms_per_image, double forward_ms_per_ima
 struct PipelineOptions {
   std::size_t batch_size = kDefaultBatchSize;
   int decode_threads = kDefaultDecodeThreads;
+  // Forward passes run at once, each on its own batch with LibTorch's threads divided between
+  // them (threads_per_forward_stream; set them before the model loads). A small network uses
+  // two threads poorly: on 2 cores one pass of the default model at batch 8 costs 2.2 ms per
+  // image on two threads and 3.4 on one, so two single-threaded streams do ~1.2x the work of
+  // one two-threaded pass, and decoding beside them stalls no barrier (docs/performance.md).
+  // 1: the calling thread runs the passes. More: that many threads do, the calling thread
+  // writes their results in input order. The results are the same either way (to float
+  // rounding of the thread split, within 1e-5).
+  int forward_streams = 1;
   std::size_t window = 0;  // items in flight; 0 means 4 * batch_size
   DecodeOverlap overlap = DecodeOverlap::adaptive;
   ImageLimits limits;
@@ -52,6 +65,14 @@ struct PipelineOptions {
   bool skin_tone = false;
 };
 
+// PipelineOptions::forward_streams for `threads` inference threads (0: default_threads()):
+// `requested` (0: one stream per thread), never more streams than threads.
+int resolve_forward_streams(int threads, int requested);
+
+// The LibTorch threads (for set_threads) each of `streams` forward streams gets out of `threads`
+// (0: default_threads()): an equal share, at least one.
+int threads_per_forward_stream(int threads, int streams);
+
 struct PipelineStats {
   std::size_t total = 0;
   std::size_t failed = 0;
@@ -62,12 +83,13 @@ struct PipelineStats {
   // stages add up to `seconds` but for set-up.
   double read_decode_seconds = 0;  // reading and decoding files (workers)
   double preprocess_seconds = 0;   // skin tone, variants, resize, colour constancy, normalisation (workers)
-  double wait_seconds = 0;         // the calling thread waiting for decoded images
-  double forward_seconds = 0;      // forward passes and probabilities
+  double wait_seconds = 0;         // the forward stream(s) waiting for decoded images
+  double forward_seconds = 0;      // forward passes and probabilities, summed over the forward streams
   double output_seconds = 0;       // the sink: formatting and writing results
   std::size_t ready_at_start = 0;  // items already decoded when the first batch was taken (DecodeAhead)
   std::size_t batches = 0;         // forward passes over a batch of items
   std::size_t paused_batches = 0;  // of them, those with the decode workers paused (DecodeOverlap)
+  int forward_streams = 1;         // forward passes run at once (PipelineOptions::forward_streams)
 };
 
 // Decoding that starts before the model is loaded. The workers read, decode and preprocess for

@@ -10,9 +10,18 @@
 
 namespace skin {
 
-// Sets LibTorch's intra-op thread count. 0: OMP_NUM_THREADS when it is set to a positive
-// number (a scheduler's allocation), else one per hardware thread.
+// Sets LibTorch's intra-op thread count. 0: default_threads(). A model optimised afterwards
+// (Startup::optimised) keeps this count inside its convolutions, so set it before loading.
 void set_threads(int threads);
+
+// OMP_NUM_THREADS when it is set to a positive number (a scheduler's allocation), else one per
+// hardware thread.
+int default_threads();
+
+// Gives the calling thread set_threads' count. LibTorch counts OpenMP threads per thread, and a
+// thread the program starts itself begins with one per core; threads that run forward passes
+// beside others (the pipeline's forward streams) call this before their first pass.
+void use_set_threads_on_this_thread();
 
 // Images per forward pass where the optimised pass costs least per image on CPU (default model,
 // 2-core machine, docs/performance.md: batch 8 ~58 images/s, 16 and 32 ~29). Larger batches spill
