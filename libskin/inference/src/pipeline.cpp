@@ -397,18 +397,26 @@ PipelineStats consume_in_streams(Stream& stream, const Sharing& sharing, const s
   std::exception_ptr failure;
   PipelineStats stream_stats;  // the streams' stages, summed
 
+  auto record_failure = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!failure) failure = std::current_exception();
+  };
   auto run_stream = [&] {
     PipelineStats local;
     try {
       use_set_threads_on_this_thread();
-      {
-        // Setting the count clears LibTorch's oneDNN primitive cache, so every stream sets it
-        // before any stream runs a pass.
-        std::unique_lock<std::mutex> lock(mutex);
-        ++ready_streams;
-        changed.notify_all();
-        changed.wait(lock, [&] { return ready_streams == streams; });
-      }
+    } catch (...) {
+      record_failure();
+    }
+    {
+      // Setting the count clears LibTorch's oneDNN primitive cache, so every stream sets it
+      // before any stream runs a pass.
+      std::unique_lock<std::mutex> lock(mutex);
+      ++ready_streams;
+      changed.notify_all();
+      changed.wait(lock, [&] { return ready_streams == streams; });
+    }
+    try {
       for (;;) {
         std::vector<Slot> batch;
         std::size_t order = 0;
@@ -441,8 +449,7 @@ PipelineStats consume_in_streams(Stream& stream, const Sharing& sharing, const s
         changed.notify_all();
       }
     } catch (...) {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (!failure) failure = std::current_exception();
+      record_failure();
     }
     std::lock_guard<std::mutex> lock(mutex);
     stream_stats.read_decode_seconds += local.read_decode_seconds;
