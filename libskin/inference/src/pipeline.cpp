@@ -292,33 +292,27 @@ void run_model(Classifier& classifier, std::vector<Slot>& batch, std::size_t gro
   }
 }
 
-// Every model over `batch`: per item, one prediction per model, each starting as the decoded
-// item's record.
-std::vector<std::vector<Prediction>> forward_batch(std::vector<Slot>& batch, const Sharing& sharing,
-                                                   const std::vector<Classifier*>& classifiers,
-                                                   const PipelineOptions& options) {
-  std::vector<std::vector<Prediction>> per_item(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) per_item[i].assign(classifiers.size(), batch[i].prediction);
-  for (std::size_t m = 0; m < classifiers.size(); ++m) {
-    std::vector<Prediction*> predictions;
-    for (auto& item : per_item) predictions.push_back(&item[m]);
-    run_model(*classifiers[m], batch, sharing.model_spec[m], options, predictions);
-  }
-  return per_item;
-}
-
 // A batch's results on their way to the sink; `failed` counts its items that could not be decoded.
 struct BatchResults {
   std::vector<std::vector<Prediction>> per_item;
   std::size_t failed = 0;
 };
 
-BatchResults forward_batch_results(std::vector<Slot>& batch, const Sharing& sharing,
-                                   const std::vector<Classifier*>& classifiers, const PipelineOptions& options) {
+// Every model over `batch`: per item, one prediction per model, each starting as the decoded
+// item's record.
+BatchResults forward_batch(std::vector<Slot>& batch, const Sharing& sharing,
+                           const std::vector<Classifier*>& classifiers, const PipelineOptions& options) {
   BatchResults results;
-  results.per_item = forward_batch(batch, sharing, classifiers, options);
-  for (const Slot& slot : batch)
-    if (!slot.prediction.ok()) ++results.failed;
+  results.per_item.resize(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    results.per_item[i].assign(classifiers.size(), batch[i].prediction);
+    if (!batch[i].prediction.ok()) ++results.failed;
+  }
+  for (std::size_t m = 0; m < classifiers.size(); ++m) {
+    std::vector<Prediction*> predictions;
+    for (auto& item : results.per_item) predictions.push_back(&item[m]);
+    run_model(*classifiers[m], batch, sharing.model_spec[m], options, predictions);
+  }
   return results;
 }
 
@@ -365,7 +359,7 @@ PipelineStats consume_serially(Stream& stream, const Sharing& sharing, const std
       ++stats.paused_batches;
     }
     const auto t_forward = Clock::now();
-    BatchResults results = forward_batch_results(batch, sharing, classifiers, options);
+    BatchResults results = forward_batch(batch, sharing, classifiers, options);
     if (pause) stream.pause(false);
     stats.forward_seconds += ms_since(t_forward) / 1000.0;
     ++stats.batches;
@@ -440,7 +434,7 @@ PipelineStats consume_in_streams(Stream& stream, const Sharing& sharing, const s
           ++local.paused_batches;
         }
         const auto t_forward = Clock::now();
-        BatchResults results = forward_batch_results(batch, sharing, classifiers, options);
+        BatchResults results = forward_batch(batch, sharing, classifiers, options);
         if (pause) stream.pause(false);
         local.forward_seconds += ms_since(t_forward) / 1000.0;
         ++local.batches;

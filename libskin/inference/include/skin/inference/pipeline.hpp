@@ -1,6 +1,7 @@
 // skin/inference/pipeline.hpp: streaming classification. Worker threads read, validate, decode and
-// preprocess images while the calling thread runs batched inference; a bounded window of items
-// in flight keeps memory flat however many inputs there are. Results come out in input order.
+// preprocess images while the calling thread (or several forward streams) runs batched inference;
+// a bounded window of items in flight keeps memory flat however many inputs there are. Results
+// come out in input order.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -79,8 +80,9 @@ struct PipelineStats {
   double seconds = 0;
   bool interrupted = false;
   // Where the time went (a profile: scripts/bench_profile.sh). The decode workers' stages are
-  // summed over workers (they overlap each other and the forward passes); the calling thread's
-  // stages add up to `seconds` but for set-up.
+  // summed over workers (they overlap each other and the forward passes). With one forward
+  // stream the calling thread's stages (wait, forward, output) add up to `seconds` but for
+  // set-up; with several, wait and forward are summed over the streams, which overlap.
   double read_decode_seconds = 0;  // reading and decoding files (workers)
   double preprocess_seconds = 0;   // skin tone, variants, resize, colour constancy, normalisation (workers)
   double wait_seconds = 0;         // the forward stream(s) waiting for decoded images
