@@ -328,6 +328,33 @@ void write_results(BatchResults&& results, const std::function<void(std::vector<
   stats.output_seconds += ms_since(t_output) / 1000.0;
 }
 
+// forward_batch with the decode workers paused during it if `pause`, its time and count added to
+// `stats` (a stream's own stats).
+BatchResults timed_forward_batch(Stream& stream, bool pause, std::vector<Slot>& batch, const Sharing& sharing,
+                                 const std::vector<Classifier*>& classifiers, const PipelineOptions& options,
+                                 PipelineStats& stats) {
+  if (pause) {
+    stream.pause(true);
+    ++stats.paused_batches;
+  }
+  const auto t_forward = Clock::now();
+  BatchResults results = forward_batch(batch, sharing, classifiers, options);
+  if (pause) stream.pause(false);
+  stats.forward_seconds += ms_since(t_forward) / 1000.0;
+  ++stats.batches;
+  return results;
+}
+
+// Adds the stages a forward stream measures (its waits, passes and the decoding it took) to `into`.
+void add_stream_stages(PipelineStats& into, const PipelineStats& from) {
+  into.read_decode_seconds += from.read_decode_seconds;
+  into.preprocess_seconds += from.preprocess_seconds;
+  into.wait_seconds += from.wait_seconds;
+  into.forward_seconds += from.forward_seconds;
+  into.batches += from.batches;
+  into.paused_batches += from.paused_batches;
+}
+
 // One forward stream: the calling thread takes each batch, runs it and writes its results.
 PipelineStats consume_serially(Stream& stream, const Sharing& sharing, const std::vector<Classifier*>& classifiers,
                                const PipelineOptions& options,
@@ -354,16 +381,7 @@ PipelineStats consume_serially(Stream& stream, const Sharing& sharing, const std
         options.overlap == DecodeOverlap::never ||
         (options.overlap == DecodeOverlap::adaptive && stats.batches > 0 && decoded > 0 &&
          decode_pauses_forward(decode_cpu_ms / double(decoded), 1000.0 * stats.forward_seconds / double(decoded)));
-    if (pause) {
-      stream.pause(true);
-      ++stats.paused_batches;
-    }
-    const auto t_forward = Clock::now();
-    BatchResults results = forward_batch(batch, sharing, classifiers, options);
-    if (pause) stream.pause(false);
-    stats.forward_seconds += ms_since(t_forward) / 1000.0;
-    ++stats.batches;
-    write_results(std::move(results), sink, stats);
+    write_results(timed_forward_batch(stream, pause, batch, sharing, classifiers, options, stats), sink, stats);
     stats.seconds = ms_since(t0) / 1000.0;
     if (progress) progress(stats);
   }
@@ -429,15 +447,7 @@ PipelineStats consume_in_streams(Stream& stream, const Sharing& sharing, const s
           order = taken++;
         }
         const bool pause = options.overlap == DecodeOverlap::never;
-        if (pause) {
-          stream.pause(true);
-          ++local.paused_batches;
-        }
-        const auto t_forward = Clock::now();
-        BatchResults results = forward_batch(batch, sharing, classifiers, options);
-        if (pause) stream.pause(false);
-        local.forward_seconds += ms_since(t_forward) / 1000.0;
-        ++local.batches;
+        BatchResults results = timed_forward_batch(stream, pause, batch, sharing, classifiers, options, local);
         std::lock_guard<std::mutex> lock(mutex);
         done.emplace(order, std::move(results));
         changed.notify_all();
@@ -446,12 +456,7 @@ PipelineStats consume_in_streams(Stream& stream, const Sharing& sharing, const s
       record_failure();
     }
     std::lock_guard<std::mutex> lock(mutex);
-    stream_stats.read_decode_seconds += local.read_decode_seconds;
-    stream_stats.preprocess_seconds += local.preprocess_seconds;
-    stream_stats.wait_seconds += local.wait_seconds;
-    stream_stats.forward_seconds += local.forward_seconds;
-    stream_stats.batches += local.batches;
-    stream_stats.paused_batches += local.paused_batches;
+    add_stream_stages(stream_stats, local);
     --running;
     changed.notify_all();
   };
@@ -487,12 +492,7 @@ PipelineStats consume_in_streams(Stream& stream, const Sharing& sharing, const s
   stream.shut_down();  // a stream waiting for images returns with none
   for (auto& t : threads) t.join();
   if (failure) std::rethrow_exception(failure);
-  stats.read_decode_seconds = stream_stats.read_decode_seconds;
-  stats.preprocess_seconds = stream_stats.preprocess_seconds;
-  stats.wait_seconds = stream_stats.wait_seconds;
-  stats.forward_seconds = stream_stats.forward_seconds;
-  stats.batches = stream_stats.batches;
-  stats.paused_batches = stream_stats.paused_batches;
+  add_stream_stages(stats, stream_stats);  // the calling thread measured none of these
   stats.forward_streams = streams;
   stats.interrupted = interrupted;
   stats.seconds = ms_since(t0) / 1000.0;
