@@ -17,7 +17,7 @@ namespace {
 struct AdaptOptions {
   CommonOptions common;
   ImageOptions image;
-  std::string images, out;
+  std::string images, out, weighting = "uniform";
   skin::AdaptationOptions adaptation;
 };
 
@@ -38,6 +38,8 @@ int run(const AdaptOptions& o) {
   skin::AdaptationOptions options = o.adaptation;
   options.limits = o.image.limits();
   options.source = o.images;
+  options.weighting =
+      o.weighting == "class-balanced" ? skin::TargetWeighting::class_balanced : skin::TargetWeighting::uniform;
   std::optional<skin::Progress> progress;  // counts layers, whose number is known once the model is read
   const skin::AdaptationResult result =
       skin::adapt_batch_norm(classifier, paths, o.out, options, [&](std::size_t done, std::size_t total) {
@@ -81,6 +83,12 @@ Subcommand setup_adapt(CLI::App& app) {
   sub->add_option("--depth", o->adaptation.depth,
                   "Re-estimate only the first K batch-norm layers in forward order (the early blocks); 0: all")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group("Adaptation");
+  sub->add_option("--weighting", o->weighting,
+                  "How the images count in the target statistics: uniform (each once) or class-balanced (each "
+                  "class, as the unadapted model predicts it, counts equally, as in the model's training batches)")
+      ->check(CLI::IsMember({"uniform", "class-balanced"}))
       ->capture_default_str()
       ->group("Adaptation");
   add_image_options(*sub, o->image);

@@ -12,7 +12,9 @@ adaptation record and the original model must be unchanged. With --prior-strengt
 statistics are mixed with the original ones as 6 source images against the 9 target images
 (Schneider et al. 2020), the later layers seeing the earlier mixed ones; the reference does the
 same. With --depth 2 only the first two layers in forward order are re-estimated and the other
-two keep their statistics. With SKINSCAN_PERTURB_REFERENCE set,
+two keep their statistics. With --weighting class-balanced (and N = 6) each image's pixels count
+w_i = n sum_c p_ic / (K sum_j p_jc) times, p the unadapted network's probabilities, and the
+variance divides by the summed weight of all pixels minus one. With SKINSCAN_PERTURB_REFERENCE set,
 the reference is PyTorch's usual recipe instead (training-mode batch statistics, cumulative
 average over batches of 3), which is not what adapt computes, and the check must fail.
 
@@ -74,9 +76,19 @@ def batch_norms(net):
             ("pool_bn", net.pool_bn)]
 
 
-def reference_exact(net, x, prior=0.0, depth=0):
+def class_balanced_weights(p):
+    """w_i = n sum_c p_ic / (K sum_j p_jc): each predicted class's share of the statistics equal."""
+    mass = p.sum(axis=0)
+    return len(p) * (p / (len(mass) * mass)).sum(axis=1)
+
+
+def reference_exact(net, x, prior=0.0, depth=0, balanced=False):
     net.eval()
     layers = batch_norms(net)
+    weights = None
+    if balanced:  # from the unadapted network's probabilities (manifest temperature 1)
+        with torch.no_grad():
+            weights = torch.from_numpy(class_balanced_weights(torch.softmax(net(x).double(), 1).numpy()))
     for _, bn in layers[:depth] if depth else layers:
         seen = []
         handle = bn.register_forward_hook(lambda m, inp, out: seen.append(inp[0].detach().double()))
@@ -85,7 +97,14 @@ def reference_exact(net, x, prior=0.0, depth=0):
         handle.remove()
         a = seen[0]
         dims = [0] + list(range(2, a.dim()))
-        mean, var = a.mean(dim=dims), a.var(dim=dims, unbiased=True)
+        if weights is None:
+            mean, var = a.mean(dim=dims), a.var(dim=dims, unbiased=True)
+        else:  # every pixel of image i counts w_i times
+            w = weights.reshape([-1] + [1] * (a.dim() - 1)).expand_as(a)
+            total = w.sum(dim=dims)
+            mean = (w * a).sum(dim=dims) / total
+            centred = a - mean.reshape([1, -1] + [1] * (a.dim() - 2))
+            var = (w * centred * centred).sum(dim=dims) / (total - 1)
         if prior > 0:
             w = prior / (prior + len(x))
             mean = w * bn.running_mean.double() + (1 - w) * mean
@@ -176,6 +195,14 @@ def main():
         shallow_record = check_option("depth 2", ["--depth", "2"], {"depth": 2})
         if shallow_record.get("layers") != 2 or shallow_record.get("layers_in_model") != 4:
             failures.append(f"depth-2 record {shallow_record}")
+
+        balanced_record = check_option("class-balanced, prior strength 6", ["--weighting", "class-balanced",
+                                       "--prior-strength", "6"], {"balanced": True, "prior": 6.0})
+        if not balanced_record.get("weighting", "").startswith("class-balanced"):
+            failures.append(f"class-balanced record {balanced_record}")
+        weights = class_balanced_weights(torch.softmax(net(x).double(), 1).detach().numpy())
+        if np.ptp(weights) < 0.05:
+            failures.append(f"the class-balanced weights are near uniform ({weights}): the case tests nothing")
 
         (reference_batch_statistics if perturb else reference_exact)(net, x)
         expected = buffers(net)

@@ -39,6 +39,22 @@ assert 'ood' not in m and a['base_calibration_dropped'] == ['ood'], a
   expect_err "adapted: exists and is not an empty directory"
 }
 
+test_adapt_class_balanced_weighting_is_on_record() {
+  make_bn_model "$WORK/m"
+  mkdir -p "$WORK/clinic"
+  cp "$GOOD"/plain.png "$GOOD"/baseline.jpg "$GOOD"/grey.png "$WORK/clinic/"
+  run "$SKINSCAN" adapt -m "$WORK/m" --images "$WORK/clinic" --weighting class-balanced --out "$WORK/balanced"
+  expect_rc 0
+  run "$SKINSCAN" adapt -m "$WORK/m" --images "$WORK/clinic" --weighting uniform --out "$WORK/uniform"
+  expect_rc 0
+  py "
+import json
+b = json.load(open('$WORK/balanced/manifest.json'))['adaptation']['weighting']
+u = json.load(open('$WORK/uniform/manifest.json'))['adaptation']['weighting']
+assert b.startswith('class-balanced') and u.startswith('uniform'), (b, u)
+"
+}
+
 test_adapt_leaves_a_users_partial_directory_alone() {
   # Regression: adapt --out X once began with remove_all("X.partial"), deleting a folder of that name.
   make_bn_model "$WORK/m"
@@ -73,6 +89,9 @@ test_adapt_refuses_bad_input() {
   run "$SKINSCAN" adapt -m "$WORK/m" --images "$GOOD/plain.png" --out "$WORK/m"
   expect_rc 1
   expect_err "exists and is not an empty directory"
+  run "$SKINSCAN" adapt -m "$WORK/m" --images "$GOOD/plain.png" --weighting balanced --out "$WORK/x"
+  expect_rc 1
+  expect_err "--weighting: balanced not in {uniform,class-balanced}"
   run "$SKINSCAN" adapt --images "$GOOD/plain.png"
   expect_rc 1
   expect_err "--out is required"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks of the distillation teacher (training/skintrain/distill.py, used by training/teacher.py):
 1. distillation_loss against a numpy restatement of Hinton et al.'s T^2 * KL(teacher || student),
+   and ensemble_logits (several teachers as one: log of their mean softmax) against numpy,
    to 1e-6, and a perturbed reference (T instead of T^2) must be told apart;
 2. Teacher.inputs + Teacher.logits give the probabilities `skinscan classify` gives for the same
    model and image (the teacher sees what skinscan would feed it), with and without Shades of Gray in the
@@ -46,6 +47,20 @@ for t in (1.0, 2.0, 4.0):
         wrong = reference_kd(student.double().numpy(), target.double().numpy(), t, power=1)
         check(abs(got - wrong) > 1e-3, f"T={t}: a reference without the T^2 factor was not told apart")
 check(abs(teacher.distillation_loss(target, target, 2.0).item()) < 1e-6, "a student equal to its teacher has loss 0")
+
+# An ensemble of teachers: log of the mean of the members' softmax (numpy restatement).
+members = [torch.randn(9, 7, generator=gen) * 3 for _ in range(3)]
+def reference_ensemble(logits, t=1.0):
+    p = [np.exp(z / t - z.max(axis=1, keepdims=True) / t) for z in logits]
+    return np.log(np.mean([q / q.sum(axis=1, keepdims=True) for q in p], axis=0))
+got = teacher.ensemble_logits(members).double().numpy()
+want = reference_ensemble([m.double().numpy() for m in members])
+check(np.abs(got - want).max() < 1e-6, f"ensemble logits differ from numpy by {np.abs(got - want).max()}")
+check(np.abs(got - reference_ensemble([m.double().numpy() for m in members], t=2.0)).max() > 1e-3,
+      "a reference averaging at temperature 2 was not told apart")
+check(np.abs(got - np.mean([m.double().numpy() for m in members], axis=0)).max() > 1e-3,
+      "a reference averaging the logits was not told apart")
+check(teacher.ensemble_logits(members[:1]) is members[0], "one teacher's logits are passed through")
 
 skinscan, fixtures = sys.argv[1], sys.argv[2]
 work = tempfile.mkdtemp()

@@ -51,6 +51,14 @@ def distillation_loss(student_logits, teacher_logits, temperature):
     return F.kl_div(F.log_softmax(student_logits / t, dim=1), target, reduction="batchmean") * t * t
 
 
+def ensemble_logits(member_logits):
+    """Several teachers' raw logits (same images, same order) as one teacher: the log of the
+    members' mean softmax probability, each member at temperature 1."""
+    if len(member_logits) == 1:
+        return member_logits[0]
+    return torch.log(torch.stack([F.softmax(m.double(), dim=1) for m in member_logits]).mean(0)).float()
+
+
 def load_cache(path, ids):
     """Teacher logits for `ids` (rows in that order) from a cache written by main()."""
     cache = torch.load(path)

@@ -162,10 +162,13 @@ PreparedImages prepare_images(const Classifier& classifier, const std::vector<st
 // image, with the layers before it already adapted, copied into its running mean and variance.
 // With a prior strength N > 0 the result is mixed with the layer's source statistics, weighted as
 // N source images against the n target images: (N x source + n x target) / (N + n), for the mean
-// and for the variance (Schneider et al., NeurIPS 2020).
+// and for the variance (Schneider et al., NeurIPS 2020). With `weights` (one per image, averaging
+// 1) every pixel of image i counts w_i times; the unbiased variance divides by (sum of weights x
+// pixels) - 1, as for integer weights.
 void reestimate(torch::jit::script::Module& module, Graph& flat, const std::vector<Layer>& layers,
-                std::vector<float>& inputs, const InputSpec& spec, std::size_t images, std::size_t batch_size,
-                double prior_strength, const std::function<void(std::size_t, std::size_t)>& progress) {
+                std::vector<float>& inputs, const std::vector<double>& weights, const InputSpec& spec,
+                std::size_t images, std::size_t batch_size, double prior_strength,
+                const std::function<void(std::size_t, std::size_t)>& progress) {
   const std::size_t size = std::size_t(3 * spec.width * spec.height);
   const std::size_t batch = std::max<std::size_t>(1, batch_size);
   for (std::size_t l = 0; l < layers.size(); ++l) {
@@ -178,12 +181,26 @@ void reestimate(torch::jit::script::Module& module, Graph& flat, const std::vect
         const std::int64_t n = std::int64_t(std::min(batch, images - start));
         auto x = torch::from_blob(inputs.data() + start * size, {n, 3, spec.height, spec.width}, torch::kFloat32);
         const at::Tensor activation = (*fn)({module._ivalue(), x}).toTensor().to(torch::kFloat64);
-        std::vector<std::int64_t> dims{0};
-        for (std::int64_t d = 2; d < activation.dim(); ++d) dims.push_back(d);
-        const at::Tensor s = activation.sum(dims), s2 = (activation * activation).sum(dims);
+        const double pixels = double(activation.numel() / (activation.size(0) * activation.size(1)));
+        at::Tensor s, s2;
+        if (weights.empty()) {
+          std::vector<std::int64_t> dims{0};
+          for (std::int64_t d = 2; d < activation.dim(); ++d) dims.push_back(d);
+          s = activation.sum(dims);
+          s2 = (activation * activation).sum(dims);
+          count += double(n) * pixels;
+        } else {  // each image's per-channel sums, weighted
+          std::vector<std::int64_t> dims;
+          for (std::int64_t d = 2; d < activation.dim(); ++d) dims.push_back(d);
+          const at::Tensor w = torch::from_blob(const_cast<double*>(weights.data() + start), {n, 1}, torch::kFloat64);
+          const at::Tensor per_image = dims.empty() ? activation : activation.sum(dims);
+          const at::Tensor per_image_sq = dims.empty() ? activation * activation : (activation * activation).sum(dims);
+          s = (w * per_image).sum(0);
+          s2 = (w * per_image_sq).sum(0);
+          count += w.sum().item<double>() * pixels;
+        }
         sum = sum.defined() ? sum + s : s;
         sum_sq = sum_sq.defined() ? sum_sq + s2 : s2;
-        count += double(activation.numel() / activation.size(1));
       }
     }
     at::Tensor mean = sum / count;
@@ -201,6 +218,19 @@ void reestimate(torch::jit::script::Module& module, Graph& flat, const std::vect
     }
     if (progress) progress(l + 1, layers.size());
   }
+}
+
+// The unadapted model's probabilities for the prepared images, batch by batch.
+std::vector<float> unadapted_probabilities(Classifier& classifier, const std::vector<float>& inputs, std::size_t images,
+                                           std::size_t batch_size) {
+  const std::size_t size = classifier.input_size(), batch = std::max<std::size_t>(1, batch_size);
+  std::vector<float> out;
+  out.reserve(images * classifier.num_classes());
+  for (std::size_t start = 0; start < images; start += batch) {
+    const std::vector<float> p = classifier.predict(inputs.data() + start * size, std::min(batch, images - start));
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  return out;
 }
 
 // The new manifest: the old one, version suffixed, with the adaptation on record. What was
@@ -225,6 +255,10 @@ nlohmann::json adapted_manifest(const Classifier& classifier, const std::vector<
                      ? "each layer's statistics = (N x source + n x target) / (N + n), N = prior_strength, n = images "
                        "(Schneider et al. 2020)"
                      : "replaced by the target's (N = 0)"},
+      {"weighting", options.weighting == TargetWeighting::class_balanced
+                        ? "class-balanced: each image weighted so that each class, as the unadapted model predicts "
+                          "it, contributes equally (w_i = n sum_c p_ic / (K sum_j p_jc); Zhao et al. 2023)"
+                        : "uniform: every image counts once"},
       {"images", result.images},
       {"images_failed", result.failed.size()},
       {"image_ids_sha256", sha256_hex(joined)},
@@ -268,6 +302,22 @@ void write_model_directory(const std::string& out_dir, torch::jit::script::Modul
 
 }  // namespace
 
+std::vector<double> class_balanced_weights(const std::vector<float>& probabilities, std::size_t count,
+                                           std::size_t classes) {
+  if (probabilities.size() != count * classes)
+    throw Error(ErrorKind::usage, fmt::format("class_balanced_weights: {} probabilities for {} images x {} classes",
+                                              probabilities.size(), count, classes));
+  std::vector<double> mass(classes, 0.0);  // sum_j p_jc: each class's expected count
+  for (std::size_t i = 0; i < count; ++i)
+    for (std::size_t c = 0; c < classes; ++c) mass[c] += probabilities[i * classes + c];
+  const double present = double(std::count_if(mass.begin(), mass.end(), [](double m) { return m > 0; }));
+  std::vector<double> weights(count, 0.0);
+  for (std::size_t i = 0; i < count; ++i)
+    for (std::size_t c = 0; c < classes; ++c)
+      if (mass[c] > 0) weights[i] += double(count) * probabilities[i * classes + c] / (present * mass[c]);
+  return weights;
+}
+
 AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std::string>& image_paths,
                                   const std::string& out_dir, const AdaptationOptions& options,
                                   const std::function<void(std::size_t, std::size_t)>& progress) {
@@ -284,8 +334,14 @@ AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std:
   PreparedImages prepared = prepare_images(classifier, image_paths, options, result);
   if (!(options.prior_strength >= 0))
     throw Error(ErrorKind::usage, "the prior strength must be 0 (replace the statistics) or more");
-  reestimate(module, *flat, layers, prepared.inputs, classifier.manifest().input, result.images, options.batch_size,
-             options.prior_strength, progress);
+  const std::vector<double> weights =
+      options.weighting == TargetWeighting::class_balanced
+          ? class_balanced_weights(
+                unadapted_probabilities(classifier, prepared.inputs, result.images, options.batch_size), result.images,
+                classifier.num_classes())
+          : std::vector<double>{};
+  reestimate(module, *flat, layers, prepared.inputs, weights, classifier.manifest().input, result.images,
+             options.batch_size, options.prior_strength, progress);
   result.layers = layers.size();
   result.manifest = adapted_manifest(classifier, prepared.ids, result, options);
   write_model_directory(out_dir, module, result.manifest);

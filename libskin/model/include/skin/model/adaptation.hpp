@@ -7,6 +7,12 @@
 // variance of its input over every pixel of every image (float64 sums), computed with the layers
 // before it already adapted. Training-mode batch statistics (which depend on how images are
 // batched) are never used.
+//
+// Class-balanced target statistics (TargetWeighting::class_balanced): the source statistics come
+// from class-balanced training batches, while a clinic's images carry its own class mix; plain
+// target statistics would move the features by that mix as well. Each image is then weighted so
+// that each class, as the unadapted model predicts it, contributes equally (the reweighting of
+// Zhao et al., ICLR 2023, "DELTA", here over the whole adaptation set).
 #pragma once
 #include <cstddef>
 #include <functional>
@@ -20,6 +26,11 @@
 
 namespace skin {
 
+enum class TargetWeighting {
+  uniform,         // every image counts once
+  class_balanced,  // weights from the unadapted model's probabilities: class_balanced_weights()
+};
+
 struct AdaptationOptions {
   std::size_t batch_size = 16;  // images per forward pass (the result does not depend on it)
   // How many source images the model's own statistics count as (Schneider et al., NeurIPS 2020):
@@ -30,6 +41,7 @@ struct AdaptationOptions {
   // The early layers normalise low-level statistics (colour, contrast, texture), where clinics'
   // cameras differ most; the later ones hold the class evidence that target statistics can move.
   std::size_t depth = 0;
+  TargetWeighting weighting = TargetWeighting::uniform;
   ImageLimits limits;
   std::string source;  // the folder the images came from, for the record
 };
@@ -41,6 +53,12 @@ struct AdaptationResult {
   std::vector<std::pair<std::string, std::string>> failed;  // path, reason (left out)
   nlohmann::json manifest;                                  // the new model's
 };
+
+// Per-image weights that give each class the same share of the target statistics, from `count` x
+// `classes` probabilities p (row-major): w_i = n * sum_c p_ic / (K * sum_j p_jc), over the K
+// classes with any probability mass. They average 1, so uniform predictions give weights of 1.
+std::vector<double> class_balanced_weights(const std::vector<float>& probabilities, std::size_t count,
+                                           std::size_t classes);
 
 // Reads and preprocesses `image_paths` (unreadable images are left out and listed), re-estimates
 // every batch-norm layer of `classifier`'s model on them and writes `out_dir` (created; must not
