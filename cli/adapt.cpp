@@ -87,7 +87,7 @@ Subcommand setup_adapt(CLI::App& app) {
       ->group("Adaptation");
   sub->add_option("--weighting", o->weighting,
                   "How the images count in the target statistics: uniform (each once) or class-balanced (each "
-                  "class, as the unadapted model predicts it, counts equally, as in the model's training batches)")
+                  "class, as the unadapted model predicts it, counts equally, as in class-balanced training batches)")
       ->check(CLI::IsMember({"uniform", "class-balanced"}))
       ->capture_default_str()
       ->group("Adaptation");

@@ -33,6 +33,30 @@ from skintrain.labels import LABELS  # noqa: E402
 from skintrain.metrics import scores as metric_scores  # noqa: E402
 
 
+def cached_logits(teacher, args):
+    """One teacher's raw logits on the train and val splits (ids and rows in split order), its val
+    part scored against its manifest."""
+    ids, logits, scores = [], [], {}
+    for split in ("train", "val"):
+        paths, y = split_images(args.data, args.splits, split)
+        t0, out = time.time(), []
+        for batch in teacher.inputs(paths):
+            out.append(teacher.logits(batch))
+            if sys.stderr.isatty():
+                print(f"\r{split}: {sum(map(len, out))}/{len(paths)} images, {time.time() - t0:.0f}s", end="", file=sys.stderr)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        ids += [os.path.splitext(os.path.basename(p))[0] for p in paths]
+        logits.append(torch.cat(out))
+        s = scores[split] = metric_scores(torch.softmax(logits[-1], 1), y)
+        print(f"{teacher.name} on {split}: {len(paths)} images, accuracy {s['acc']:.4f}, balanced accuracy "
+              f"{s['bal_acc']:.4f}, {len(paths) / (time.time() - t0):.1f} images/s", flush=True)
+    expected = teacher.manifest.get("metrics", {}).get("val", {}).get("balanced_accuracy")
+    if expected is not None:
+        print(f"val balanced accuracy {scores['val']['bal_acc']:.4f} against the manifest's {expected:.4f}", flush=True)
+    return ids, torch.cat(logits)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--teacher", required=True, action="append",
@@ -47,28 +71,11 @@ def main():
     members, digests, member_logits = [], [], []
     for folder in args.teacher:
         teacher = Teacher(folder, LABELS)
-        ids, logits, scores = [], [], {}
-        for split in ("train", "val"):
-            paths, y = split_images(args.data, args.splits, split)
-            t0, out = time.time(), []
-            for batch in teacher.inputs(paths):
-                out.append(teacher.logits(batch))
-                if sys.stderr.isatty():
-                    print(f"\r{split}: {sum(map(len, out))}/{len(paths)} images, {time.time() - t0:.0f}s", end="", file=sys.stderr)
-            if sys.stderr.isatty():
-                print(file=sys.stderr)
-            ids += [os.path.splitext(os.path.basename(p))[0] for p in paths]
-            logits.append(torch.cat(out))
-            s = scores[split] = metric_scores(torch.softmax(logits[-1], 1), y)
-            print(f"{teacher.name} on {split}: {len(paths)} images, accuracy {s['acc']:.4f}, balanced accuracy "
-                  f"{s['bal_acc']:.4f}, {len(paths) / (time.time() - t0):.1f} images/s", flush=True)
-        expected = teacher.manifest.get("metrics", {}).get("val", {}).get("balanced_accuracy")
-        if expected is not None:
-            print(f"val balanced accuracy {scores['val']['bal_acc']:.4f} against the manifest's {expected:.4f}", flush=True)
+        ids, logits = cached_logits(teacher, args)
         with open(os.path.join(folder, "model.pt"), "rb") as f:
             digests.append(hashlib.sha256(f.read()).hexdigest())
         members.append(teacher.name)
-        member_logits.append(torch.cat(logits))
+        member_logits.append(logits)
     cache = {"ids": ids, "logits": ensemble_logits(member_logits), "teacher": " + ".join(members), "model_sha256": ",".join(digests)}
     torch.save(cache, args.out + ".tmp")
     os.replace(args.out + ".tmp", args.out)

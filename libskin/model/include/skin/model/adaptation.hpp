@@ -56,7 +56,7 @@ struct AdaptationResult {
 
 // Per-image weights that give each class the same share of the target statistics, from `count` x
 // `classes` probabilities p (row-major): w_i = n * sum_c p_ic / (K * sum_j p_jc), over the K
-// classes with any probability mass. They average 1, so uniform predictions give weights of 1.
+// classes with any probability mass. They average 1; images all predicted alike all get 1.
 std::vector<double> class_balanced_weights(const std::vector<float>& probabilities, std::size_t count,
                                            std::size_t classes);
 
