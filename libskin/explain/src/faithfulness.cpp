@@ -130,12 +130,7 @@ ImageFaithfulness measure_faithfulness(Classifier& c, const cv::Mat& bgr_in, Sal
         preprocess_into(image, c.manifest().input, inputs.data() + slot++ * per_image);
       }
   const std::size_t n = c.num_classes(), total = slot;
-  std::vector<float> probs;
-  for (std::size_t begin = 0; begin < total; begin += kEfficientBatchSize) {
-    const std::size_t m = std::min(kEfficientBatchSize, total - begin);
-    auto part = c.predict(inputs.data() + begin * per_image, m);
-    probs.insert(probs.end(), part.begin(), part.end());
-  }
+  const std::vector<float> probs = c.predict_in_batches(inputs.data(), total);
   slot = 0;
   for (int insertion = 0; insertion < 2; ++insertion)
     for (std::size_t rank = 0; rank < orders.size(); ++rank) {

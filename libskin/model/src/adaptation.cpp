@@ -220,19 +220,6 @@ void reestimate(torch::jit::script::Module& module, Graph& flat, const std::vect
   }
 }
 
-// The unadapted model's probabilities for the prepared images, batch by batch.
-std::vector<float> unadapted_probabilities(Classifier& classifier, const std::vector<float>& inputs, std::size_t images,
-                                           std::size_t batch_size) {
-  const std::size_t size = classifier.input_size(), batch = std::max<std::size_t>(1, batch_size);
-  std::vector<float> out;
-  out.reserve(images * classifier.num_classes());
-  for (std::size_t start = 0; start < images; start += batch) {
-    const std::vector<float> p = classifier.predict(inputs.data() + start * size, std::min(batch, images - start));
-    out.insert(out.end(), p.begin(), p.end());
-  }
-  return out;
-}
-
 // The new manifest: the old one, version suffixed, with the adaptation on record. What was
 // measured or fitted on the unadapted network (reference feature statistics, metrics, conformal
 // quantiles, the guaranteed-sensitivity threshold, the OOD flag) no longer describes the new one:
@@ -337,7 +324,7 @@ AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std:
   const std::vector<double> weights =
       options.weighting == TargetWeighting::class_balanced
           ? class_balanced_weights(
-                unadapted_probabilities(classifier, prepared.inputs, result.images, options.batch_size), result.images,
+                classifier.predict_in_batches(prepared.inputs.data(), result.images, options.batch_size), result.images,
                 classifier.num_classes())
           : std::vector<double>{};
   reestimate(module, *flat, layers, prepared.inputs, weights, classifier.manifest().input, result.images,

@@ -191,6 +191,17 @@ std::vector<float> Classifier::predict(const float* inputs, std::size_t count) {
   return scores_to_probabilities(raw_scores(inputs, count), count, manifest_);
 }
 
+std::vector<float> Classifier::predict_in_batches(const float* inputs, std::size_t count, std::size_t batch) {
+  batch = std::max<std::size_t>(1, batch);
+  std::vector<float> probs;
+  probs.reserve(count * num_classes());
+  for (std::size_t begin = 0; begin < count; begin += batch) {
+    const std::vector<float> part = predict(inputs + begin * input_size(), std::min(batch, count - begin));
+    probs.insert(probs.end(), part.begin(), part.end());
+  }
+  return probs;
+}
+
 std::vector<float> scores_to_probabilities(const std::vector<float>& scores, std::size_t count,
                                            const Manifest& manifest) {
   const std::size_t n = manifest.labels.size();

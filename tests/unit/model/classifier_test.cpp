@@ -35,6 +35,19 @@ TEST_CASE("7-class and 2-class models load and give probabilities summing to 1")
   }
 }
 
+TEST_CASE("predict_in_batches gives predict's probabilities, in order, for any batch size") {
+  skin::Classifier c(test::model("tiny7"));
+  std::vector<float> inputs(c.input_size() * 5);
+  for (std::size_t i = 0; i < inputs.size(); ++i) inputs[i] = float(std::sin(0.37 * double(i)));
+  const std::vector<float> whole = c.predict(inputs.data(), 5);
+  for (std::size_t batch : {std::size_t(1), std::size_t(2), std::size_t(5), std::size_t(8)}) {
+    CAPTURE(batch);
+    const std::vector<float> parts = c.predict_in_batches(inputs.data(), 5, batch);
+    REQUIRE(parts.size() == whole.size());
+    for (std::size_t i = 0; i < whole.size(); ++i) CHECK(parts[i] == doctest::Approx(whole[i]).epsilon(1e-6));
+  }
+}
+
 TEST_CASE("temperature divides logits before the softmax") {
   skin::Manifest m;
   m.labels = {"a", "b"};

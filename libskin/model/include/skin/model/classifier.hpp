@@ -67,6 +67,9 @@ class Classifier {
   // `inputs` holds `count` preprocessed images back to back (CHW floats, see preprocess.hpp).
   // Returns count * num_classes() probabilities (softmax of logits / temperature).
   std::vector<float> predict(const float* inputs, std::size_t count);
+  // predict() over `batch` images per pass, so that a large `count` does not run as one pass.
+  std::vector<float> predict_in_batches(const float* inputs, std::size_t count,
+                                        std::size_t batch = kEfficientBatchSize);
 
   // The raw model outputs (logits, or probabilities for probability models) before calibration.
   // For a model whose manifest has feature_statistics the outputs come from head(features(x))
