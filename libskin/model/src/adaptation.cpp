@@ -162,9 +162,9 @@ PreparedImages prepare_images(const Classifier& classifier, const std::vector<st
 // image, with the layers before it already adapted, copied into its running mean and variance.
 // With a prior strength N > 0 the result is mixed with the layer's source statistics, weighted as
 // N source images against the n target images: (N x source + n x target) / (N + n), for the mean
-// and for the variance (Schneider et al., NeurIPS 2020). With `weights` (one per image, averaging
-// 1) every pixel of image i counts w_i times; the unbiased variance divides by (sum of weights x
-// pixels) - 1, as for integer weights.
+// and for the variance (Schneider et al., NeurIPS 2020). Every pixel of image i counts `weights`[i]
+// times (all 1 for uniform weighting; they average 1 in any case); the unbiased variance divides by
+// (sum of weights x pixels) - 1, as for integer weights.
 void reestimate(torch::jit::script::Module& module, Graph& flat, const std::vector<Layer>& layers,
                 std::vector<float>& inputs, const std::vector<double>& weights, const InputSpec& spec,
                 std::size_t images, std::size_t batch_size, double prior_strength,
@@ -181,24 +181,15 @@ void reestimate(torch::jit::script::Module& module, Graph& flat, const std::vect
         const std::int64_t n = std::int64_t(std::min(batch, images - start));
         auto x = torch::from_blob(inputs.data() + start * size, {n, 3, spec.height, spec.width}, torch::kFloat32);
         const at::Tensor activation = (*fn)({module._ivalue(), x}).toTensor().to(torch::kFloat64);
-        const double pixels = double(activation.numel() / (activation.size(0) * activation.size(1)));
-        at::Tensor s, s2;
-        if (weights.empty()) {
-          std::vector<std::int64_t> dims{0};
-          for (std::int64_t d = 2; d < activation.dim(); ++d) dims.push_back(d);
-          s = activation.sum(dims);
-          s2 = (activation * activation).sum(dims);
-          count += double(n) * pixels;
-        } else {  // each image's per-channel sums, weighted
-          std::vector<std::int64_t> dims;
-          for (std::int64_t d = 2; d < activation.dim(); ++d) dims.push_back(d);
-          const at::Tensor w = torch::from_blob(const_cast<double*>(weights.data() + start), {n, 1}, torch::kFloat64);
-          const at::Tensor per_image = dims.empty() ? activation : activation.sum(dims);
-          const at::Tensor per_image_sq = dims.empty() ? activation * activation : (activation * activation).sum(dims);
-          s = (w * per_image).sum(0);
-          s2 = (w * per_image_sq).sum(0);
-          count += w.sum().item<double>() * pixels;
-        }
+        // Each image's per-channel sums over its pixels (none to sum for a 1-d layer), weighted.
+        std::vector<std::int64_t> spatial;
+        for (std::int64_t d = 2; d < activation.dim(); ++d) spatial.push_back(d);
+        const at::Tensor squares = activation * activation;
+        const at::Tensor per_image = spatial.empty() ? activation : activation.sum(spatial);
+        const at::Tensor per_image_sq = spatial.empty() ? squares : squares.sum(spatial);
+        const at::Tensor w = torch::from_blob(const_cast<double*>(weights.data() + start), {n, 1}, torch::kFloat64);
+        const at::Tensor s = (w * per_image).sum(0), s2 = (w * per_image_sq).sum(0);
+        count += w.sum().item<double>() * double(activation.numel() / (activation.size(0) * activation.size(1)));
         sum = sum.defined() ? sum + s : s;
         sum_sq = sum_sq.defined() ? sum_sq + s2 : s2;
       }
@@ -322,11 +313,11 @@ AdaptationResult adapt_batch_norm(Classifier& classifier, const std::vector<std:
   if (!(options.prior_strength >= 0))
     throw Error(ErrorKind::usage, "the prior strength must be 0 (replace the statistics) or more");
   const std::vector<double> weights =
-      options.weighting == TargetWeighting::class_balanced
-          ? class_balanced_weights(
+      options.weighting == TargetWeighting::uniform
+          ? std::vector<double>(result.images, 1.0)
+          : class_balanced_weights(
                 classifier.predict_in_batches(prepared.inputs.data(), result.images, options.batch_size), result.images,
-                classifier.num_classes())
-          : std::vector<double>{};
+                classifier.num_classes());
   reestimate(module, *flat, layers, prepared.inputs, weights, classifier.manifest().input, result.images,
              options.batch_size, options.prior_strength, progress);
   result.layers = layers.size();
